@@ -1,0 +1,31 @@
+# The two commands a person needs: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+
+.PHONY: run test install lint clean
+
+$(BIN)/mccs: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/mccs
+
+install: $(BIN)/mccs
+
+## Serve a node on http://127.0.0.1:8000 (SQLite in ./var, demo data when the database is empty).
+run: install
+	$(BIN)/mccs migrate
+	$(BIN)/mccs seed --demo --if-empty
+	$(BIN)/mccs serve
+
+## The whole test suite (SQLite unless DATABASE_URL names PostgreSQL).
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,186 @@
+"""The one settings module. Everything a deployment changes comes from the environment (see README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+import dj_database_url
+
+from config.email_url import email_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DATA_DIR = Path(os.environ.get("MCCS_DATA_DIR", "./var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("MCCS_SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        # Written once, readable only by the node's own user.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("MCCS_DEBUG")
+BASE_URL = os.environ.get("MCCS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("MCCS_ALLOWED_HOSTS", "*").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [BASE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "mccs.core",
+    "mccs.notifications",
+    "mccs.audit",
+    "mccs.users",
+    "mccs.matching",
+    "mccs.directory",
+    "mccs.ledger",
+    "mccs.api",
+    "mccs.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mccs.core.request_context.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'mccs.sqlite3'}"
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        # Writers take the lock when their transaction starts, so two writers never deadlock on an upgrade;
+        # the busy timeout makes the second one wait instead of failing with "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    # A file, not :memory:, so that tests with real threads and processes share one database.
+    _db["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"mccs-test-{os.getpid()}.sqlite3")}
+else:
+    # One test database per test process, so that several test runs on one server never collide.
+    _db["TEST"] = {"NAME": f"test_mccs_{os.getpid()}"}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts -------------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "users.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "mccs.users.passwords.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
+
+MCCS_TOKEN_TTL_SECONDS = int(os.environ.get("MCCS_TOKEN_TTL_SECONDS", 24 * 3600))
+MCCS_PASSWORD_RESET_TTL_SECONDS = int(os.environ.get("MCCS_PASSWORD_RESET_TTL_SECONDS", 3600))
+MCCS_LOGIN_FAILURE_LIMIT = int(os.environ.get("MCCS_LOGIN_FAILURE_LIMIT", 10))
+MCCS_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("MCCS_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+
+# --- Ledger ---------------------------------------------------------------------------------------------------
+# Node-wide defaults for new accounts, in whole credit units. The alpha used 500 and 0, which meant that nobody
+# could pay anybody until an administrator acted; a small symmetric allowance lets a new member start trading.
+MCCS_DEFAULT_MAX_POSITIVE_BALANCE = os.environ.get("MCCS_DEFAULT_MAX_POSITIVE_BALANCE", "500")
+MCCS_DEFAULT_MAX_NEGATIVE_BALANCE = os.environ.get("MCCS_DEFAULT_MAX_NEGATIVE_BALANCE", "500")
+MCCS_CURRENCY_UNIT = os.environ.get("MCCS_CURRENCY_UNIT", "mc")
+
+# --- Email ----------------------------------------------------------------------------------------------------
+EMAIL_URL = os.environ.get("MCCS_EMAIL_URL", "console:")
+globals().update(email_settings(EMAIL_URL))
+DEFAULT_FROM_EMAIL = os.environ.get("MCCS_FROM_EMAIL", "MCCS <noreply@mccs.invalid>")
+MCCS_WORKER_POLL_SECONDS = float(os.environ.get("MCCS_WORKER_POLL_SECONDS", "1"))
+
+# --- Static files, served by the app itself -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Internationalisation -------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Security -------------------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("MCCS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Behind a reverse proxy, set this so throttling and the audit log see the member's address, not the proxy's.
+MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
+
+# Jobs the worker runs periodically: (dotted path of a function with no arguments, every N seconds).
+MCCS_PERIODIC_TASKS: list[tuple[str, int]] = []

@@ -1,0 +1,25 @@
+"""The alpha spec's page/page_size pagination with a ``meta`` block."""
+
+from __future__ import annotations
+
+from mccs.api.schemas import page_meta
+from mccs.core.errors import InvalidRequest
+
+MAX_PAGE_SIZE = 100
+
+
+def page_bounds(page: int, page_size: int) -> tuple[int, int]:
+    if page < 1:
+        raise InvalidRequest("page must be 1 or more.", field="page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidRequest(f"page_size must be between 1 and {MAX_PAGE_SIZE}.", field="page_size")
+    start = (page - 1) * page_size
+    return start, start + page_size
+
+
+def paginate(queryset_or_list, page: int, page_size: int):
+    """Returns (items on this page, meta)."""
+    start, end = page_bounds(page, page_size)
+    total = queryset_or_list.count() if hasattr(queryset_or_list, "count") and not isinstance(
+        queryset_or_list, list) else len(queryset_or_list)
+    return list(queryset_or_list[start:end]), page_meta(total, page_size)

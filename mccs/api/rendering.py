@@ -1,0 +1,56 @@
+"""JSON in and out without floats: request numbers arrive as Decimal, Decimal amounts leave as JSON numbers."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import Decimal
+
+import simplejson
+from ninja.parser import Parser
+from ninja.renderers import BaseRenderer
+
+from mccs.core.errors import InvalidRequest
+
+
+def _refuse_constant(name: str):
+    raise InvalidRequest(f"{name} is not a valid number.")
+
+
+class ExactJSONParser(Parser):
+    def parse_body(self, request):
+        if not request.body:
+            return {}
+        try:
+            return simplejson.loads(request.body, parse_float=Decimal, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidRequest(f"The request body is not valid JSON ({exc.__class__.__name__}).") from None
+
+
+def iso_utc(value: datetime.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def _default(value):
+    if isinstance(value, datetime.datetime):
+        return iso_utc(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(by_alias=True)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(data) -> str:
+    return simplejson.dumps(data, use_decimal=True, default=_default, ensure_ascii=False)
+
+
+class ExactJSONRenderer(BaseRenderer):
+    media_type = "application/json"
+
+    def render(self, request, data, *, response_status):
+        return dumps(data)

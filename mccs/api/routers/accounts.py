@@ -1,0 +1,236 @@
+"""Manage Account: sign-up, sign-in, passwords, the user's own details and entities; health."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpResponse
+from ninja import Router, Schema, Status
+from pydantic import StrictBool, StrictInt
+
+from mccs.api.auth import member_auth
+from mccs.api.entities import EntityOut, entity_own_out
+from mccs.api.entity_extensions import pending_transfers_for
+from mccs.api.rendering import iso_utc
+from mccs.api.schemas import ERRORS_4XX, DataOut, ErrorsOut
+from mccs.core.client_ip import client_ip
+from mccs.directory.selectors import entities_for_user, entity_for_user
+from mccs.directory.services import entity_update
+from mccs.ledger.onboarding import member_sign_up
+from mccs.users import services as user_services
+
+router = Router(tags=["Manage Account"])
+
+# API field name → model field name, for the entity fields both sign-up and PATCH accept.
+ENTITY_FIELDS = {
+    "name": "name", "email": "email", "telephone": "telephone", "incType": "inc_type",
+    "companyNumber": "company_number", "website": "website", "declaredTurnover": "declared_turnover",
+    "description": "description", "address": "address", "city": "city", "region": "region",
+    "postalCode": "postal_code", "country": "country",
+    "showTagsMatchedSinceLastLogin": "show_tags_matched_since_last_login",
+    "receiveDailyMatchNotificationEmail": "receive_daily_match_notification_email",
+    "offers": "offers", "wants": "wants",
+}
+SIGNUP_ENTITY_FIELDS = {"entityName": "name", "entityEmail": "email", "entityPhone": "telephone",
+                        **{k: v for k, v in ENTITY_FIELDS.items() if k not in {"name", "email", "telephone"}}}
+SIGNUP_USER_FIELDS = {"firstName": "first_name", "lastName": "last_name", "userPhone": "telephone"}
+USER_FIELDS = {"firstName": "first_name", "lastName": "last_name", "telephone": "telephone"}
+
+
+def ok() -> HttpResponse:
+    """The alpha answers these operations with 200 and no body."""
+    return HttpResponse(status=200)
+
+
+class SignupIn(Schema):
+    userEmail: str
+    password: str
+    firstName: str | None = None
+    lastName: str | None = None
+    userPhone: str | None = None
+    entityEmail: str | None = None
+    entityName: str | None = None
+    incType: str | None = None
+    companyNumber: str | None = None
+    entityPhone: str | None = None
+    website: str | None = None
+    declaredTurnover: StrictInt | None = None
+    description: str | None = None
+    address: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postalCode: str | None = None
+    country: str | None = None
+    showTagsMatchedSinceLastLogin: StrictBool | None = None
+    receiveDailyMatchNotificationEmail: StrictBool | None = None
+    offers: list[str] | None = None
+    wants: list[str] | None = None
+
+
+class SignupOut(Schema):
+    userID: str
+    entityID: str
+    token: str
+
+
+class LoginIn(Schema):
+    email: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class EmailIn(Schema):
+    email: str
+
+
+class PasswordIn(Schema):
+    password: str
+
+
+class UserOut(Schema):
+    id: str
+    email: str
+    firstName: str
+    lastName: str
+    telephone: str
+    lastLoginIP: str
+    lastLoginDate: str | None
+
+
+class UserPatchIn(Schema):
+    firstName: str | None = None
+    lastName: str | None = None
+    telephone: str | None = None
+
+
+class EntityPatchIn(Schema):
+    name: str | None = None
+    email: str | None = None
+    telephone: str | None = None
+    incType: str | None = None
+    companyNumber: str | None = None
+    website: str | None = None
+    declaredTurnover: StrictInt | None = None
+    description: str | None = None
+    address: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postalCode: str | None = None
+    country: str | None = None
+    showTagsMatchedSinceLastLogin: StrictBool | None = None
+    receiveDailyMatchNotificationEmail: StrictBool | None = None
+    offers: list[str] | None = None
+    wants: list[str] | None = None
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+
+
+def _mapped(payload: Schema, mapping: dict[str, str]) -> dict[str, object]:
+    given = payload.model_dump(exclude_unset=True)
+    return {mapping[key]: value for key, value in given.items() if key in mapping}
+
+
+def user_out(user) -> dict:
+    return {
+        "id": str(user.id), "email": user.email, "firstName": user.first_name, "lastName": user.last_name,
+        "telephone": user.telephone, "lastLoginIP": user.last_login_ip,
+        "lastLoginDate": iso_utc(user.last_login) if user.last_login else None,
+    }
+
+
+@router.get("/health", response={200: HealthOut, 503: HealthOut}, auth=None, tags=["Operations"])
+def health(request):
+    """200 when the server can reach its database."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return Status(503, {"status": "unavailable", "database": "unreachable"})
+    return Status(200, {"status": "ok", "database": connection.vendor})
+
+
+@router.post("/signup", response={200: DataOut[SignupOut], **ERRORS_4XX}, auth=None)
+def signup(request, payload: SignupIn):
+    """Create a user and its entity (and the entity's account); returns a bearer token."""
+    result = member_sign_up(
+        email=payload.userEmail, password=payload.password,
+        user_fields=_mapped(payload, SIGNUP_USER_FIELDS), entity_fields=_mapped(payload, SIGNUP_ENTITY_FIELDS),
+        ip=client_ip(request),
+    )
+    return {"data": {"userID": str(result.user.id), "entityID": str(result.entity.id), "token": result.token}}
+
+
+@router.post("/login", response={200: DataOut[TokenOut], **ERRORS_4XX}, auth=None)
+def login(request, payload: LoginIn):
+    """Sign in; the token expires after 24 hours, on logout, or when the password changes."""
+    _, token, _ = user_services.user_login(email=payload.email, password=payload.password, ip=client_ip(request))
+    return {"data": {"token": token}}
+
+
+@router.post("/logout", response={200: None, 401: ErrorsOut}, auth=member_auth)
+def logout(request):
+    user_services.user_logout(user=request.auth, raw_token=request.raw_token)
+    return ok()
+
+
+@router.post("/password-reset", response={200: None, **ERRORS_4XX}, auth=None)
+def password_reset(request, payload: EmailIn):
+    """Emails a reset link if the address belongs to a member; answers the same either way."""
+    user_services.password_reset_request(email=payload.email)
+    return ok()
+
+
+@router.post("/password-reset/{token}", response={200: None, **ERRORS_4XX}, auth=None)
+def password_reset_confirm(request, token: str, payload: PasswordIn):
+    user_services.password_reset_confirm(raw_token=token, password=payload.password)
+    return ok()
+
+
+@router.post("/password-change", response={200: None, **ERRORS_4XX}, auth=member_auth)
+def password_change(request, payload: PasswordIn):
+    """Sets a new password and revokes every token of the user, including the one used here."""
+    user_services.user_password_set(user=request.auth, password=payload.password, actor=request.auth,
+                                    action="user.password_change")
+    return ok()
+
+
+@router.get("/user", response={200: DataOut[UserOut], **ERRORS_4XX}, auth=member_auth)
+def user_get(request):
+    return {"data": user_out(request.auth)}
+
+
+@router.patch("/user", response={200: DataOut[UserOut], **ERRORS_4XX}, auth=member_auth)
+def user_patch(request, payload: UserPatchIn):
+    user = user_services.user_update(actor=request.auth, user=request.auth, changes=_mapped(payload, USER_FIELDS))
+    return {"data": user_out(user)}
+
+
+def own_entity_out(entity) -> dict:
+    return entity_own_out(entity, pending_transfers=pending_transfers_for(entity))
+
+
+@router.get("/user/entities", response={200: DataOut[list[EntityOut]], **ERRORS_4XX}, auth=member_auth,
+            exclude_none=True)
+def user_entities(request):
+    return {"data": [own_entity_out(e) for e in entities_for_user(user=request.auth).select_related("account")]}
+
+
+@router.get("/user/entities/{entityID}", response={200: DataOut[EntityOut], **ERRORS_4XX}, auth=member_auth,
+            exclude_none=True)
+def user_entity_get(request, entityID: str):
+    return {"data": own_entity_out(entity_for_user(user=request.auth, entity_id=entityID))}
+
+
+@router.patch("/user/entities/{entityID}", response={200: DataOut[EntityOut], **ERRORS_4XX}, auth=member_auth,
+              exclude_none=True)
+def user_entity_patch(request, entityID: str, payload: EntityPatchIn):
+    """Change the entity's details; offers and wants replace the stored lists. Status is for administrators."""
+    entity = entity_for_user(user=request.auth, entity_id=entityID)
+    entity = entity_update(actor=request.auth, entity=entity, changes=_mapped(payload, ENTITY_FIELDS))
+    return {"data": own_entity_out(entity)}

@@ -1,0 +1,174 @@
+"""The ``mccs`` command: run, operate and inspect a node. Django's own management commands stay reachable."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+    from waitress import serve
+
+    from config.wsgi import application
+    from mccs.notifications.worker import Worker
+
+    _manage("migrate", "--no-input", verbosity=0)
+    log = logging.getLogger("mccs.serve")
+    worker = None
+    if not ns.no_worker:
+        worker = Worker()
+        threading.Thread(target=worker.run, name="mccs-worker", daemon=True).start()
+
+    def stop(signum, frame):
+        if worker:
+            worker.stop.set()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("MCCS serving on http://%s:%s (database: %s)", ns.host, ns.port, settings.DATABASES["default"]["ENGINE"])
+    try:
+        serve(application, host=ns.host, port=ns.port, threads=ns.threads, ident="mccs")
+    finally:
+        if worker:
+            worker.stop.set()
+    return 0
+
+
+def cmd_worker(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from mccs.notifications.worker import Worker
+
+    worker = Worker()
+    signal.signal(signal.SIGTERM, lambda s, f: worker.stop.set())
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop.set()
+    return 0
+
+
+def cmd_migrate(ns: argparse.Namespace) -> int:
+    _setup_django()
+    _manage("migrate", "--no-input")
+    return 0
+
+
+def cmd_createadmin(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from mccs.core.errors import ApplicationError
+    from mccs.users.services import admin_create_or_reset
+
+    _manage("migrate", "--no-input", verbosity=0)
+    try:
+        user, created = admin_create_or_reset(email=ns.email, password=ns.password)
+    except ApplicationError as exc:
+        print(f"mccs createadmin: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"{'Created administrator' if created else 'Reset the password of administrator'} {user.email}")
+    return 0
+
+
+def cmd_seed(ns: argparse.Namespace) -> int:
+    _setup_django()
+    if not ns.demo:
+        print("mccs seed: say what to load, e.g. `mccs seed --demo`", file=sys.stderr)
+        return 2
+    from mccs.seed import seed_demo
+
+    _manage("migrate", "--no-input", verbosity=0)
+    print(seed_demo(only_if_empty=ns.if_empty))
+    return 0
+
+
+def cmd_ledger_audit(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from mccs.ledger.audit import ledger_audit
+
+    violations = ledger_audit()
+    for violation in violations:
+        print(f"VIOLATION: {violation}")
+    if violations:
+        print(f"{len(violations)} ledger invariant violation(s) found.", file=sys.stderr)
+        return 1
+    print("Ledger audit clean: every invariant holds.")
+    return 0
+
+
+def cmd_send_daily_digest(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from mccs.directory.digest import digests_send
+
+    count = digests_send(force=True)
+    print(f"Queued {count} daily match email(s).")
+    return 0
+
+
+COMMANDS = {
+    "serve": (cmd_serve, "serve the web UI and the API (applies migrations, runs the worker in-process)"),
+    "worker": (cmd_worker, "run the background worker (email outbox, daily digest) on its own"),
+    "migrate": (cmd_migrate, "apply database migrations"),
+    "createadmin": (cmd_createadmin, "create an administrator, or reset that administrator's password"),
+    "seed": (cmd_seed, "load data, e.g. --demo for a small demo network"),
+    "ledger-audit": (cmd_ledger_audit, "check every ledger invariant; exits non-zero naming each violation"),
+    "send-daily-digest": (cmd_send_daily_digest, "send the daily match emails now"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mccs", description="Mutual Credit Communication System node. "
+                                     "Any other subcommand is passed to Django's manage.py (e.g. `mccs shell`).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (func, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        if name == "serve":
+            p.add_argument("--host", default=os.environ.get("MCCS_HOST", "127.0.0.1"))
+            p.add_argument("--port", type=int, default=int(os.environ.get("MCCS_PORT", "8000")))
+            p.add_argument("--threads", type=int, default=int(os.environ.get("MCCS_THREADS", "8")))
+            p.add_argument("--no-worker", action="store_true", help="do not run the background worker here")
+        if name == "createadmin":
+            p.add_argument("--email", required=True)
+            p.add_argument("--password", required=True)
+        if name == "seed":
+            p.add_argument("--demo", action="store_true", help="load the demo network")
+            p.add_argument("--if-empty", action="store_true", help="only when the database has no entities")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        _setup_django()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["mccs", *argv])
+        return 0
+    ns = build_parser().parse_args(argv)
+    if not getattr(ns, "func", None):
+        build_parser().print_help()
+        return 2
+    return ns.func(ns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

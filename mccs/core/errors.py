@@ -1,0 +1,60 @@
+"""The one exception tree. Services raise these; the API and the web map them to responses and form errors.
+
+Messages are whole sentences a member understands. Each app subclasses the kind that fits, e.g.
+``class LimitExceeded(InvalidRequest)``; the interfaces only need to know the kinds below.
+"""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """Base of every error a member or client may see. ``code`` is a stable machine-readable name."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class InvalidRequest(ApplicationError):
+    """The input is wrong or the action is not allowed in the current state (HTTP 400)."""
+
+    code = "invalid"
+
+
+class NotAuthenticated(ApplicationError):
+    """No valid credentials (HTTP 401)."""
+
+    code = "not_authenticated"
+
+
+class PermissionDenied(ApplicationError):
+    """Authenticated but not allowed (HTTP 403)."""
+
+    code = "permission_denied"
+
+
+class NotFound(ApplicationError):
+    """The object does not exist or is not visible to the actor (HTTP 404)."""
+
+    code = "not_found"
+
+
+class Conflict(ApplicationError):
+    """Someone else changed the object first, or a retry does not match the original (HTTP 409)."""
+
+    code = "conflict"
+
+
+class TooManyRequests(ApplicationError):
+    """A rate limit was reached (HTTP 429)."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after

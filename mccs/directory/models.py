@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class EntityStatus(models.TextChoices):
+    PENDING = "pending"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    TRADING_PENDING = "tradingPending"
+    TRADING_REJECTED = "tradingRejected"
+    TRADING_ACCEPTED = "tradingAccepted"
+
+
+# Statuses that appear in the directory and may contact other entities.
+LISTED_STATUSES = frozenset(
+    {EntityStatus.ACCEPTED, EntityStatus.TRADING_PENDING, EntityStatus.TRADING_REJECTED, EntityStatus.TRADING_ACCEPTED}
+)
+
+
+class IncType(models.TextChoices):
+    PLC = "plc"
+    LTD = "ltd"
+    GUAR = "guar"
+    UNLTD = "unltd"
+    LLP = "llp"
+    CIC = "cic"
+    IPS = "ips"
+    SOLE = "sole"
+
+
+class Category(models.Model):
+    """A directory heading curated by administrators ("restaurants", "transport")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A normalised offer/want word used by at least one entity, or created by an administrator."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=50, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Entity(models.Model):
+    """A business, organisation or person that owns a mutual credit account and appears in the directory."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    users = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="entities", blank=True)
+    name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    telephone = models.CharField(max_length=25, blank=True)
+    inc_type = models.CharField(max_length=10, choices=IncType.choices, blank=True)
+    company_number = models.CharField(max_length=20, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    declared_turnover = models.PositiveBigIntegerField(null=True, blank=True)
+    description = models.TextField(max_length=500, blank=True)
+    address = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, choices=EntityStatus.choices, default=EntityStatus.PENDING,
+                              db_index=True)
+    show_tags_matched_since_last_login = models.BooleanField(default=False)
+    receive_daily_match_notification_email = models.BooleanField(default=False)
+    categories = models.ManyToManyField(Category, related_name="entities", blank=True)
+    favorites = models.ManyToManyField("self", symmetrical=False, related_name="favorited_by", blank=True)
+    member_started_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "entities"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in EntityStatus]), name="entity_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or str(self.id)
+
+    @property
+    def is_listed(self) -> bool:
+        return self.status in LISTED_STATUSES
+
+    @property
+    def can_trade(self) -> bool:
+        return self.status == EntityStatus.TRADING_ACCEPTED
+
+    def tag_names(self, kind: str) -> list[str]:
+        return [et.tag.name for et in self.entity_tags.all() if et.kind == kind]
+
+    @property
+    def offers(self) -> list[str]:
+        return self.tag_names(EntityTag.Kind.OFFER)
+
+    @property
+    def wants(self) -> list[str]:
+        return self.tag_names(EntityTag.Kind.WANT)
+
+
+class EntityTag(models.Model):
+    """One offer or want of an entity; ``added_at`` is when this entity first listed it."""
+
+    class Kind(models.TextChoices):
+        OFFER = "offer"
+        WANT = "want"
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="entity_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="entity_tags")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["entity", "kind", "tag"], name="entity_tag_unique")]
+        indexes = [models.Index(fields=["kind", "tag", "added_at"], name="entitytag_kind_tag_added")]

@@ -1,0 +1,129 @@
+"""Writes to the directory: entity details and offers/wants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import transaction
+
+from mccs.audit.services import audit_record
+
+from mccs.core.clock import now
+from mccs.core.errors import InvalidRequest
+from mccs.directory.models import Entity, EntityTag, IncType, Tag
+from mccs.matching.normalise import normalise_tags
+
+# Fields a member may change on their own entity (status, categories and limits belong to administrators).
+MEMBER_EDITABLE_FIELDS = (
+    "name", "email", "telephone", "inc_type", "company_number", "website", "declared_turnover", "description",
+    "address", "city", "region", "postal_code", "country", "show_tags_matched_since_last_login",
+    "receive_daily_match_notification_email",
+)
+FIELD_LABELS = {
+    "name": "entity name", "email": "entity email", "telephone": "telephone", "inc_type": "incorporation type",
+    "company_number": "company number", "website": "website", "declared_turnover": "declared turnover",
+    "description": "description", "address": "address", "city": "city", "region": "region",
+    "postal_code": "postal code", "country": "country",
+}
+MAX_TURNOVER = 10**15
+
+
+def _clean_value(field: str, value: object) -> object:
+    label = FIELD_LABELS.get(field, field)
+    model_field = Entity._meta.get_field(field)
+    if field in {"show_tags_matched_since_last_login", "receive_daily_match_notification_email"}:
+        if not isinstance(value, bool):
+            raise InvalidRequest(f"{label} must be true or false.", field=field)
+        return value
+    if field == "declared_turnover":
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_TURNOVER:
+            raise InvalidRequest("The declared turnover must be a whole number of zero or more.", field=field)
+        return value
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"The {label} must be text.", field=field)
+    value = value.strip()
+    max_length = model_field.max_length
+    if max_length and len(value) > max_length:
+        raise InvalidRequest(f"The {label} can be at most {max_length} characters long.", field=field)
+    if not value:
+        return value
+    if field == "email":
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise InvalidRequest("The entity email is not a valid email address.", field=field) from None
+        return value.lower()
+    if field == "inc_type" and value not in IncType.values:
+        raise InvalidRequest(f"The incorporation type must be one of: {', '.join(IncType.values)}.", field=field)
+    if field == "website":
+        candidate = value if "://" in value else f"https://{value}"
+        try:
+            URLValidator(schemes=["http", "https"])(candidate)
+        except ValidationError:
+            raise InvalidRequest("The website is not a valid web address.", field=field) from None
+        return candidate
+    return value
+
+
+def entity_clean_changes(changes: Mapping[str, object]) -> dict[str, object]:
+    """Validate member-editable fields; raises InvalidRequest naming the first bad field."""
+    cleaned: dict[str, object] = {}
+    for field, value in changes.items():
+        if field in {"offers", "wants"}:
+            cleaned[field] = normalise_tags(value or [], field=field)
+        elif field in MEMBER_EDITABLE_FIELDS:
+            cleaned[field] = _clean_value(field, value)
+        else:
+            raise InvalidRequest(f"The field {field} cannot be changed here.", field=field)
+    return cleaned
+
+
+def entity_tags_set(*, entity: Entity, kind: str, names: list[str]) -> None:
+    """Replace an entity's offers or wants; tags it already had keep the date they were first added."""
+    getattr(entity, "_prefetched_objects_cache", {}).pop("entity_tags", None)
+    existing = {et.tag.name: et for et in entity.entity_tags.select_related("tag").filter(kind=kind)}
+    wanted = set(names)
+    EntityTag.objects.filter(pk__in=[et.pk for name, et in existing.items() if name not in wanted]).delete()
+    moment = now()
+    for name in names:
+        if name in existing:
+            continue
+        tag, _ = Tag.objects.get_or_create(name=name)
+        EntityTag.objects.create(entity=entity, tag=tag, kind=kind, added_at=moment)
+    getattr(entity, "_prefetched_objects_cache", {}).pop("entity_tags", None)
+
+
+def entity_apply_changes(*, entity: Entity, changes: Mapping[str, object]) -> dict[str, tuple[object, object]]:
+    """Apply already-cleaned changes. Returns {field: (before, after)} for what really changed."""
+    diff: dict[str, tuple[object, object]] = {}
+    for field, value in changes.items():
+        if field in {"offers", "wants"}:
+            kind = EntityTag.Kind.OFFER if field == "offers" else EntityTag.Kind.WANT
+            before = sorted(entity.tag_names(kind))
+            entity_tags_set(entity=entity, kind=kind, names=value)  # type: ignore[arg-type]
+            if before != sorted(value):  # type: ignore[arg-type]
+                diff[field] = (before, list(value))  # type: ignore[arg-type]
+            continue
+        before = getattr(entity, field)
+        if before != value:
+            setattr(entity, field, value)
+            diff[field] = (before, value)
+    entity.save()
+    return diff
+
+
+def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> Entity:
+    """A member changes their own entity's details (the caller has checked they act for it)."""
+    cleaned = entity_clean_changes(changes)
+    with transaction.atomic():
+        diff = entity_apply_changes(entity=entity, changes=cleaned)
+        if diff:
+            audit_record(actor=actor, action="entity.update", object_type="entity", object_id=entity.pk,
+                         entity_id=entity.pk, changes=diff)
+    return entity

@@ -1,0 +1,58 @@
+"""Sign-up: creates a user, their entity and its account in one transaction (it spans users, directory and
+ledger, so it lives in the highest of them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from mccs.audit.services import audit_record
+from mccs.core.errors import InvalidRequest
+from mccs.directory.models import Entity
+from mccs.directory.services import entity_apply_changes, entity_clean_changes
+from mccs.ledger.accounts import account_open
+from mccs.notifications.services import email_enqueue
+from mccs.users.models import AuthToken, User
+from mccs.users.services import email_clean, password_check, user_update
+from mccs.users.tokens import token_issue
+
+
+@dataclass
+class SignUpResult:
+    user: User
+    entity: Entity
+    token: str | None
+
+
+def member_sign_up(*, email: object, password: object, user_fields: Mapping[str, object],
+                   entity_fields: Mapping[str, object], ip: str = "", issue_token: bool = True) -> SignUpResult:
+    address = email_clean(email, field="userEmail")
+    password_check(password)
+    entity_changes = dict(entity_fields)
+    entity_changes.setdefault("email", address)
+    if not entity_changes.get("email"):
+        entity_changes["email"] = address
+    cleaned = entity_clean_changes(entity_changes)
+    with transaction.atomic():
+        if User.objects.filter(email=address).exists():
+            raise InvalidRequest("An account with this email address already exists. Try signing in or "
+                                 "resetting your password.", field="userEmail", code="email_taken")
+        user = User.objects.create_user(address, password)  # type: ignore[arg-type]
+        user.last_login_ip = ip
+        user.save(update_fields=["last_login_ip"])
+        if user_fields:
+            user_update(actor=user, user=user, changes=user_fields)
+        entity = Entity.objects.create()
+        entity.users.add(user)
+        entity_apply_changes(entity=entity, changes=cleaned)
+        account = account_open(entity=entity)
+        audit_record(actor=user, action="user.signup", object_type="user", object_id=user.pk, user_id=user.pk,
+                     entity_id=entity.pk,
+                     changes={"email": (None, address), "entityName": (None, entity.name),
+                              "accountNumber": (None, account.number)})
+        email_enqueue(to=entity.email or user.email, template="welcome",
+                      context={"user": user, "entity": entity, "account": account})
+        token = token_issue(user=user, scope=AuthToken.Scope.MEMBER) if issue_token else None
+    return SignUpResult(user=user, entity=entity, token=token)

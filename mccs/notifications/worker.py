@@ -1,0 +1,104 @@
+"""The background worker: sends the outbox, then runs the periodic jobs named in settings.
+
+Several workers may run at once (one per app server): each email is claimed with a compare-and-set lease first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+from mccs.core.clock import now
+from mccs.notifications.models import OutboxEmail
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 60
+CLAIM_SECONDS = 120
+BATCH = 50
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+def outbox_deliver_due(*, limit: int = BATCH) -> int:
+    """Send what is due. Returns the number of emails sent."""
+    moment = now()
+    due = list(
+        OutboxEmail.objects.filter(sent_at__isnull=True, next_attempt_at__lte=moment)
+        .exclude(claimed_until__gt=moment)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    sent = 0
+    connection = None
+    for email_id in due:
+        claimed = (
+            OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True)
+            .exclude(claimed_until__gt=moment)
+            .update(claimed_until=moment + timedelta(seconds=CLAIM_SECONDS))
+        )
+        if not claimed:
+            continue
+        email = OutboxEmail.objects.get(pk=email_id)
+        try:
+            if connection is None:
+                connection = get_connection(fail_silently=False)
+            message = EmailMessage(
+                subject=email.subject, body=email.body, from_email=settings.DEFAULT_FROM_EMAIL,
+                to=email.to, reply_to=email.reply_to or None, connection=connection,
+            )
+            message.send()
+        except Exception as exc:  # any transport failure: keep the email, try again later
+            attempts = email.attempts + 1
+            OutboxEmail.objects.filter(pk=email_id).update(
+                attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000], claimed_until=None,
+                next_attempt_at=now() + timedelta(seconds=backoff_seconds(attempts)),
+            )
+            log.warning("email %s not sent (attempt %s): %s", email_id, attempts, exc)
+            connection = None
+            continue
+        OutboxEmail.objects.filter(pk=email_id).update(
+            sent_at=now(), attempts=email.attempts + 1, claimed_until=None, last_error=""
+        )
+        sent += 1
+    return sent
+
+
+class Worker:
+    """Runs until ``stop`` is set. ``mccs worker`` runs it in the foreground, ``mccs serve`` in a thread."""
+
+    def __init__(self, poll_seconds: float | None = None) -> None:
+        self.poll_seconds = poll_seconds if poll_seconds is not None else settings.MCCS_WORKER_POLL_SECONDS
+        self.stop = threading.Event()
+        self._last_run: dict[str, float] = {}
+
+    def run_periodic(self) -> None:
+        for dotted, every_seconds in getattr(settings, "MCCS_PERIODIC_TASKS", []):
+            current = now().timestamp()
+            if current - self._last_run.get(dotted, 0) >= every_seconds:
+                self._last_run[dotted] = current
+                try:
+                    import_string(dotted)()
+                except Exception:
+                    log.exception("periodic task %s failed", dotted)
+
+    def run(self) -> None:
+        log.info("worker started")
+        while not self.stop.is_set():
+            close_old_connections()
+            try:
+                outbox_deliver_due()
+                self.run_periodic()
+            except Exception:
+                log.exception("worker cycle failed")
+            self.stop.wait(self.poll_seconds)
+        close_old_connections()
+        log.info("worker stopped")

@@ -1,0 +1,196 @@
+"""Sign-in, tokens, passwords and a user's own details."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from mccs.audit.services import audit_record
+from mccs.core.clock import now
+from mccs.core.errors import InvalidRequest, NotAuthenticated
+from mccs.notifications.services import email_enqueue
+from mccs.users.models import AuthToken, PasswordResetToken, User, normalise_email
+from mccs.users.throttling import login_failure_record, login_failures_clear, login_throttle_check
+from mccs.users.tokens import hash_secret, token_issue, token_revoke, tokens_revoke_all
+
+BAD_CREDENTIALS = "The email address or password is incorrect."
+RESET_INVALID = "This password reset link is invalid or has expired. Please request a new one."
+USER_EDITABLE_FIELDS = {"first_name": 100, "last_name": 100, "telephone": 25}
+
+
+def email_clean(email: object, *, field: str = "email") -> str:
+    if not isinstance(email, str) or not email.strip():
+        raise InvalidRequest("An email address is required.", field=field)
+    value = normalise_email(email)
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise InvalidRequest("The email address is not valid.", field=field) from None
+    return value
+
+
+def password_check(password: object, *, user: User | None = None) -> str:
+    if not isinstance(password, str) or not password:
+        raise InvalidRequest("A password is required.", field="password")
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise InvalidRequest(" ".join(exc.messages), field="password") from None
+    return password
+
+
+def user_authenticate(*, email: str, password: str, ip: str, admin: bool) -> User:
+    """Check credentials with throttling. Members and administrators each sign in only on their own side."""
+    if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
+        raise InvalidRequest("Both email and password are required.")
+    login_throttle_check(email=email, ip=ip)
+    user = User.objects.filter(email=normalise_email(email), is_active=True).first()
+    ok = user is not None and user.check_password(password) and user.is_staff == admin
+    if user is None:
+        User().set_password(password)  # spend the same time as a real check, so timing tells nothing
+    if not ok:
+        with transaction.atomic():
+            login_failure_record(email=email, ip=ip)
+            audit_record(actor=None, actor_email=normalise_email(email)[:254],
+                         action="admin.login_failed" if admin else "user.login_failed",
+                         object_type="user", object_id=user.pk if user else "")
+        raise NotAuthenticated(BAD_CREDENTIALS, code="bad_credentials")
+    return user
+
+
+def user_login(*, email: str, password: str, ip: str, admin: bool = False, issue_token: bool = True
+               ) -> tuple[User, str | None, dict[str, object]]:
+    """Sign in. Returns the user, a fresh bearer token (if asked) and the previous login's date and address."""
+    user = user_authenticate(email=email, password=password, ip=ip, admin=admin)
+    with transaction.atomic():
+        previous = {"lastLoginDate": user.last_login, "lastLoginIP": user.last_login_ip}
+        user.previous_login = user.last_login
+        user.last_login = now()
+        user.last_login_ip = ip
+        user.save(update_fields=["previous_login", "last_login", "last_login_ip"])
+        login_failures_clear(email=user.email)
+        token = token_issue(user=user, scope=AuthToken.Scope.ADMIN if admin else AuthToken.Scope.MEMBER) \
+            if issue_token else None
+        audit_record(actor=user, action="admin.login" if admin else "user.login", object_type="user",
+                     object_id=user.pk, user_id=user.pk)
+    return user, token, previous
+
+
+def user_logout(*, user: User, raw_token: str | None) -> None:
+    with transaction.atomic():
+        if raw_token:
+            token_revoke(raw=raw_token)
+        audit_record(actor=user, action="admin.logout" if user.is_staff else "user.logout", object_type="user",
+                     object_id=user.pk, user_id=user.pk)
+
+
+def user_password_set(*, user: User, password: str, actor: User | None, action: str) -> None:
+    """Set a new password and revoke every bearer token of the user."""
+    password_check(password, user=user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        tokens_revoke_all(user=user)
+        login_failures_clear(email=user.email)
+        audit_record(actor=actor, actor_email=None if actor else user.email, action=action,
+                     object_type="user", object_id=user.pk, user_id=user.pk)
+
+
+def password_reset_request(*, email: object, admin: bool = False, reset_path: str = "/password-reset/") -> None:
+    """Email a single-use reset link. Answers the same whether or not the address is known."""
+    address = email_clean(email)
+    user = User.objects.filter(email=address, is_active=True, is_staff=admin).first()
+    if user is None:
+        return
+    raw = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        PasswordResetToken.objects.create(
+            user=user, token_hash=hash_secret(raw),
+            expires_at=now() + timedelta(seconds=settings.MCCS_PASSWORD_RESET_TTL_SECONDS),
+        )
+        minutes = settings.MCCS_PASSWORD_RESET_TTL_SECONDS // 60
+        email_enqueue(
+            to=user.email, template="password_reset",
+            context={"user": user, "link": f"{settings.BASE_URL}{reset_path}{raw}", "minutes": minutes},
+        )
+        audit_record(actor=None, actor_email=user.email, action="user.password_reset_requested",
+                     object_type="user", object_id=user.pk, user_id=user.pk)
+
+
+def password_reset_user(*, raw_token: str, admin: bool = False) -> PasswordResetToken:
+    token = (
+        PasswordResetToken.objects.select_related("user")
+        .filter(token_hash=hash_secret(raw_token or ""), used_at__isnull=True, expires_at__gt=now(),
+                user__is_active=True, user__is_staff=admin)
+        .first()
+    )
+    if token is None:
+        raise InvalidRequest(RESET_INVALID, code="reset_token_invalid")
+    return token
+
+
+def password_reset_confirm(*, raw_token: str, password: object, admin: bool = False) -> User:
+    token = password_reset_user(raw_token=raw_token, admin=admin)
+    password_check(password, user=token.user)
+    with transaction.atomic():
+        # Compare-and-set: of two simultaneous uses of one link, only one succeeds.
+        if not PasswordResetToken.objects.filter(pk=token.pk, used_at__isnull=True).update(used_at=now()):
+            raise InvalidRequest(RESET_INVALID, code="reset_token_invalid")
+        PasswordResetToken.objects.filter(user=token.user, used_at__isnull=True).update(used_at=now())
+        user_password_set(user=token.user, password=password, actor=None,  # type: ignore[arg-type]
+                          action="user.password_reset")
+    return token.user
+
+
+def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> User:
+    diff: dict[str, tuple[object, object]] = {}
+    for field, value in changes.items():
+        if field not in USER_EDITABLE_FIELDS:
+            raise InvalidRequest(f"The field {field} cannot be changed here.", field=field)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise InvalidRequest(f"The {field.replace('_', ' ')} must be text.", field=field)
+        value = value.strip()
+        if len(value) > USER_EDITABLE_FIELDS[field]:
+            raise InvalidRequest(
+                f"The {field.replace('_', ' ')} can be at most {USER_EDITABLE_FIELDS[field]} characters long.",
+                field=field,
+            )
+        if getattr(user, field) != value:
+            diff[field] = (getattr(user, field), value)
+            setattr(user, field, value)
+    if diff:
+        with transaction.atomic():
+            user.save(update_fields=list(diff))
+            audit_record(actor=actor, action="user.update", object_type="user", object_id=user.pk,
+                         user_id=user.pk, changes=diff)
+    return user
+
+
+def admin_create_or_reset(*, email: str, password: str) -> tuple[User, bool]:
+    """`mccs createadmin`: create an administrator, or reset that administrator's password."""
+    address = email_clean(email)
+    user = User.objects.filter(email=address).first()
+    if user is not None and not user.is_staff:
+        raise InvalidRequest(f"{address} is a member account, not an administrator.")
+    password_check(password, user=user)
+    with transaction.atomic():
+        created = user is None
+        if created:
+            user = User.objects.create_user(address, password, is_staff=True, is_superuser=True)
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            tokens_revoke_all(user=user)
+        audit_record(actor=None, actor_email="mccs createadmin",
+                     action="admin.created" if created else "admin.password_reset",
+                     object_type="user", object_id=user.pk, user_id=user.pk)
+    return user, created

@@ -1,0 +1,49 @@
+"""Opaque bearer tokens stored as hashes: they expire, and logout or a password change really revokes them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+
+from mccs.core.clock import now
+from mccs.users.models import AuthToken, User
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_issue(*, user: User, scope: str) -> str:
+    raw = secrets.token_urlsafe(32)
+    AuthToken.objects.create(
+        key_hash=_hash(raw), user=user, scope=scope,
+        expires_at=now() + timedelta(seconds=settings.MCCS_TOKEN_TTL_SECONDS),
+    )
+    return raw
+
+
+def token_user(*, raw: str, scope: str) -> User | None:
+    """The active user a live token of this scope belongs to, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = (
+        AuthToken.objects.select_related("user")
+        .filter(key_hash=_hash(raw), scope=scope, expires_at__gt=now(), user__is_active=True)
+        .first()
+    )
+    return token.user if token else None
+
+
+def token_revoke(*, raw: str) -> None:
+    AuthToken.objects.filter(key_hash=_hash(raw)).delete()
+
+
+def tokens_revoke_all(*, user: User) -> None:
+    AuthToken.objects.filter(user=user).delete()
+
+
+def hash_secret(raw: str) -> str:
+    return _hash(raw)
