@@ -24,6 +24,8 @@ def pytest_collection_modifyitems(config, items):
     PostgreSQL-only tests skip on SQLite, except where MCCS_REQUIRE_POSTGRES says PostgreSQL is expected."""
     have_browser = shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM)
     for item in items:
+        if "/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
         if "browser" in item.keywords and not have_browser:
             if os.environ.get("MCCS_REQUIRE_BROWSER"):
                 item.add_marker(pytest.mark.xfail(reason="chromium missing in CI", strict=True, run=False))
@@ -131,3 +133,23 @@ def admin_api(admin):
     response = ApiClient().post_json("/admin/login", {"email": "admin@example.org", "password": PASSWORD})
     assert response.status_code == 200, response.content
     return ApiClient(response.json()["data"]["token"])
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django's mail goes to it for this test."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    for key, value in server.settings().items():
+        setattr(settings, key, value)
+    yield server
+    server.stop()
+
+
+def deliver_outbox() -> int:
+    """Run one worker cycle: send every due email in the outbox."""
+    from mccs.notifications.worker import outbox_deliver_due
+
+    return outbox_deliver_due()

@@ -1,9 +1,12 @@
-from django.urls import path
+"""Web UI routes: one module per domain, so each domain's pages live apart."""
 
-from mccs.web import views
+from mccs.web import urls_accounts, urls_admin, urls_directory, urls_ledger
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    *urls_accounts.urlpatterns,
+    *urls_ledger.urlpatterns,
+    *urls_directory.urlpatterns,
+    *urls_admin.urlpatterns,
 ]
