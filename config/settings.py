@@ -117,6 +117,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
+# Web and Django-admin sign-ins go through the same throttled service as the API.
+AUTHENTICATION_BACKENDS = ["mccs.users.backends.ThrottledEmailBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -46,27 +46,34 @@ def password_check(password: object, *, user: User | None = None) -> str:
     return password
 
 
-def user_authenticate(*, email: str, password: str, ip: str, admin: bool) -> User:
-    """Check credentials with throttling. Members and administrators each sign in only on their own side."""
+def user_authenticate(*, email: str, password: str, ip: str, admin: bool | None) -> User:
+    """Check credentials with throttling. With ``admin`` True or False, members and administrators each sign in
+    only on their own side (the API); with None (the web sign-in page), either may sign in."""
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise InvalidRequest("Both email and password are required.")
     login_throttle_check(email=email, ip=ip)
     user = User.objects.filter(email=normalise_email(email), is_active=True).first()
-    ok = user is not None and user.check_password(password) and user.is_staff == admin
+    ok = user is not None and user.check_password(password) and (admin is None or user.is_staff == admin)
     if user is None:
         User().set_password(password)  # spend the same time as a real check, so timing tells nothing
     if not ok:
+        as_admin = admin if admin is not None else bool(user and user.is_staff)
         with transaction.atomic():
             login_failure_record(email=email, ip=ip)
-            audit_record(actor=None, actor_email=normalise_email(email)[:254],
-                         action="admin.login_failed" if admin else "user.login_failed",
-                         object_type="user", object_id=user.pk if user else "")
+            audit_record(
+                actor=None,
+                actor_email=normalise_email(email)[:254],
+                action="admin.login_failed" if as_admin else "user.login_failed",
+                object_type="user",
+                object_id=user.pk if user else "",
+            )
         raise NotAuthenticated(BAD_CREDENTIALS, code="bad_credentials")
     return user
 
 
-def user_login(*, email: str, password: str, ip: str, admin: bool = False, issue_token: bool = True
-               ) -> tuple[User, str | None, dict[str, object]]:
+def user_login(
+    *, email: str, password: str, ip: str, admin: bool | None = False, issue_token: bool = True
+) -> tuple[User, str | None, dict[str, object]]:
     """Sign in. Returns the user, a fresh bearer token (if asked) and the previous login's date and address."""
     user = user_authenticate(email=email, password=password, ip=ip, admin=admin)
     with transaction.atomic():
@@ -76,10 +83,18 @@ def user_login(*, email: str, password: str, ip: str, admin: bool = False, issue
         user.last_login_ip = ip
         user.save(update_fields=["previous_login", "last_login", "last_login_ip"])
         login_failures_clear(email=user.email)
-        token = token_issue(user=user, scope=AuthToken.Scope.ADMIN if admin else AuthToken.Scope.MEMBER) \
-            if issue_token else None
-        audit_record(actor=user, action="admin.login" if admin else "user.login", object_type="user",
-                     object_id=user.pk, user_id=user.pk)
+        token = (
+            token_issue(user=user, scope=AuthToken.Scope.ADMIN if user.is_staff else AuthToken.Scope.MEMBER)
+            if issue_token
+            else None
+        )
+        audit_record(
+            actor=user,
+            action="admin.login" if user.is_staff else "user.login",
+            object_type="user",
+            object_id=user.pk,
+            user_id=user.pk,
+        )
     return user, token, previous
 
 
@@ -87,8 +102,13 @@ def user_logout(*, user: User, raw_token: str | None) -> None:
     with transaction.atomic():
         if raw_token:
             token_revoke(raw=raw_token)
-        audit_record(actor=user, action="admin.logout" if user.is_staff else "user.logout", object_type="user",
-                     object_id=user.pk, user_id=user.pk)
+        audit_record(
+            actor=user,
+            action="admin.logout" if user.is_staff else "user.logout",
+            object_type="user",
+            object_id=user.pk,
+            user_id=user.pk,
+        )
 
 
 def user_password_set(*, user: User, password: str, actor: User | None, action: str) -> None:
@@ -99,11 +119,19 @@ def user_password_set(*, user: User, password: str, actor: User | None, action: 
         user.save(update_fields=["password"])
         tokens_revoke_all(user=user)
         login_failures_clear(email=user.email)
-        audit_record(actor=actor, actor_email=None if actor else user.email, action=action,
-                     object_type="user", object_id=user.pk, user_id=user.pk)
+        audit_record(
+            actor=actor,
+            actor_email=None if actor else user.email,
+            action=action,
+            object_type="user",
+            object_id=user.pk,
+            user_id=user.pk,
+        )
 
 
-def password_reset_request(*, email: object, admin: bool = False, reset_path: str = "/password-reset/") -> None:
+def password_reset_request(
+    *, email: object, admin: bool = False, reset_path: str = "/password-reset/"
+) -> None:
     """Email a single-use reset link. Answers the same whether or not the address is known."""
     address = email_clean(email)
     user = User.objects.filter(email=address, is_active=True, is_staff=admin).first()
@@ -112,23 +140,36 @@ def password_reset_request(*, email: object, admin: bool = False, reset_path: st
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
         PasswordResetToken.objects.create(
-            user=user, token_hash=hash_secret(raw),
+            user=user,
+            token_hash=hash_secret(raw),
             expires_at=now() + timedelta(seconds=settings.MCCS_PASSWORD_RESET_TTL_SECONDS),
         )
         minutes = settings.MCCS_PASSWORD_RESET_TTL_SECONDS // 60
         email_enqueue(
-            to=user.email, template="password_reset",
+            to=user.email,
+            template="password_reset",
             context={"user": user, "link": f"{settings.BASE_URL}{reset_path}{raw}", "minutes": minutes},
         )
-        audit_record(actor=None, actor_email=user.email, action="user.password_reset_requested",
-                     object_type="user", object_id=user.pk, user_id=user.pk)
+        audit_record(
+            actor=None,
+            actor_email=user.email,
+            action="user.password_reset_requested",
+            object_type="user",
+            object_id=user.pk,
+            user_id=user.pk,
+        )
 
 
 def password_reset_user(*, raw_token: str, admin: bool = False) -> PasswordResetToken:
     token = (
         PasswordResetToken.objects.select_related("user")
-        .filter(token_hash=hash_secret(raw_token or ""), used_at__isnull=True, expires_at__gt=now(),
-                user__is_active=True, user__is_staff=admin)
+        .filter(
+            token_hash=hash_secret(raw_token or ""),
+            used_at__isnull=True,
+            expires_at__gt=now(),
+            user__is_active=True,
+            user__is_staff=admin,
+        )
         .first()
     )
     if token is None:
@@ -144,8 +185,12 @@ def password_reset_confirm(*, raw_token: str, password: object, admin: bool = Fa
         if not PasswordResetToken.objects.filter(pk=token.pk, used_at__isnull=True).update(used_at=now()):
             raise InvalidRequest(RESET_INVALID, code="reset_token_invalid")
         PasswordResetToken.objects.filter(user=token.user, used_at__isnull=True).update(used_at=now())
-        user_password_set(user=token.user, password=password, actor=None,  # type: ignore[arg-type]
-                          action="user.password_reset")
+        user_password_set(
+            user=token.user,
+            password=password,
+            actor=None,  # type: ignore[arg-type]
+            action="user.password_reset",
+        )
     return token.user
 
 
@@ -170,8 +215,14 @@ def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> Us
     if diff:
         with transaction.atomic():
             user.save(update_fields=list(diff))
-            audit_record(actor=actor, action="user.update", object_type="user", object_id=user.pk,
-                         user_id=user.pk, changes=diff)
+            audit_record(
+                actor=actor,
+                action="user.update",
+                object_type="user",
+                object_id=user.pk,
+                user_id=user.pk,
+                changes=diff,
+            )
     return user
 
 
@@ -190,7 +241,12 @@ def admin_create_or_reset(*, email: str, password: str) -> tuple[User, bool]:
             user.set_password(password)
             user.save(update_fields=["password"])
             tokens_revoke_all(user=user)
-        audit_record(actor=None, actor_email="mccs createadmin",
-                     action="admin.created" if created else "admin.password_reset",
-                     object_type="user", object_id=user.pk, user_id=user.pk)
+        audit_record(
+            actor=None,
+            actor_email="mccs createadmin",
+            action="admin.created" if created else "admin.password_reset",
+            object_type="user",
+            object_id=user.pk,
+            user_id=user.pk,
+        )
     return user, created

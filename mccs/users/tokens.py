@@ -19,7 +19,9 @@ def _hash(raw: str) -> str:
 def token_issue(*, user: User, scope: str) -> str:
     raw = secrets.token_urlsafe(32)
     AuthToken.objects.create(
-        key_hash=_hash(raw), user=user, scope=scope,
+        key_hash=_hash(raw),
+        user=user,
+        scope=scope,
         expires_at=now() + timedelta(seconds=settings.MCCS_TOKEN_TTL_SECONDS),
     )
     return raw
