@@ -22,6 +22,7 @@ from mccs.users.tokens import hash_secret, token_issue, token_revoke, tokens_rev
 
 BAD_CREDENTIALS = "The email address or password is incorrect."
 RESET_INVALID = "This password reset link is invalid or has expired. Please request a new one."
+RESET_REQUESTS_PER_TTL = 5
 USER_EDITABLE_FIELDS = {"first_name": 100, "last_name": 100, "telephone": 25}
 
 
@@ -29,6 +30,8 @@ def email_clean(email: object, *, field: str = "email") -> str:
     if not isinstance(email, str) or not email.strip():
         raise InvalidRequest("An email address is required.", field=field)
     value = normalise_email(email)
+    if len(value) > 254:
+        raise InvalidRequest("The email address can be at most 254 characters long.", field=field)
     try:
         validate_email(value)
     except ValidationError:
@@ -129,13 +132,27 @@ def user_password_set(*, user: User, password: str, actor: User | None, action: 
         )
 
 
-def password_reset_request(
-    *, email: object, admin: bool = False, reset_path: str = "/password-reset/"
-) -> None:
-    """Email a single-use reset link. Answers the same whether or not the address is known."""
+def _users_of_side(admin: bool | None):
+    """Active users; with ``admin`` True or False only administrators or only members (the API's two sides)."""
+    users = User.objects.filter(is_active=True)
+    return users if admin is None else users.filter(is_staff=admin)
+
+
+def password_reset_request(*, email: object, admin: bool | None = False) -> None:
+    """Email a single-use reset link. Answers the same whether or not the address is known.
+
+    The link is ``$MCCS_BASE_URL/password-reset/<token>`` for members and administrators alike: the web page
+    accepts both, and the token also works with the API's (member or admin) ``password-reset/{token}``.
+    A few requests per reset lifetime are honoured; more are silently dropped so nobody can flood a mailbox.
+    """
     address = email_clean(email)
-    user = User.objects.filter(email=address, is_active=True, is_staff=admin).first()
+    user = _users_of_side(admin).filter(email=address).first()
     if user is None:
+        return
+    recent = PasswordResetToken.objects.filter(
+        user=user, created_at__gte=now() - timedelta(seconds=settings.MCCS_PASSWORD_RESET_TTL_SECONDS)
+    )
+    if recent.count() >= RESET_REQUESTS_PER_TTL:
         return
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -148,7 +165,7 @@ def password_reset_request(
         email_enqueue(
             to=user.email,
             template="password_reset",
-            context={"user": user, "link": f"{settings.BASE_URL}{reset_path}{raw}", "minutes": minutes},
+            context={"user": user, "link": f"{settings.BASE_URL}/password-reset/{raw}", "minutes": minutes},
         )
         audit_record(
             actor=None,
@@ -160,15 +177,15 @@ def password_reset_request(
         )
 
 
-def password_reset_user(*, raw_token: str, admin: bool = False) -> PasswordResetToken:
+def password_reset_user(*, raw_token: str, admin: bool | None = False) -> PasswordResetToken:
+    """The live reset token for this raw value, or InvalidRequest (used, expired, unknown or other side)."""
     token = (
         PasswordResetToken.objects.select_related("user")
         .filter(
             token_hash=hash_secret(raw_token or ""),
             used_at__isnull=True,
             expires_at__gt=now(),
-            user__is_active=True,
-            user__is_staff=admin,
+            user__in=_users_of_side(admin),
         )
         .first()
     )
@@ -177,7 +194,7 @@ def password_reset_user(*, raw_token: str, admin: bool = False) -> PasswordReset
     return token
 
 
-def password_reset_confirm(*, raw_token: str, password: object, admin: bool = False) -> User:
+def password_reset_confirm(*, raw_token: str, password: object, admin: bool | None = False) -> User:
     token = password_reset_user(raw_token=raw_token, admin=admin)
     password_check(password, user=token.user)
     with transaction.atomic():

@@ -7,6 +7,12 @@ from mccs.web.views import accounts
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("dashboard", accounts.dashboard, name="dashboard"),
+    path("signup", accounts.signup_view, name="signup"),
     path("login", accounts.login_view, name="login"),
     path("logout", accounts.logout_view, name="logout"),
+    path("password-reset", accounts.password_reset_request_view, name="password_reset"),
+    path("password-reset/<str:token>", accounts.password_reset_confirm_view, name="password_reset_confirm"),
+    path("password-change", accounts.password_change_view, name="password_change"),
+    path("profile", accounts.profile_view, name="profile"),
+    path("profile/entity", accounts.profile_entity_view, name="profile_entity"),
 ]

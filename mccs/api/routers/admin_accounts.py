@@ -27,8 +27,13 @@ def admin_login(request, payload: LoginIn):
         email=payload.email, password=payload.password, ip=client_ip(request), admin=True
     )
     last = previous["lastLoginDate"]
-    return {"data": {"token": token, "lastLoginDate": iso_utc(last) if last else None,
-                     "lastLoginIP": previous["lastLoginIP"] or None}}
+    return {
+        "data": {
+            "token": token,
+            "lastLoginDate": iso_utc(last) if last else None,
+            "lastLoginIP": previous["lastLoginIP"] or None,
+        }
+    }
 
 
 @router.post("/logout", response={200: None, 401: ErrorsOut}, auth=admin_auth)
@@ -39,7 +44,7 @@ def admin_logout(request):
 
 @router.post("/password-reset", response={200: None, **ERRORS_4XX}, auth=None)
 def admin_password_reset(request, payload: EmailIn):
-    user_services.password_reset_request(email=payload.email, admin=True, reset_path="/admin/password-reset/")
+    user_services.password_reset_request(email=payload.email, admin=True)
     return ok()
 
 
@@ -51,6 +56,7 @@ def admin_password_reset_confirm(request, token: str, payload: PasswordIn):
 
 @router.post("/password-change", response={200: None, **ERRORS_4XX}, auth=admin_auth)
 def admin_password_change(request, payload: PasswordIn):
-    user_services.user_password_set(user=request.auth, password=payload.password, actor=request.auth,
-                                    action="admin.password_change")
+    user_services.user_password_set(
+        user=request.auth, password=payload.password, actor=request.auth, action="admin.password_change"
+    )
     return ok()

@@ -6,17 +6,24 @@ Each view validates a form and calls the same service as the API; domain errors 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from mccs.core.client_ip import client_ip
 from mccs.core.errors import ApplicationError
+from mccs.directory.models import IncType
 from mccs.directory.selectors import entities_for_user
+from mccs.directory.services import entity_update
+from mccs.ledger.onboarding import member_sign_up
 from mccs.users import services as user_services
+
+BACKEND = "mccs.users.backends.ThrottledEmailBackend"
 
 
 def form_error(form: forms.Form, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:
@@ -78,3 +85,276 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, "You have been logged out.")
     return redirect("web:login")
+
+
+def tags_text(tags: list[str]) -> str:
+    return ", ".join(tags)
+
+
+def tags_list(text: str) -> list[str]:
+    """Offers and wants are typed as a comma- or line-separated list; the service normalises each one."""
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+PASSWORD_HELP = "At least 8 characters, at most 128; very common passwords are refused."
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label="Your email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        strip=False,
+        help_text=PASSWORD_HELP,
+        max_length=1000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    entity_name = forms.CharField(label="Business or organisation name", max_length=100)
+    offers = forms.CharField(
+        required=False,
+        help_text="What you offer, separated by commas (at most 10).",
+        widget=forms.TextInput(attrs={"placeholder": "bread, catering"}),
+    )
+    wants = forms.CharField(
+        required=False,
+        help_text="What you want, separated by commas (at most 10).",
+        widget=forms.TextInput(attrs={"placeholder": "plumbing, printing"}),
+    )
+
+
+SIGNUP_FORM_FIELDS = {
+    "userEmail": "email",
+    "name": "entity_name",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "offers": "offers",
+    "wants": "wants",
+    "password": "password",
+}
+
+
+def signup_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = member_sign_up(
+                email=data["email"],
+                password=data["password"],
+                ip=client_ip(request),
+                issue_token=False,
+                user_fields={"first_name": data["first_name"], "last_name": data["last_name"]},
+                entity_fields={
+                    "name": data["entity_name"],
+                    "offers": tags_list(data["offers"]),
+                    "wants": tags_list(data["wants"]),
+                },
+            )
+        except ApplicationError as exc:
+            form_error(form, exc, SIGNUP_FORM_FIELDS)
+        else:
+            login(request, result.user, backend=BACKEND)
+            messages.success(
+                request, "Welcome! Your account has been created. We have sent you a welcome email."
+            )
+            return redirect("web:dashboard")
+    return render(request, "web/accounts/signup.html", {"form": form})
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
+RESET_SENT = (
+    "If an account exists for that address, we have sent it an email with a link to choose a new "
+    "password. The link works once and expires in {minutes} minutes."
+)
+
+
+def password_reset_request_view(request: HttpRequest) -> HttpResponse:
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_services.password_reset_request(email=form.cleaned_data["email"], admin=None)
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(
+                request, RESET_SENT.format(minutes=settings.MCCS_PASSWORD_RESET_TTL_SECONDS // 60)
+            )
+            return redirect("web:login")
+    return render(request, "web/accounts/password_reset_request.html", {"form": form})
+
+
+class NewPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="New password",
+        strip=False,
+        help_text=PASSWORD_HELP,
+        max_length=1000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label="New password again",
+        strip=False,
+        max_length=1000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", "The two passwords are not the same.")
+        return data
+
+
+def password_reset_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user_services.password_reset_user(raw_token=token, admin=None)
+    except ApplicationError as exc:
+        return render(
+            request, "web/accounts/password_reset_invalid.html", {"message": exc.message}, status=400
+        )
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_services.password_reset_confirm(
+                raw_token=token, password=form.cleaned_data["password"], admin=None
+            )
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            if request.user.is_authenticated:
+                logout(request)
+            messages.success(request, "Your password has been changed. Please log in with your new password.")
+            return redirect("web:login")
+    return render(request, "web/accounts/password_reset_confirm.html", {"form": form, "token": token})
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current_password = forms.CharField(
+        strip=False, max_length=1000, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    field_order = ["current_password", "password", "password_again"]
+
+
+@login_required
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not request.user.check_password(form.cleaned_data["current_password"]):
+            form.add_error("current_password", "Your current password is not correct.")
+        else:
+            try:
+                user_services.user_password_set(
+                    user=request.user,
+                    password=form.cleaned_data["password"],
+                    actor=request.user,
+                    action=password_change_action(request.user),
+                )
+            except ApplicationError as exc:
+                form_error(form, exc)
+            else:
+                update_session_auth_hash(request, request.user)  # stay signed in here; other sessions end
+                messages.success(request, "Your password has been changed.")
+                return redirect("web:profile")
+    return render(request, "web/accounts/password_change.html", {"form": form})
+
+
+def password_change_action(user) -> str:
+    return "admin.password_change" if user.is_staff else "user.password_change"
+
+
+class UserForm(forms.Form):
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    telephone = forms.CharField(
+        max_length=25, required=False, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+    )
+
+
+@login_required
+def profile_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"first_name": user.first_name, "last_name": user.last_name, "telephone": user.telephone}
+    form = UserForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_services.user_update(actor=user, user=user, changes=form.cleaned_data)
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, "Your details have been saved.")
+            return redirect("web:profile")
+    entities = entities_for_user(user=user) if not user.is_staff else []
+    return render(request, "web/accounts/profile.html", {"form": form, "entities": entities})
+
+
+class EntityForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, required=False)
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        required=False,
+        help_text="Shown to members you trade with; leave empty to use your own.",
+    )
+    telephone = forms.CharField(max_length=25, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    inc_type = forms.ChoiceField(
+        label="Incorporation type", required=False, choices=[("", "—"), *IncType.choices]
+    )
+    company_number = forms.CharField(max_length=20, required=False)
+    website = forms.CharField(max_length=255, required=False, widget=forms.TextInput(attrs={"type": "url"}))
+    declared_turnover = forms.IntegerField(min_value=0, required=False)
+    description = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    address = forms.CharField(max_length=255, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    region = forms.CharField(max_length=100, required=False)
+    postal_code = forms.CharField(max_length=20, required=False)
+    country = forms.CharField(max_length=100, required=False)
+    offers = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What you offer, separated by commas (at most 10).",
+    )
+    wants = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What you want, separated by commas (at most 10).",
+    )
+    show_tags_matched_since_last_login = forms.BooleanField(
+        required=False, label="Show matches since my last login"
+    )
+    receive_daily_match_notification_email = forms.BooleanField(
+        required=False, label="Email me a daily summary of new matches"
+    )
+
+
+@login_required
+def profile_entity_view(request: HttpRequest) -> HttpResponse:
+    entity = entities_for_user(user=request.user).first()
+    if entity is None:
+        raise Http404("You do not act for an entity.")
+    initial = {
+        name: getattr(entity, name) for name in EntityForm.base_fields if name not in {"offers", "wants"}
+    }
+    initial.update(offers=tags_text(entity.offers), wants=tags_text(entity.wants))
+    for name in ("inc_type", "declared_turnover"):
+        initial[name] = initial[name] if initial[name] is not None else ""
+    form = EntityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: value for name, value in form.cleaned_data.items() if name in form.changed_data}
+        for name in ("offers", "wants"):
+            if name in changes:
+                changes[name] = tags_list(changes[name])
+        try:
+            entity_update(actor=request.user, entity=entity, changes=changes)
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, "Your entity's details have been saved.")
+            return redirect("web:profile_entity")
+    return render(request, "web/accounts/profile_entity.html", {"form": form, "entity": entity})

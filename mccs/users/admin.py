@@ -1,0 +1,36 @@
+"""The Django admin site for users. Its sign-in goes through the throttled backend, like every other sign-in."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+
+from mccs.core.errors import ApplicationError
+from mccs.users.models import User
+
+
+class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    """Shows the throttling message (too many failures) as a form error instead of failing the request."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
+admin.site.site_header = "MCCS administration"
+admin.site.site_title = "MCCS administration"
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "last_login", "date_joined")
+    list_filter = ("is_staff", "is_active")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+    readonly_fields = ("password", "last_login", "previous_login", "last_login_ip", "date_joined")
+    fields = ("email", "first_name", "last_name", "telephone", "is_active", "is_staff", "is_superuser",
+              "password", "last_login", "previous_login", "last_login_ip", "date_joined")
