@@ -9,8 +9,9 @@ class AuditEntry(models.Model):
     """
 
     at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_email = models.CharField(max_length=254, blank=True)
     actor_is_admin = models.BooleanField(default=False)
     ip = models.CharField(max_length=45, blank=True)

@@ -4,31 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_email', models.CharField(blank=True, max_length=254)),
-                ('actor_is_admin', models.BooleanField(default=False)),
-                ('ip', models.CharField(blank=True, max_length=45)),
-                ('action', models.CharField(db_index=True, max_length=60)),
-                ('object_type', models.CharField(db_index=True, max_length=40)),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('entity_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('user_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('changes', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_email", models.CharField(blank=True, max_length=254)),
+                ("actor_is_admin", models.BooleanField(default=False)),
+                ("ip", models.CharField(blank=True, max_length=45)),
+                ("action", models.CharField(db_index=True, max_length=60)),
+                ("object_type", models.CharField(db_index=True, max_length=40)),
+                ("object_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("entity_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("user_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("changes", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at', '-id'],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at", "-id"],
             },
         ),
     ]
