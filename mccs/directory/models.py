@@ -17,7 +17,12 @@ class EntityStatus(models.TextChoices):
 
 # Statuses that appear in the directory and may contact other entities.
 LISTED_STATUSES = frozenset(
-    {EntityStatus.ACCEPTED, EntityStatus.TRADING_PENDING, EntityStatus.TRADING_REJECTED, EntityStatus.TRADING_ACCEPTED}
+    {
+        EntityStatus.ACCEPTED,
+        EntityStatus.TRADING_PENDING,
+        EntityStatus.TRADING_REJECTED,
+        EntityStatus.TRADING_ACCEPTED,
+    }
 )
 
 
@@ -78,13 +83,17 @@ class Entity(models.Model):
     region = models.CharField(max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     country = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=20, choices=EntityStatus.choices, default=EntityStatus.PENDING,
-                              db_index=True)
+    status = models.CharField(
+        max_length=20, choices=EntityStatus.choices, default=EntityStatus.PENDING, db_index=True
+    )
     show_tags_matched_since_last_login = models.BooleanField(default=False)
     receive_daily_match_notification_email = models.BooleanField(default=False)
     categories = models.ManyToManyField(Category, related_name="entities", blank=True)
     favorites = models.ManyToManyField("self", symmetrical=False, related_name="favorited_by", blank=True)
     member_started_at = models.DateTimeField(null=True, blank=True)
+    # End of the window the last daily match digest covered; the next digest starts there, so no match is sent
+    # twice (see mccs/directory/digest.py).
+    last_match_digest_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -135,3 +144,17 @@ class EntityTag(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["entity", "kind", "tag"], name="entity_tag_unique")]
         indexes = [models.Index(fields=["kind", "tag", "added_at"], name="entitytag_kind_tag_added")]
+
+
+class ContactMessage(models.Model):
+    """A message relayed by email from one entity to another. The body is not kept: this row exists for the
+    per-member rate limit and the audit trail, and it records nothing the receiver did not choose to share."""
+
+    sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sender_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="sent_messages")
+    receiver_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="received_messages")
+    body_length = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sender_user", "sent_at"], name="contact_sender_sent")]

@@ -9,7 +9,6 @@ from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 
 from mccs.audit.services import audit_record
-
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest
 from mccs.directory.models import Entity, EntityTag, IncType, Tag
@@ -17,15 +16,36 @@ from mccs.matching.normalise import normalise_tags
 
 # Fields a member may change on their own entity (status, categories and limits belong to administrators).
 MEMBER_EDITABLE_FIELDS = (
-    "name", "email", "telephone", "inc_type", "company_number", "website", "declared_turnover", "description",
-    "address", "city", "region", "postal_code", "country", "show_tags_matched_since_last_login",
+    "name",
+    "email",
+    "telephone",
+    "inc_type",
+    "company_number",
+    "website",
+    "declared_turnover",
+    "description",
+    "address",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "show_tags_matched_since_last_login",
     "receive_daily_match_notification_email",
 )
 FIELD_LABELS = {
-    "name": "entity name", "email": "entity email", "telephone": "telephone", "inc_type": "incorporation type",
-    "company_number": "company number", "website": "website", "declared_turnover": "declared turnover",
-    "description": "description", "address": "address", "city": "city", "region": "region",
-    "postal_code": "postal code", "country": "country",
+    "name": "entity name",
+    "email": "entity email",
+    "telephone": "telephone",
+    "inc_type": "incorporation type",
+    "company_number": "company number",
+    "website": "website",
+    "declared_turnover": "declared turnover",
+    "description": "description",
+    "address": "address",
+    "city": "city",
+    "region": "region",
+    "postal_code": "postal code",
+    "country": "country",
 }
 MAX_TURNOVER = 10**15
 
@@ -60,7 +80,9 @@ def _clean_value(field: str, value: object) -> object:
             raise InvalidRequest("The entity email is not a valid email address.", field=field) from None
         return value.lower()
     if field == "inc_type" and value not in IncType.values:
-        raise InvalidRequest(f"The incorporation type must be one of: {', '.join(IncType.values)}.", field=field)
+        raise InvalidRequest(
+            f"The incorporation type must be one of: {', '.join(IncType.values)}.", field=field
+        )
     if field == "website":
         candidate = value if "://" in value else f"https://{value}"
         try:
@@ -99,7 +121,9 @@ def entity_tags_set(*, entity: Entity, kind: str, names: list[str]) -> None:
     getattr(entity, "_prefetched_objects_cache", {}).pop("entity_tags", None)
 
 
-def entity_apply_changes(*, entity: Entity, changes: Mapping[str, object]) -> dict[str, tuple[object, object]]:
+def entity_apply_changes(
+    *, entity: Entity, changes: Mapping[str, object]
+) -> dict[str, tuple[object, object]]:
     """Apply already-cleaned changes. Returns {field: (before, after)} for what really changed."""
     diff: dict[str, tuple[object, object]] = {}
     for field, value in changes.items():
@@ -124,6 +148,12 @@ def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> En
     with transaction.atomic():
         diff = entity_apply_changes(entity=entity, changes=cleaned)
         if diff:
-            audit_record(actor=actor, action="entity.update", object_type="entity", object_id=entity.pk,
-                         entity_id=entity.pk, changes=diff)
+            audit_record(
+                actor=actor,
+                action="entity.update",
+                object_type="entity",
+                object_id=entity.pk,
+                entity_id=entity.pk,
+                changes=diff,
+            )
     return entity

@@ -37,9 +37,12 @@ def normalise_tags(values: Iterable[object], *, field: str) -> list[str]:
             continue
         if len(tag) > MAX_TAG_LENGTH:
             raise InvalidRequest(
-                f"The {field} tag '{tag[:20]}…' is too long: at most {MAX_TAG_LENGTH} characters.", field=field
+                f"The {field} tag '{tag[:20]}…' is too long: at most {MAX_TAG_LENGTH} characters.",
+                field=field,
             )
         result.append(tag)
     if len(result) > MAX_TAGS:
-        raise InvalidRequest(f"At most {MAX_TAGS} {field} are allowed; {len(result)} were given.", field=field)
+        raise InvalidRequest(
+            f"At most {MAX_TAGS} {field} are allowed; {len(result)} were given.", field=field
+        )
     return result

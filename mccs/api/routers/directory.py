@@ -1,5 +1,153 @@
-"""API operations for the directory domain (filled in by its issue)."""
+"""Find Entities: directory search, tags, categories, favourites and the private contact relay."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+from django.http import HttpResponse
+from ninja import Router, Schema
+from pydantic import StrictBool
+
+from mccs.api.auth import member_auth, optional_member_auth
+from mccs.api.entities import EntityOut, entity_public_fields
+from mccs.api.pagination import paginate
+from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut
+from mccs.core.errors import InvalidRequest, NotAuthenticated
+from mccs.directory import contact, search
+from mccs.directory.models import Entity
+
+router = Router(tags=["Find Entities"])
+
+
+class TagOut(Schema):
+    id: str
+    name: str
+
+
+class CategoryOut(Schema):
+    id: str
+    name: str
+
+
+class FavoriteIn(Schema):
+    addToEntityID: str
+    favoriteEntityID: str
+    isFavorite: StrictBool
+
+
+class SendEmailIn(Schema):
+    senderEntityID: str
+    receiverEntityID: str
+    body: str
+
+
+def _querying_entity(request, querying_entity_id: str | None) -> Entity | None:
+    """The caller's own entity named by ``querying_entity_id``: needs a token, and must be theirs (403)."""
+    if not querying_entity_id:
+        return None
+    if not request.user.is_authenticated:
+        raise NotAuthenticated("querying_entity_id needs you to be signed in: send your bearer token.")
+    return contact.acting_entity(actor=request.user, entity_id=querying_entity_id, field="querying_entity_id")
+
+
+def _directory_out(entity: Entity, querying: Entity | None, favorites: set) -> dict:
+    data = entity_public_fields(entity, include_email=search.email_visible(querying, entity))
+    data["isFavorite"] = entity.pk in favorites
+    return data
+
+
+@router.get(
+    "/entities",
+    response={200: PageOut[EntityOut], **ERRORS_4XX},
+    auth=optional_member_auth,
+    exclude_none=True,
+)
+def entities_list(
+    request,
+    offers: str | None = None,
+    wants: str | None = None,
+    category: str | None = None,
+    tagged_since: str | None = None,
+    name: str | None = None,
+    favorites_only: bool = False,
+    querying_entity_id: str | None = None,
+    page: int = 1,
+    page_size: int = 10,
+):
+    """Listed entities matching the filters. ``offers``/``wants`` are comma-separated terms that match tags exactly,
+    as singular/plural, as part of a tag or despite a typo; exact matches come first."""
+    querying = _querying_entity(request, querying_entity_id)
+    if favorites_only and querying is None:
+        raise InvalidRequest(
+            "favorites_only needs querying_entity_id: the entity whose favourites to list.",
+            field="favorites_only",
+        )
+    found = search.entity_search(
+        search.EntitySearch(
+            offers=offers,
+            wants=wants,
+            category=category,
+            tagged_since=search.parse_since(tagged_since),
+            name=name,
+            favorites_of=querying if favorites_only else None,
+        )
+    )
+    items, meta = paginate(found, page, page_size)
+    entities = {
+        e.pk: e
+        for e in Entity.objects.filter(pk__in=[e.pk for e in items])
+        .select_related("account")
+        .prefetch_related("entity_tags__tag", "categories")
+    }
+    favorites = search.favorite_ids(querying, entities)
+    return {"data": [_directory_out(entities[e.pk], querying, favorites) for e in items], "meta": meta}
+
+
+@router.get(
+    "/entities/{entityID}",
+    response={200: DataOut[EntityOut], **ERRORS_4XX},
+    auth=optional_member_auth,
+    exclude_none=True,
+)
+def entity_get(request, entityID: str, querying_entity_id: str | None = None):
+    querying = _querying_entity(request, querying_entity_id)
+    entity = search.listed_entity(entityID)
+    return {"data": _directory_out(entity, querying, search.favorite_ids(querying, [entity.pk]))}
+
+
+@router.get("/tags", response={200: PageOut[TagOut], **ERRORS_4XX}, auth=None)
+def tags_list(request, fragment: str | None = None, page: int = 1, page_size: int = 10):
+    """All tags A–Z, or the exact, singular/plural, partial and fuzzy matches of ``fragment``, best first."""
+    items, meta = paginate(search.tag_search(fragment), page, page_size)
+    return {"data": [{"id": str(t.id), "name": t.name} for t in items], "meta": meta}
+
+
+@router.get("/categories", response={200: PageOut[CategoryOut], **ERRORS_4XX}, auth=None)
+def categories_list(
+    request, prefix: str | None = None, fragment: str | None = None, page: int = 1, page_size: int = 10
+):
+    items, meta = paginate(search.category_search(prefix=prefix, fragment=fragment), page, page_size)
+    return {"data": [{"id": str(c.id), "name": c.name} for c in items], "meta": meta}
+
+
+@router.post("/favorites", response={200: None, **ERRORS_4XX}, auth=member_auth)
+def favorites_set(request, payload: FavoriteIn):
+    """Mark (``isFavorite: true``) or unmark a listed entity as a favourite of one of your entities."""
+    entity = contact.acting_entity(actor=request.auth, entity_id=payload.addToEntityID, field="addToEntityID")
+    contact.favorite_set(
+        actor=request.auth,
+        entity=entity,
+        favorite_id=payload.favoriteEntityID,
+        is_favorite=payload.isFavorite,
+    )
+    return HttpResponse(status=200)
+
+
+@router.post("/send-email", response={200: None, **ERRORS_4XX}, auth=member_auth)
+def send_email(request, payload: SendEmailIn):
+    """Email a listed entity without learning its address; your entity's address is its Reply-To."""
+    sender = contact.acting_entity(
+        actor=request.auth, entity_id=payload.senderEntityID, field="senderEntityID"
+    )
+    contact.contact_send(
+        actor=request.auth, sender=sender, receiver_id=payload.receiverEntityID, body=payload.body
+    )
+    return HttpResponse(status=200)

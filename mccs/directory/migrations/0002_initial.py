@@ -6,40 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='entity',
-            name='users',
-            field=models.ManyToManyField(blank=True, related_name='entities', to=settings.AUTH_USER_MODEL),
+            model_name="entity",
+            name="users",
+            field=models.ManyToManyField(blank=True, related_name="entities", to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name='entitytag',
-            name='entity',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entity_tags', to='directory.entity'),
+            model_name="entitytag",
+            name="entity",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="entity_tags", to="directory.entity"
+            ),
         ),
         migrations.AddField(
-            model_name='entitytag',
-            name='tag',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entity_tags', to='directory.tag'),
+            model_name="entitytag",
+            name="tag",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="entity_tags", to="directory.tag"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='entity',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'rejected', 'accepted', 'tradingPending', 'tradingRejected', 'tradingAccepted'])), name='entity_status_valid'),
+            model_name="entity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "pending",
+                            "rejected",
+                            "accepted",
+                            "tradingPending",
+                            "tradingRejected",
+                            "tradingAccepted",
+                        ],
+                    )
+                ),
+                name="entity_status_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='entitytag',
-            index=models.Index(fields=['kind', 'tag', 'added_at'], name='entitytag_kind_tag_added'),
+            model_name="entitytag",
+            index=models.Index(fields=["kind", "tag", "added_at"], name="entitytag_kind_tag_added"),
         ),
         migrations.AddConstraint(
-            model_name='entitytag',
-            constraint=models.UniqueConstraint(fields=('entity', 'kind', 'tag'), name='entity_tag_unique'),
+            model_name="entitytag",
+            constraint=models.UniqueConstraint(fields=("entity", "kind", "tag"), name="entity_tag_unique"),
         ),
     ]

@@ -1,0 +1,140 @@
+"""Favourites and the private contact relay (services)."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from mccs.audit.services import audit_record
+from mccs.core.clock import now
+from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied, TooManyRequests
+from mccs.directory.models import ContactMessage, Entity
+from mccs.directory.policies import can_be_contacted, can_manage_entity
+from mccs.directory.search import ENTITY_NOT_FOUND, listed_entities, parse_entity_id
+from mccs.notifications.services import email_enqueue
+
+MAX_MESSAGE_LENGTH = 5000
+MIN_MESSAGE_LENGTH = 2
+RATE_WINDOW = timedelta(hours=1)
+
+
+def contact_limit_per_hour() -> int:
+    return int(getattr(settings, "MCCS_CONTACT_LIMIT_PER_HOUR", 10))
+
+
+def acting_entity(*, actor, entity_id: object, field: str) -> Entity:
+    """An entity the actor acts for; another member's entity (or an unknown id) is refused with 403."""
+    try:
+        pk = parse_entity_id(entity_id)
+    except NotFound:
+        raise InvalidRequest(f"{field} is not a valid entity id.", field=field) from None
+    entity = Entity.objects.filter(pk=pk).first()
+    if entity is None or not can_manage_entity(actor, entity):
+        raise PermissionDenied(f"You do not act for the entity given as {field}.", field=field)
+    return entity
+
+
+def favorite_set(*, actor, entity: Entity, favorite_id: object, is_favorite: bool) -> bool:
+    """Mark or unmark a listed entity as one of ``entity``'s favourites. Returns whether anything changed."""
+    if not can_manage_entity(actor, entity):
+        raise PermissionDenied("You do not act for this entity.")
+    target = listed_entities().filter(pk=parse_entity_id(favorite_id)).first()
+    if target is None:
+        raise NotFound(ENTITY_NOT_FOUND)
+    if target.pk == entity.pk:
+        raise InvalidRequest("An entity cannot be its own favourite.", field="favoriteEntityID")
+    with transaction.atomic():
+        present = entity.favorites.filter(pk=target.pk).exists()
+        if present == is_favorite:
+            return False
+        if is_favorite:
+            entity.favorites.add(target)
+        else:
+            entity.favorites.remove(target)
+        audit_record(
+            actor=actor,
+            action="favorite.set",
+            object_type="entity",
+            object_id=target.pk,
+            entity_id=entity.pk,
+            changes={"isFavorite": (present, is_favorite)},
+        )
+    return True
+
+
+def _reply_address(entity: Entity, actor) -> str:
+    return entity.email or actor.email
+
+
+def _receiver_address(entity: Entity) -> str:
+    if entity.email:
+        return entity.email
+    user = entity.users.order_by("date_joined").first()
+    return user.email if user else ""
+
+
+def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) -> ContactMessage:
+    """Relay a message by email. The receiver's address is used only as the envelope recipient and is never
+    returned; the sender's address goes in Reply-To so the receiver decides whether to answer."""
+    if not can_manage_entity(actor, sender):
+        raise PermissionDenied("You do not act for this entity.")
+    if not can_be_contacted(sender):
+        raise PermissionDenied(
+            "Your entity can send messages once an administrator has accepted it into the directory."
+        )
+    receiver = listed_entities().filter(pk=parse_entity_id(receiver_id)).first()
+    if receiver is None:
+        raise NotFound(ENTITY_NOT_FOUND)
+    if receiver.pk == sender.pk:
+        raise InvalidRequest("You cannot send a message to your own entity.", field="receiverEntityID")
+    if not isinstance(body, str):
+        raise InvalidRequest("The message body must be text.", field="body")
+    text = body.strip()
+    if len(text) < MIN_MESSAGE_LENGTH:
+        raise InvalidRequest("Please write a message before sending it.", field="body")
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise InvalidRequest(
+            f"The message is too long: at most {MAX_MESSAGE_LENGTH} characters, this one has {len(text)}.",
+            field="body",
+        )
+    to = _receiver_address(receiver)
+    if not to:
+        raise InvalidRequest("This entity cannot receive messages: it has no email address.")
+    moment = now()
+    limit = contact_limit_per_hour()
+    with transaction.atomic():
+        recent = ContactMessage.objects.filter(sender_user=actor, sent_at__gt=moment - RATE_WINDOW)
+        if recent.count() >= limit:
+            oldest = recent.order_by("sent_at").values_list("sent_at", flat=True).first()
+            retry = max(1, int((oldest + RATE_WINDOW - moment).total_seconds())) if oldest else 3600
+            minutes = max(1, math.ceil(retry / 60))
+            raise TooManyRequests(
+                f"You have sent {limit} messages in the last hour, the most allowed. Please wait {minutes} "
+                f"minute{'s' if minutes > 1 else ''} before sending another.",
+                retry_after=retry,
+            )
+        message = ContactMessage.objects.create(
+            sender_user=actor,
+            sender_entity=sender,
+            receiver_entity=receiver,
+            body_length=len(text),
+            sent_at=moment,
+        )
+        email_enqueue(
+            to=to,
+            template="contact",
+            reply_to=[_reply_address(sender, actor)],
+            context={"sender": sender, "receiver": receiver, "body": text},
+        )
+        audit_record(
+            actor=actor,
+            action="contact.send",
+            object_type="entity",
+            object_id=receiver.pk,
+            entity_id=sender.pk,
+            changes={"bodyLength": (None, len(text))},
+        )
+    return message

@@ -1,0 +1,413 @@
+"""Administrators curate the directory: membership status, categories, and the offer/want tags.
+
+Renaming or deleting a category or tag changes every entity that carries it, in one transaction; renaming onto a
+name that already exists merges the two. Every change is audited: one entry for the category or tag itself, and one
+``entity.update`` entry per entity it touched, with that entity's list before and after.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from mccs.audit.services import audit_record, audit_record_many
+from mccs.core.clock import now
+from mccs.core.errors import InvalidRequest, NotFound
+from mccs.directory.models import Category, Entity, EntityStatus, EntityTag, Tag
+from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
+from mccs.notifications.services import email_enqueue
+
+CATEGORY_NOT_FOUND = "Category not found."
+TAG_NOT_FOUND = "Tag not found."
+KIND_FIELD = {EntityTag.Kind.OFFER: "offers", EntityTag.Kind.WANT: "wants"}
+
+
+# --- names ----------------------------------------------------------------------------------------------------
+
+
+def curated_name_clean(raw: object, *, what: str) -> str:
+    """Category and tag names are normalised like offers and wants: ``"  Organic  Veg! "`` → ``organic-veg``."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidRequest(f"A {what} name is required.", field="name")
+    name = normalise_tag(raw)
+    if not name:
+        raise InvalidRequest(f"The {what} name must contain at least one letter or digit.", field="name")
+    if len(name) > MAX_TAG_LENGTH:
+        raise InvalidRequest(
+            f"The {what} name can be at most {MAX_TAG_LENGTH} characters long.", field="name"
+        )
+    return name
+
+
+# --- membership status ----------------------------------------------------------------------------------------
+
+
+def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
+    """Set an entity's membership status, record it, and tell the member by email.
+
+    ``member_started_at`` is set the first time the entity becomes ``tradingAccepted`` and never changes after.
+    """
+    status = status_clean(status)
+    with transaction.atomic():
+        locked = Entity.objects.select_for_update().get(pk=entity.pk)
+        before = locked.status
+        if before == status:
+            return entity
+        changes: dict[str, tuple[object, object]] = {"status": (before, status)}
+        fields = ["status", "updated_at"]
+        if status == EntityStatus.TRADING_ACCEPTED and locked.member_started_at is None:
+            locked.member_started_at = now()
+            changes["memberStartedAt"] = (None, locked.member_started_at)
+            fields.append("member_started_at")
+        locked.status = status
+        locked.save(update_fields=fields)
+        entity.status, entity.member_started_at = locked.status, locked.member_started_at
+        audit_record(
+            actor=actor,
+            action="entity.status_change",
+            object_type="entity",
+            object_id=entity.pk,
+            entity_id=entity.pk,
+            changes=changes,
+        )
+        recipients = entity_recipients(entity)
+        if recipients:
+            email_enqueue(
+                to=recipients,
+                template="status_changed",
+                context={
+                    "entity": entity,
+                    "status": status,
+                    "previous": before,
+                    "listed": entity.is_listed,
+                    "can_trade": entity.can_trade,
+                },
+            )
+    return entity
+
+
+def entity_recipients(entity: Entity) -> list[str]:
+    """Where mail for an entity goes: its own address, else the addresses of its active users."""
+    if entity.email:
+        return [entity.email]
+    return sorted(entity.users.filter(is_active=True).values_list("email", flat=True))
+
+
+def status_clean(status: object) -> str:
+    if not isinstance(status, str) or status not in EntityStatus.values:
+        raise InvalidRequest(f"The status must be one of: {', '.join(EntityStatus.values)}.", field="status")
+    return status
+
+
+def categories_resolve(names: object) -> list[Category]:
+    """Existing categories by name, in the order given (a typo must not create a new heading)."""
+    if isinstance(names, str) or not isinstance(names, Iterable):
+        raise InvalidRequest("categories must be a list of category names.", field="categories")
+    wanted: list[str] = []
+    for raw in names:
+        name = curated_name_clean(raw, what="category")
+        if name not in wanted:
+            wanted.append(name)
+    found = {c.name: c for c in Category.objects.filter(name__in=wanted)}
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        raise InvalidRequest(
+            f"There is no category named {', '.join(missing)}. Create it first.", field="categories"
+        )
+    return [found[name] for name in wanted]
+
+
+def entity_categories_set(
+    *, actor, entity: Entity, names: object, record: bool = True
+) -> dict[str, tuple[object, object]]:
+    """Assign existing categories to an entity. Returns the diff (and records it unless ``record`` is off, for a
+    caller that records it with other changes)."""
+    categories = categories_resolve(names)
+    before = sorted(entity.categories.values_list("name", flat=True))
+    after = sorted(c.name for c in categories)
+    if before == after:
+        return {}
+    with transaction.atomic():
+        entity.categories.set(categories)
+        diff: dict[str, tuple[object, object]] = {"categories": (before, after)}
+        if record:
+            audit_record(
+                actor=actor,
+                action="entity.update",
+                object_type="entity",
+                object_id=entity.pk,
+                entity_id=entity.pk,
+                changes=diff,
+            )
+    return diff
+
+
+# --- categories -----------------------------------------------------------------------------------------------
+
+
+def category_get(*, category_id: object) -> Category:
+    category = Category.objects.filter(pk=_uuid_or_none(category_id)).first()
+    if category is None:
+        raise NotFound(CATEGORY_NOT_FOUND)
+    return category
+
+
+def category_create(*, actor, name: object) -> Category:
+    clean = curated_name_clean(name, what="category")
+    with transaction.atomic():
+        if Category.objects.filter(name=clean).exists():
+            raise InvalidRequest(f"A category named {clean} already exists.", field="name")
+        category = Category.objects.create(name=clean)
+        audit_record(
+            actor=actor,
+            action="category.create",
+            object_type="category",
+            object_id=category.pk,
+            changes={"name": (None, clean)},
+        )
+    return category
+
+
+def _category_lists(entity_ids: Iterable[object]) -> dict[object, list[str]]:
+    lists: dict[object, list[str]] = defaultdict(list)
+    through = Entity.categories.through
+    for entity_id, name in (
+        through.objects.filter(entity_id__in=list(entity_ids))
+        .order_by("category__name")
+        .values_list("entity_id", "category__name")
+    ):
+        lists[entity_id].append(name)
+    return lists
+
+
+def _record_entity_lists(*, actor, field: str, before: dict, after: dict, entity_ids: list) -> None:
+    audit_record_many(
+        actor=actor,
+        action="entity.update",
+        object_type="entity",
+        entries=[
+            {
+                "object_id": eid,
+                "entity_id": eid,
+                "changes": {field: (before.get(eid, []), after.get(eid, []))},
+            }
+            for eid in entity_ids
+            if before.get(eid, []) != after.get(eid, [])
+        ],
+    )
+
+
+def category_rename(*, actor, category: Category, name: object) -> Category:
+    """Rename a category. Onto an existing name, the two merge: its entities join the other, and it goes."""
+    clean = curated_name_clean(name, what="category")
+    with transaction.atomic():
+        source = Category.objects.select_for_update().filter(pk=category.pk).first()
+        if source is None:
+            raise NotFound(CATEGORY_NOT_FOUND)
+        if source.name == clean:
+            return source
+        through = Entity.categories.through
+        entity_ids = list(through.objects.filter(category=source).values_list("entity_id", flat=True))
+        before = _category_lists(entity_ids)
+        target = Category.objects.select_for_update().filter(name=clean).first()
+        if target is None:
+            old = source.name
+            source.name = clean
+            source.save(update_fields=["name"])
+            audit_record(
+                actor=actor,
+                action="category.rename",
+                object_type="category",
+                object_id=source.pk,
+                changes={"name": (old, clean)},
+            )
+            result = source
+        else:
+            already = set(through.objects.filter(category=target).values_list("entity_id", flat=True))
+            through.objects.bulk_create(
+                [through(entity_id=eid, category=target) for eid in entity_ids if eid not in already]
+            )
+            source_id, old = source.pk, source.name
+            source.delete()
+            audit_record(
+                actor=actor,
+                action="category.merge",
+                object_type="category",
+                object_id=source_id,
+                changes={"name": (old, clean), "id": (source_id, target.pk)},
+            )
+            result = target
+        _record_entity_lists(
+            actor=actor,
+            field="categories",
+            before=before,
+            after=_category_lists(entity_ids),
+            entity_ids=entity_ids,
+        )
+    return result
+
+
+def category_delete(*, actor, category: Category) -> Category:
+    """Delete a category; every entity that had it loses it. Returns the deleted category (with its id)."""
+    with transaction.atomic():
+        source = Category.objects.select_for_update().filter(pk=category.pk).first()
+        if source is None:
+            raise NotFound(CATEGORY_NOT_FOUND)
+        entity_ids = list(
+            Entity.categories.through.objects.filter(category=source).values_list("entity_id", flat=True)
+        )
+        before = _category_lists(entity_ids)
+        source_id, name = source.pk, source.name
+        source.delete()
+        audit_record(
+            actor=actor,
+            action="category.delete",
+            object_type="category",
+            object_id=source_id,
+            changes={"name": (name, None)},
+        )
+        _record_entity_lists(
+            actor=actor,
+            field="categories",
+            before=before,
+            after=_category_lists(entity_ids),
+            entity_ids=entity_ids,
+        )
+    source.pk = source_id
+    return source
+
+
+# --- tags -----------------------------------------------------------------------------------------------------
+
+
+def tag_get(*, tag_id: object) -> Tag:
+    tag = Tag.objects.filter(pk=_uuid_or_none(tag_id)).first()
+    if tag is None:
+        raise NotFound(TAG_NOT_FOUND)
+    return tag
+
+
+def tag_create(*, actor, name: object) -> Tag:
+    clean = curated_name_clean(name, what="tag")
+    with transaction.atomic():
+        if Tag.objects.filter(name=clean).exists():
+            raise InvalidRequest(f"A tag named {clean} already exists.", field="name")
+        tag = Tag.objects.create(name=clean)
+        audit_record(
+            actor=actor,
+            action="tag.create",
+            object_type="tag",
+            object_id=tag.pk,
+            changes={"name": (None, clean)},
+        )
+    return tag
+
+
+def _tag_lists(entity_ids: Iterable[object]) -> dict[tuple[object, str], list[str]]:
+    """(entity id, kind) → tag names in the order the entity listed them."""
+    lists: dict[tuple[object, str], list[str]] = defaultdict(list)
+    for entity_id, kind, name in (
+        EntityTag.objects.filter(entity_id__in=list(entity_ids))
+        .order_by("id")
+        .values_list("entity_id", "kind", "tag__name")
+    ):
+        lists[(entity_id, kind)].append(name)
+    return lists
+
+
+def _record_tag_lists(*, actor, before: dict, after: dict, entity_ids: list) -> None:
+    entries = []
+    for eid in entity_ids:
+        changes = {}
+        for kind, field in KIND_FIELD.items():
+            if before.get((eid, kind), []) != after.get((eid, kind), []):
+                changes[field] = (before.get((eid, kind), []), after.get((eid, kind), []))
+        if changes:
+            entries.append({"object_id": eid, "entity_id": eid, "changes": changes})
+    audit_record_many(actor=actor, action="entity.update", object_type="entity", entries=entries)
+
+
+def tag_rename(*, actor, tag: Tag, name: object) -> Tag:
+    """Rename a tag on every entity. Onto an existing tag, the two merge; an entity that listed both keeps one,
+    dated from whichever it listed first (so "new matches since" does not fire again)."""
+    clean = curated_name_clean(name, what="tag")
+    with transaction.atomic():
+        source = Tag.objects.select_for_update().filter(pk=tag.pk).first()
+        if source is None:
+            raise NotFound(TAG_NOT_FOUND)
+        if source.name == clean:
+            return source
+        entity_ids = sorted(set(EntityTag.objects.filter(tag=source).values_list("entity_id", flat=True)))
+        before = _tag_lists(entity_ids)
+        target = Tag.objects.select_for_update().filter(name=clean).first()
+        if target is None:
+            old = source.name
+            source.name = clean
+            source.save(update_fields=["name"])
+            audit_record(
+                actor=actor,
+                action="tag.rename",
+                object_type="tag",
+                object_id=source.pk,
+                changes={"name": (old, clean)},
+            )
+            result = source
+        else:
+            _merge_entity_tags(source=source, target=target)
+            source_id, old = source.pk, source.name
+            source.delete()
+            audit_record(
+                actor=actor,
+                action="tag.merge",
+                object_type="tag",
+                object_id=source_id,
+                changes={"name": (old, clean), "id": (source_id, target.pk)},
+            )
+            result = target
+        _record_tag_lists(actor=actor, before=before, after=_tag_lists(entity_ids), entity_ids=entity_ids)
+    return result
+
+
+def _merge_entity_tags(*, source: Tag, target: Tag) -> None:
+    on_target = {(et.entity_id, et.kind): et for et in EntityTag.objects.filter(tag=target)}
+    for et in EntityTag.objects.filter(tag=source):
+        keep = on_target.get((et.entity_id, et.kind))
+        if keep is None:
+            continue
+        # Listed both: keep the target's row, dated from whichever was listed first.
+        if et.added_at < keep.added_at:
+            EntityTag.objects.filter(pk=keep.pk).update(added_at=et.added_at)
+        et.delete()
+    EntityTag.objects.filter(tag=source).update(tag=target)
+
+
+def tag_delete(*, actor, tag: Tag) -> Tag:
+    """Delete a tag; every entity that offered or wanted it loses it."""
+    with transaction.atomic():
+        source = Tag.objects.select_for_update().filter(pk=tag.pk).first()
+        if source is None:
+            raise NotFound(TAG_NOT_FOUND)
+        entity_ids = sorted(set(EntityTag.objects.filter(tag=source).values_list("entity_id", flat=True)))
+        before = _tag_lists(entity_ids)
+        source_id, name = source.pk, source.name
+        source.delete()
+        audit_record(
+            actor=actor,
+            action="tag.delete",
+            object_type="tag",
+            object_id=source_id,
+            changes={"name": (name, None)},
+        )
+        _record_tag_lists(actor=actor, before=before, after=_tag_lists(entity_ids), entity_ids=entity_ids)
+    source.pk = source_id
+    return source
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None

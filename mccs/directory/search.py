@@ -1,0 +1,300 @@
+"""Directory search (selectors): tags matching a term, ranked entity search, categories, matches.
+
+Tag matching works on the small vocabulary of distinct tag names and then finds entities by tag id through the
+``(kind, tag, added_at)`` index, so its cost grows with the number of distinct tags, not of entities (ADR 0020).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
+
+from mccs.core.errors import InvalidRequest, NotFound
+from mccs.directory.models import LISTED_STATUSES, Category, Entity, EntityStatus, EntityTag, Tag
+from mccs.matching.ranking import FuzzyVocabulary, Rank, plural_variants, search_terms
+
+ENTITY_NOT_FOUND = "Entity not found."
+MAX_MATCHED_TAGS = 500  # the best-ranked tags a term may expand to; keeps the SQL IN-lists bounded
+VOCABULARY_MAX_AGE = 60.0  # seconds; renamed tags reach fuzzy search in other processes within this time
+
+
+# --- the fuzzy vocabulary, shared by the threads of one process ---------------------------------------------------
+
+
+@dataclass
+class _VocabularyCache:
+    key: tuple | None = None
+    loaded_at: float = 0.0
+    vocabulary: FuzzyVocabulary = field(default_factory=lambda: FuzzyVocabulary([]))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_cache = _VocabularyCache()
+
+
+def vocabulary_invalidate() -> None:
+    """Call after renaming or deleting tags so this process rebuilds the fuzzy vocabulary at once."""
+    _cache.key = None
+
+
+def tag_vocabulary() -> FuzzyVocabulary:
+    """The distinct tag names. A new tag changes the count or the newest creation time, which one cheap
+    aggregate notices, so new tags are fuzzy-searchable at once; renames are picked up within a minute."""
+    stats = Tag.objects.aggregate(n=Count("id"), newest=Max("created_at"))
+    key = (stats["n"], stats["newest"])
+    if key != _cache.key or time.monotonic() - _cache.loaded_at > VOCABULARY_MAX_AGE:
+        with _cache.lock:
+            if key != _cache.key or time.monotonic() - _cache.loaded_at > VOCABULARY_MAX_AGE:
+                _cache.vocabulary = FuzzyVocabulary(Tag.objects.values_list("name", flat=True))
+                _cache.key = key
+                _cache.loaded_at = time.monotonic()
+    return _cache.vocabulary
+
+
+# --- tags ---------------------------------------------------------------------------------------------------------
+
+
+def tag_names_matching(terms: Iterable[str]) -> dict[str, Rank]:
+    """{tag name: best rank} for the tags any of the (normalised) terms matches."""
+    ranks: dict[str, Rank] = {}
+
+    def note(names: Iterable[str], rank: Rank) -> None:
+        for name in names:
+            if rank < ranks.get(name, Rank.FUZZY + 1):
+                ranks[name] = rank
+
+    vocabulary = None
+    for term in terms:
+        variants = plural_variants(term)
+        note(Tag.objects.filter(name=term).values_list("name", flat=True), Rank.EXACT)
+        note(Tag.objects.filter(name__in=variants).values_list("name", flat=True), Rank.PLURAL)
+        contains = Q(name__contains=term)
+        for variant in variants:
+            contains |= Q(name__contains=variant)
+        note(Tag.objects.filter(contains).values_list("name", flat=True), Rank.WILDCARD)
+        vocabulary = vocabulary or tag_vocabulary()
+        note(vocabulary.fuzzy(term), Rank.FUZZY)
+    return ranks
+
+
+def tag_ids_matching(terms: Iterable[str]) -> dict[uuid.UUID, Rank]:
+    """{tag id: best rank}, keeping at most MAX_MATCHED_TAGS of the best-ranked tags."""
+    ranks = tag_names_matching(terms)
+    if not ranks:
+        return {}
+    best = sorted(ranks, key=lambda name: (ranks[name], name))[:MAX_MATCHED_TAGS]
+    return {pk: ranks[name] for pk, name in Tag.objects.filter(name__in=best).values_list("id", "name")}
+
+
+def tag_search(fragment: str | None) -> list[Tag]:
+    """``GET /tags``: every tag, or the exact, plural, partial and fuzzy matches of a fragment, best first."""
+    terms = search_terms(fragment) if fragment else []
+    if not terms:
+        if fragment and fragment.strip():
+            return []
+        return list(Tag.objects.order_by("name"))
+    ranks = tag_names_matching(terms)
+    tags = list(Tag.objects.filter(name__in=list(ranks)))
+    tags.sort(key=lambda tag: (ranks[tag.name], tag.name))
+    return tags
+
+
+def category_search(*, prefix: str | None = None, fragment: str | None = None) -> QuerySet[Category]:
+    """``GET /categories``: all categories A–Z, or those starting with ``prefix`` and/or containing ``fragment``."""
+    categories = Category.objects.order_by(Lower("name"), "name")
+    if prefix and prefix.strip():
+        categories = categories.filter(name__istartswith=prefix.strip())
+    if fragment and fragment.strip():
+        categories = categories.filter(name__icontains=fragment.strip())
+    return categories
+
+
+# --- entities -----------------------------------------------------------------------------------------------------
+
+
+def listed_entities() -> QuerySet[Entity]:
+    return Entity.objects.filter(status__in=LISTED_STATUSES)
+
+
+def parse_entity_id(value: object, *, message: str = ENTITY_NOT_FOUND) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise NotFound(message) from None
+
+
+def listed_entity(entity_id: object) -> Entity:
+    """A directory entity by id; unlisted (pending, rejected) entities are not found, like unknown ones."""
+    entity = (
+        listed_entities()
+        .prefetch_related("entity_tags__tag", "categories")
+        .filter(pk=parse_entity_id(entity_id))
+        .first()
+    )
+    if entity is None:
+        raise NotFound(ENTITY_NOT_FOUND)
+    return entity
+
+
+def parse_since(value: str | None, *, field: str = "tagged_since") -> datetime.datetime | None:
+    """An ISO 8601 date or date-time (``2024-05-01`` or ``2024-05-01T12:00:00Z``); naive times are UTC."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(
+            f"{field} must be an ISO 8601 date or date-time such as 2024-05-01T12:00:00Z; got '{text[:40]}'.",
+            field=field,
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+@dataclass
+class EntitySearch:
+    """What to look for. ``offers``/``wants`` are comma-separated terms or lists; all filters combine with AND."""
+
+    offers: str | list[str] | None = None
+    wants: str | list[str] | None = None
+    category: str | None = None
+    tagged_since: datetime.datetime | None = None
+    tagged_until: datetime.datetime | None = None
+    name: str | None = None
+    favorites_of: Entity | None = None
+    exclude: Entity | None = None
+
+
+def _rank_case(ranks: dict[uuid.UUID, Rank]) -> Case:
+    by_rank: dict[Rank, list[uuid.UUID]] = {}
+    for pk, rank in ranks.items():
+        by_rank.setdefault(rank, []).append(pk)
+    return Case(
+        *[When(entity_tags__tag_id__in=ids, then=Value(int(rank))) for rank, ids in sorted(by_rank.items())],
+        default=Value(int(Rank.FUZZY)),
+        output_field=IntegerField(),
+    )
+
+
+def _tag_time_filter(prefix: str, search: EntitySearch) -> Q:
+    condition = Q()
+    if search.tagged_since:
+        condition &= Q(**{f"{prefix}added_at__gt": search.tagged_since})
+    if search.tagged_until:
+        condition &= Q(**{f"{prefix}added_at__lte": search.tagged_until})
+    return condition
+
+
+def entity_search(search: EntitySearch) -> QuerySet[Entity]:
+    """Listed entities matching every given filter, best tag match first, then by name.
+
+    A term matches a tag exactly, as singular/plural, as part of it, or despite a typo (mccs.matching.ranking);
+    several comma-separated terms match an entity that has any of them. With both offers and wants, an entity must
+    match both; the offers match decides the ranking.
+    """
+    entities = listed_entities()
+    if search.exclude is not None:
+        entities = entities.exclude(pk=search.exclude.pk)
+    if search.name and search.name.strip():
+        entities = entities.filter(name__icontains=search.name.strip())
+    if search.category and search.category.strip():
+        entities = entities.filter(
+            pk__in=Category.objects.filter(name__iexact=search.category.strip()).values("entities")
+        )
+    if search.favorites_of is not None:
+        entities = entities.filter(pk__in=search.favorites_of.favorites.values("pk"))
+
+    ranked_kind: tuple[str, dict[uuid.UUID, Rank]] | None = None
+    for kind, raw in ((EntityTag.Kind.OFFER, search.offers), (EntityTag.Kind.WANT, search.wants)):
+        terms = search_terms(raw)
+        if not terms:
+            continue
+        ranks = tag_ids_matching(terms)
+        if not ranks:
+            return entities.none()
+        if ranked_kind is None:
+            ranked_kind = (kind, ranks)
+        else:
+            tagged = EntityTag.objects.filter(
+                Q(kind=kind, tag_id__in=list(ranks)) & _tag_time_filter("", search)
+            )
+            entities = entities.filter(pk__in=tagged.values("entity_id"))
+
+    if ranked_kind is None:
+        if search.tagged_since or search.tagged_until:
+            entities = entities.filter(
+                pk__in=EntityTag.objects.filter(_tag_time_filter("", search)).values("entity_id")
+            )
+        return entities.order_by(Lower("name"), "id")
+
+    kind, ranks = ranked_kind
+    # One filter() call and then annotate(): the rank is computed over the very join that matched, i.e. only
+    # over the entity's tags of this kind that match (and were added in the time window).
+    entities = entities.filter(
+        Q(entity_tags__kind=kind, entity_tags__tag_id__in=list(ranks))
+        & _tag_time_filter("entity_tags__", search)
+    ).annotate(rank=Min(_rank_case(ranks)))
+    return entities.order_by("rank", Lower("name"), "id")
+
+
+def favorite_ids(entity: Entity | None, among: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    if entity is None:
+        return set()
+    return set(entity.favorites.filter(pk__in=list(among)).values_list("pk", flat=True))
+
+
+def email_visible(querying: Entity | None, result: Entity) -> bool:
+    """An entity's email shows only when both the querying entity and the result may trade."""
+    return bool(
+        querying is not None
+        and querying.status == EntityStatus.TRADING_ACCEPTED
+        and result.status == EntityStatus.TRADING_ACCEPTED
+    )
+
+
+# --- matches ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Matches:
+    want_what_you_offer: list[Entity]
+    offer_what_you_want: list[Entity]
+
+    def __bool__(self) -> bool:
+        return bool(self.want_what_you_offer or self.offer_what_you_want)
+
+
+def entity_matches(
+    entity: Entity,
+    *,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+    limit: int | None = 20,
+) -> Matches:
+    """Members who want what the entity offers and members who offer what it wants: the same search a member
+    would type, with the entity's own tags as terms. With ``since``, only tags the others added after it."""
+    offers, wants = entity.offers, entity.wants
+
+    def find(**terms) -> list[Entity]:
+        if not any(terms.values()):
+            return []
+        found = entity_search(EntitySearch(exclude=entity, tagged_since=since, tagged_until=until, **terms))
+        found = found.prefetch_related("entity_tags__tag")
+        return list(found[:limit] if limit else found)
+
+    return Matches(want_what_you_offer=find(wants=offers), offer_what_you_want=find(offers=wants))
+
+
+def matches_for_dashboard(entity: Entity, user) -> tuple[Matches, datetime.datetime | None]:
+    """The dashboard's matches; only those new since the previous sign-in when the entity asked for that."""
+    since = user.previous_login if entity.show_tags_matched_since_last_login else None
+    return entity_matches(entity, since=since), since

@@ -1,0 +1,117 @@
+"""How a search term matches offer/want tags, and how well.
+
+A term matches a tag in one of four ways, best first:
+
+- ``EXACT``: the same normalised tag (``vegetables`` → ``vegetables``);
+- ``PLURAL``: the singular or plural of it (``vegetable`` → ``vegetables``, ``berry`` → ``berries``);
+- ``WILDCARD``: the tag contains the term or its singular/plural (``vegetables`` → ``organic-vegetables``);
+- ``FUZZY``: the tag, or one of its hyphen-separated words, is a small number of edits away, a swap of two
+  neighbouring letters counting as one edit (``vegetalbes`` → ``organic-vegetables``).
+
+Exact, plural and wildcard matches are asked of the database (fresh, cheap on the small tag table); fuzzy matches
+are computed here against the vocabulary of distinct tag names (see ADR 0020). This module knows nothing of
+entities or models: the directory gives it names and turns names back into rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from enum import IntEnum
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from mccs.matching.normalise import normalise_tag
+
+FUZZY_MIN_LENGTH = 4  # shorter terms match too many unrelated words with even one edit
+MAX_TERMS = 10
+
+
+class Rank(IntEnum):
+    EXACT = 0
+    PLURAL = 1
+    WILDCARD = 2
+    FUZZY = 3
+
+
+def max_edits(term: str) -> int:
+    if len(term) < FUZZY_MIN_LENGTH:
+        return 0
+    return 1 if len(term) <= 6 else 2
+
+
+def _word_variants(word: str) -> set[str]:
+    """Singular and plural forms of one English word (good enough for offer/want tags)."""
+    variants = {word}
+    if len(word) < 3:
+        return variants
+    if word.endswith("ies") and len(word) > 4:
+        variants.add(word[:-3] + "y")
+    elif word.endswith(("ses", "xes", "zes", "ches", "shes")):
+        variants.add(word[:-2])
+        variants.add(word[:-1])
+    elif word.endswith("s") and not word.endswith("ss"):
+        variants.add(word[:-1])
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        variants.add(word[:-1] + "ies")
+    elif word.endswith(("s", "x", "z", "ch", "sh")):
+        variants.add(word + "es")
+    else:
+        variants.add(word + "s")
+    return variants
+
+
+def plural_variants(term: str) -> set[str]:
+    """The term with its last word made singular or plural: ``fresh-egg`` → {``fresh-eggs``}."""
+    head, _, last = term.rpartition("-")
+    prefix = f"{head}-" if head else ""
+    return {prefix + variant for variant in _word_variants(last)} - {term}
+
+
+def search_terms(raw: str | Iterable[str] | None) -> list[str]:
+    """Comma-separated (or listed) search words, normalised like tags; empty ones dropped, at most MAX_TERMS."""
+    if raw is None:
+        return []
+    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    terms: list[str] = []
+    for part in parts:
+        term = normalise_tag(part)[:50]
+        if term and term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+class FuzzyVocabulary:
+    """The distinct tag names, indexed for typo-tolerant lookup of whole names and of their words."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = sorted(set(names))
+        by_word: dict[str, list[str]] = defaultdict(list)
+        for name in self.names:
+            for word in set(name.split("-")):
+                if len(word) >= FUZZY_MIN_LENGTH:
+                    by_word[word].append(name)
+        self.by_word = dict(by_word)
+        self.words = list(self.by_word)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def fuzzy(self, term: str) -> set[str]:
+        """Names within a few edits of the term, or containing a word within a few edits of it."""
+        edits = max_edits(term)
+        if not edits:
+            return set()
+        found = {
+            name
+            for name, _, _ in process.extract(
+                term, self.names, scorer=OSA.distance, score_cutoff=edits, limit=None
+            )
+        }
+        if "-" not in term:
+            for word, _, _ in process.extract(
+                term, self.words, scorer=OSA.distance, score_cutoff=edits, limit=None
+            ):
+                found.update(self.by_word[word])
+        return found

@@ -1,0 +1,202 @@
+"""GET /entities and GET /entities/{id}: matching kinds, ranking, filters, pagination, visibility, email rule."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from mccs.directory.models import EntityStatus, EntityTag
+from tests.directory.conftest import names
+
+LISTED = ["accepted", "tradingPending", "tradingAccepted", "tradingRejected"]
+
+
+@pytest.fixture
+def veg(make_member):
+    L = EntityStatus.ACCEPTED
+    return {
+        "exact": make_member(name="Exact Veg", status=L, offers=["vegetables"]),
+        "plural": make_member(name="Plural Veg", status=L, offers=["vegetable"]),
+        "wild": make_member(name="Wild Veg", status=L, offers=["organic-vegetables"]),
+        "typo": make_member(name="Typo Veg", status=L, offers=["vegtables"]),
+        "other": make_member(name="Plumber", status=L, offers=["plumbing"], wants=["vegetables"]),
+    }
+
+
+def test_exact_plural_wildcard_and_fuzzy_matches_ranked_exact_first(api, veg):
+    found = names(api.get_json("/entities?offers=vegetables"))
+    assert found[0] == "Exact Veg"
+    assert found[1] == "Plural Veg"
+    assert found[2] == "Wild Veg"
+    assert found[3] == "Typo Veg"
+    assert "Plumber" not in found  # wants vegetables, offers plumbing
+
+
+@pytest.mark.parametrize(
+    "term, expected",
+    [
+        ("vegetalbes", {"Exact Veg", "Wild Veg", "Typo Veg", "Plural Veg"}),  # swapped letters
+        ("vegetable", {"Exact Veg", "Plural Veg", "Wild Veg", "Typo Veg"}),  # singular finds plural
+        ("Organic Vegetables", {"Wild Veg"}),  # normalised like a tag
+        ("organic", {"Wild Veg"}),  # part of a tag
+    ],
+)
+def test_each_kind_of_match(api, veg, term, expected):
+    assert set(names(api.get_json(f"/entities?offers={term}"))) == expected
+
+
+@pytest.mark.parametrize("term", ["pizza", "veg-oil", "abc", "xylophone"])
+def test_non_matches(api, veg, term):
+    assert names(api.get_json(f"/entities?offers={term}")) == []
+
+
+def test_short_words_are_not_fuzzy(api, make_member):
+    make_member(name="Cat Sitter", status="accepted", offers=["cat"])
+    assert names(api.get_json("/entities?offers=car")) == []
+    assert names(api.get_json("/entities?offers=cat")) == ["Cat Sitter"]
+
+
+def test_several_terms_match_any_and_wants_filter(api, veg, make_member):
+    make_member(name="Baker", status="accepted", offers=["bread"], wants=["flour"])
+    assert set(names(api.get_json("/entities?offers=plumbing,bread"))) == {"Plumber", "Baker"}
+    assert names(api.get_json("/entities?wants=vegetables")) == ["Plumber"]
+    assert names(api.get_json("/entities?wants=flour&offers=bread")) == ["Baker"]
+    assert names(api.get_json("/entities?wants=flour&offers=plumbing")) == []
+
+
+def test_non_ascii_and_digit_tags(api, make_member):
+    make_member(name="Café", status="accepted", offers=["Café", "3D printing"])
+    assert names(api.get_json("/entities?offers=café")) == ["Café"]
+    assert names(api.get_json("/entities?offers=3d-printing")) == ["Café"]
+    assert names(api.get_json("/entities?offers=printing")) == ["Café"]
+
+
+def test_only_listed_statuses_appear(api, make_member):
+    for status in EntityStatus.values:
+        make_member(name=f"S {status}", status=status, offers=["soap"])
+    assert sorted(names(api.get_json("/entities?offers=soap"))) == sorted(f"S {s}" for s in LISTED)
+    assert sorted(names(api.get_json("/entities"))) == sorted(f"S {s}" for s in LISTED)
+
+
+def test_unlisted_entity_is_not_found(api, make_member):
+    pending = make_member(status="pending")
+    rejected = make_member(status="rejected")
+    for m in (pending, rejected):
+        r = api.get_json(f"/entities/{m.entity.id}")
+        assert r.status_code == 404
+        assert r.json()["errors"][0]["message"]
+
+
+def test_single_entity(api, make_member):
+    m = make_member(name="Solo", status="accepted", offers=["soap"], wants=["wax"])
+    data = api.get_json(f"/entities/{m.entity.id}").json()["data"]
+    assert data["name"] == "Solo" and data["offers"] == ["soap"] and data["wants"] == ["wax"]
+    assert data["isFavorite"] is False
+    assert "email" not in data
+    assert data["accountNumber"]
+
+
+def test_name_and_category_filters(api, make_member, category):
+    cafe = category("cafes")
+    a = make_member(name="Alice's Restaurant", status="accepted")
+    make_member(name="Bob's Garage", status="accepted")
+    a.entity.categories.add(cafe)
+    assert names(api.get_json("/entities?name=alice's rest")) == ["Alice's Restaurant"]
+    assert names(api.get_json("/entities?category=cafes")) == ["Alice's Restaurant"]
+    assert names(api.get_json("/entities?category=Cafes")) == ["Alice's Restaurant"]
+    assert names(api.get_json("/entities?category=garages")) == []
+    data = api.get_json("/entities?name=alice").json()["data"][0]
+    assert data["categories"] == ["cafes"]
+
+
+def test_tagged_since(api, make_member):
+    old = make_member(name="Old", status="accepted", offers=["soap"])
+    make_member(name="New", status="accepted", offers=["soap"])
+    EntityTag.objects.filter(entity=old.entity).update(
+        added_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    )
+    assert names(api.get_json("/entities?offers=soap&tagged_since=2021-01-01T00:00:00Z")) == ["New"]
+    assert names(api.get_json("/entities?tagged_since=2021-01-01")) == ["New"]
+    assert sorted(names(api.get_json("/entities?offers=soap&tagged_since=2019-12-25T12:12:12.001Z"))) == [
+        "New",
+        "Old",
+    ]
+
+
+def test_pagination_and_meta(api, make_member):
+    for i in range(7):
+        make_member(name=f"Shop {i}", status="accepted", offers=["soap"])
+    r = api.get_json("/entities?offers=soap&page=2&page_size=3")
+    assert names(r) == ["Shop 3", "Shop 4", "Shop 5"]
+    assert r.json()["meta"] == {"numberOfResults": 7, "totalPages": 3}
+    assert names(api.get_json("/entities?offers=soap&page=3&page_size=3")) == ["Shop 6"]
+    assert names(api.get_json("/entities?offers=soap&page=4&page_size=3")) == []
+    default = api.get_json("/entities").json()
+    assert default["meta"]["numberOfResults"] == 7 and len(default["data"]) == 7
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=0",
+        "page_size=0",
+        "page_size=1000",
+        "page=abc",
+        "tagged_since=yesterday",
+        "tagged_since=2024-13-45",
+        "favorites_only=maybe",
+        "favorites_only=true",
+    ],
+)
+def test_bad_parameters_are_400(api, make_member, query):
+    make_member(status="accepted", offers=["soap"])
+    r = api.get_json(f"/entities?{query}")
+    assert r.status_code == 400, r.content
+    assert r.json()["errors"][0]["message"]
+
+
+def test_non_uuid_entity_id_is_404(api):
+    r = api.get_json("/entities/5eec78f4a880b7c235f66e7c")
+    assert r.status_code == 404
+    assert r.json() == {"errors": [{"message": "Entity not found."}]}
+
+
+def test_querying_entity_must_be_the_callers(api, trader, make_member):
+    other = make_member(status="tradingAccepted")
+    assert trader.api.get_json(f"/entities?querying_entity_id={other.entity.id}").status_code == 403
+    assert (
+        trader.api.get_json(f"/entities/{other.entity.id}?querying_entity_id={other.entity.id}").status_code
+        == 403
+    )
+    assert trader.api.get_json("/entities?querying_entity_id=not-a-uuid").status_code == 400
+    assert api.get_json(f"/entities?querying_entity_id={trader.entity.id}").status_code == 401
+    bad_token = api.get_json("/entities", HTTP_AUTHORIZATION="Bearer nope")
+    assert bad_token.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "mine, theirs, shown",
+    [
+        ("tradingAccepted", "tradingAccepted", True),
+        ("tradingAccepted", "accepted", False),
+        ("accepted", "tradingAccepted", False),
+        ("tradingPending", "tradingAccepted", False),
+    ],
+)
+def test_email_exposure_rule(make_member, mine, theirs, shown):
+    me = make_member(status=mine)
+    them = make_member("them@example.org", status=theirs, name="Them", offers=["soap"])
+    q = f"querying_entity_id={me.entity.id}"
+    for r in (
+        me.api.get_json(f"/entities?offers=soap&{q}"),
+        me.api.get_json(f"/entities/{them.entity.id}?{q}"),
+    ):
+        data = r.json()["data"]
+        data = data[0] if isinstance(data, list) else data
+        assert ("email" in data) is shown
+        if shown:
+            assert data["email"] == "them@example.org"
+    # Without a querying entity nobody sees an email, even when signed in.
+    assert "email" not in me.api.get_json(f"/entities/{them.entity.id}").json()["data"]
+    assert "them@example.org" not in me.api.get_json("/entities").content.decode()
