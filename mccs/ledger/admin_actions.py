@@ -1,0 +1,453 @@
+"""What administrators do to users, entities, limits and transfers, as one transaction per use-case.
+
+These span users, the directory and the ledger, so they live in the ledger (the highest app they touch). They
+reuse the services of each app — entity details, status and categories from the directory, limits and transfers
+from the ledger — and add the administrator-only rules: which users an administrator manages, what deleting means
+when the ledger must keep its history, and limit overrides on transfers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from mccs.audit.services import audit_record
+from mccs.core.amount import Amount
+from mccs.core.clock import now
+from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
+from mccs.directory.curation import categories_resolve, entity_categories_set, entity_status_set, status_clean
+from mccs.directory.models import Entity, EntityStatus
+from mccs.directory.services import entity_apply_changes, entity_clean_changes
+from mccs.ledger import policies
+from mccs.ledger import services as ledger
+from mccs.ledger.idempotency import Idempotency, fingerprint
+from mccs.ledger.lock_objects import accounts_lock
+from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
+from mccs.ledger.services import account_limits_set, transfer_admin_create, transfer_cancel
+from mccs.users.models import User
+from mccs.users.services import email_clean, user_update
+from mccs.users.tokens import tokens_revoke_all
+
+USER_NOT_FOUND = "User not found."
+ENTITY_NOT_FOUND = "Entity not found."
+ADMIN_ENTITY_FIELDS = ("status", "categories", "max_positive_balance", "max_negative_balance")
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+# --- users ----------------------------------------------------------------------------------------------------
+
+
+def members() -> QuerySet[User]:
+    """The users administrators manage here: members, not other administrators (see `mccs createadmin`)."""
+    return User.objects.filter(is_staff=False)
+
+
+def admin_user_search(*, last_name: str = "", email: str = "") -> QuerySet[User]:
+    users = members().prefetch_related(
+        "entities__entity_tags__tag", "entities__categories", "entities__account"
+    )
+    if last_name.strip():
+        users = users.filter(last_name__icontains=last_name.strip())
+    if email.strip():
+        users = users.filter(email__icontains=email.strip())
+    return users.order_by("email")
+
+
+def admin_user_get(*, user_id: object) -> User:
+    user = admin_user_search().filter(pk=_uuid(user_id)).first()
+    if user is None:
+        raise NotFound(USER_NOT_FOUND)
+    return user
+
+
+def admin_user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> User:
+    """Change a member's names, telephone and sign-in address. Changing the address signs them out everywhere."""
+    changes = dict(changes)
+    new_email = changes.pop("email", None)
+    with transaction.atomic():
+        if new_email is not None:
+            address = email_clean(new_email, field="email")
+            if address != user.email:
+                if User.objects.filter(email=address).exclude(pk=user.pk).exists():
+                    raise InvalidRequest("Another account already uses this email address.", field="email")
+                before = user.email
+                user.email = address
+                user.save(update_fields=["email"])
+                tokens_revoke_all(user=user)
+                audit_record(
+                    actor=actor,
+                    action="user.update",
+                    object_type="user",
+                    object_id=user.pk,
+                    user_id=user.pk,
+                    changes={"email": (before, address)},
+                )
+        if changes:
+            user_update(actor=actor, user=user, changes=changes)
+    return user
+
+
+def admin_user_delete(*, actor: User, user: User) -> tuple[User, bool]:
+    """Delete a member. Returns (the user as it was, whether the row is really gone).
+
+    A member who proposed transfers stays in the ledger's history (``Transfer.initiated_by``), so that user is
+    deactivated instead: signed out, unable to sign in, and unlinked from every entity. Entities are never deleted
+    with their users: they own accounts (delete them separately)."""
+    snapshot = {
+        "email": user.email,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "telephone": user.telephone,
+        "entities": sorted(str(pk) for pk in user.entities.values_list("pk", flat=True)),
+    }
+    with transaction.atomic():
+        locked = members().select_for_update().filter(pk=user.pk).first()
+        if locked is None:
+            raise NotFound(USER_NOT_FOUND)
+        if _user_in_ledger_history(locked):
+            locked.entities.clear()
+            locked.is_active = False
+            locked.set_unusable_password()
+            locked.save(update_fields=["is_active", "password"])
+            tokens_revoke_all(user=locked)
+            audit_record(
+                actor=actor,
+                action="user.deactivate",
+                object_type="user",
+                object_id=locked.pk,
+                user_id=locked.pk,
+                changes={"isActive": (True, False), "entities": (snapshot["entities"], [])},
+            )
+            return user, False
+        user_id = locked.pk
+        locked.delete()
+        audit_record(
+            actor=actor,
+            action="user.delete",
+            object_type="user",
+            object_id=user_id,
+            user_id=user_id,
+            changes={key: (value, None) for key, value in snapshot.items()},
+        )
+    user.pk = user_id
+    return user, True
+
+
+def _user_in_ledger_history(user: User) -> bool:
+    return Transfer.objects.filter(initiated_by=user).exists()
+
+
+# --- entities -------------------------------------------------------------------------------------------------
+
+
+def admin_entity_queryset() -> QuerySet[Entity]:
+    return Entity.objects.select_related("account").prefetch_related(
+        "entity_tags__tag", "categories", "users"
+    )
+
+
+def admin_entity_get(*, entity_id: object) -> Entity:
+    entity = admin_entity_queryset().filter(pk=_uuid(entity_id)).first()
+    if entity is None:
+        raise NotFound(ENTITY_NOT_FOUND)
+    return entity
+
+
+def _amount_filter(value: object, field: str) -> int:
+    return Amount.parse(
+        value if isinstance(value, Decimal | int) else str(value),
+        field=field,
+        allow_zero=True,
+        allow_negative=field == "balance",
+    ).cents
+
+
+def admin_entity_search(
+    *,
+    name: str = "",
+    email: str = "",
+    account_number: str = "",
+    status: str = "",
+    offers: str = "",
+    wants: str = "",
+    tagged_since=None,
+    category: str = "",
+    city: str = "",
+    region: str = "",
+    country: str = "",
+    balance: object = None,
+    max_pos_bal: object = None,
+    max_neg_bal: object = None,
+) -> QuerySet[Entity]:
+    """Every entity, whatever its status. Text filters match part of a value, case-insensitively; ``balance``,
+    ``max_pos_bal`` and ``max_neg_bal`` return entities at or above the amount."""
+    entities = admin_entity_queryset()
+    for field, value in (
+        ("name", name),
+        ("email", email),
+        ("city", city),
+        ("region", region),
+        ("country", country),
+    ):
+        if value.strip():
+            entities = entities.filter(**{f"{field}__icontains": value.strip()})
+    if account_number.strip():
+        entities = entities.filter(account__number=account_number.strip())
+    if status.strip():
+        if status.strip() not in EntityStatus.values:
+            raise InvalidRequest(f"status must be one of: {', '.join(EntityStatus.values)}.", field="status")
+        entities = entities.filter(status=status.strip())
+    tag_since = Q(entity_tags__added_at__gte=tagged_since) if tagged_since else Q()
+    for kind, words in (("offer", offers), ("want", wants)):
+        for word in [w.strip().lower() for w in words.split(",") if w.strip()]:
+            entities = entities.filter(
+                Q(entity_tags__kind=kind, entity_tags__tag__name__icontains=word) & tag_since
+            )
+    if tagged_since and not (offers.strip() or wants.strip()):
+        entities = entities.filter(entity_tags__added_at__gte=tagged_since)
+    if category.strip():
+        entities = entities.filter(categories__name__icontains=category.strip())
+    if balance not in (None, ""):
+        entities = entities.filter(account__balance__gte=_amount_filter(balance, "balance"))
+    if max_pos_bal not in (None, ""):
+        entities = entities.filter(
+            account__max_positive_balance__gte=_amount_filter(max_pos_bal, "max_pos_bal")
+        )
+    if max_neg_bal not in (None, ""):
+        entities = entities.filter(
+            account__max_negative_balance__gte=_amount_filter(max_neg_bal, "max_neg_bal")
+        )
+    return entities.distinct().order_by("name", "created_at")
+
+
+def approval_queue() -> QuerySet[Entity]:
+    """Entities waiting for an administrator: new applications first come first served."""
+    return (
+        admin_entity_queryset()
+        .filter(status__in=[EntityStatus.PENDING, EntityStatus.TRADING_PENDING])
+        .order_by("created_at")
+    )
+
+
+def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, object]) -> Entity:
+    """Everything an administrator may change on an entity: the member-editable details, ``status``,
+    ``categories`` and the account limits (``max_positive_balance``, ``max_negative_balance``).
+
+    Everything is validated before anything is written. The limits go first, through the ledger's own service
+    (its own durable transaction, which also refuses limits the balance already exceeds); the rest follows in one
+    transaction. So a refused limit changes nothing at all."""
+    changes = dict(changes)
+    status = changes.pop("status", None)
+    categories = changes.pop("categories", None)
+    limits = {
+        key: changes.pop(key) for key in ("max_positive_balance", "max_negative_balance") if key in changes
+    }
+    limits = {key: value for key, value in limits.items() if value is not None}
+    cleaned = entity_clean_changes(changes)
+    if status is not None:
+        status_clean(status)
+    if categories is not None:
+        categories_resolve(categories)
+    if limits:
+        admin_limits_set(actor=actor, entity=entity, **limits)
+    with transaction.atomic():
+        diff = entity_apply_changes(entity=entity, changes=cleaned) if cleaned else {}
+        if categories is not None:
+            diff.update(entity_categories_set(actor=actor, entity=entity, names=categories, record=False))
+        if diff:
+            audit_record(
+                actor=actor,
+                action="entity.update",
+                object_type="entity",
+                object_id=entity.pk,
+                entity_id=entity.pk,
+                changes=diff,
+            )
+        if status is not None:
+            entity_status_set(actor=actor, entity=entity, status=status)
+    return admin_entity_get(entity_id=entity.pk)
+
+
+def admin_limits_set(
+    *, actor: User, entity: Entity, max_positive_balance: object = None, max_negative_balance: object = None
+) -> Account:
+    """Set an account's limits through the ledger's service, which refuses a limit the balance already uses and
+    records ``account.limits_change``. A limit left out (None) stays as it is."""
+    return account_limits_set(
+        actor=actor,
+        entity=entity,
+        max_positive_balance=max_positive_balance,
+        max_negative_balance=max_negative_balance,
+    )
+
+
+def admin_entity_delete(*, actor: User, entity: Entity) -> Entity:
+    """Delete an entity and its account — only while the account has no ledger history at all.
+
+    The ledger keeps every transfer forever (``Account.entity`` is PROTECT, postings are append-only), so an
+    entity that has traded is refused with a message that says what to do instead: set it to ``rejected``."""
+    with transaction.atomic():
+        locked = Entity.objects.select_for_update().filter(pk=entity.pk).first()
+        if locked is None:
+            raise NotFound(ENTITY_NOT_FOUND)
+        account = Account.objects.filter(entity=locked).first()
+        if account is not None and _account_has_history(account):
+            raise InvalidRequest(
+                "This entity has transfers in the ledger, which are kept forever, so it cannot be deleted. "
+                "Set its status to rejected to remove it from the directory and from trading.",
+                code="entity_has_ledger_history",
+            )
+        snapshot = {
+            "name": locked.name,
+            "email": locked.email,
+            "status": locked.status,
+            "accountNumber": account.number if account else None,
+            "users": sorted(str(pk) for pk in locked.users.values_list("pk", flat=True)),
+        }
+        entity_id = locked.pk
+        if account is not None:
+            account.delete()
+        locked.delete()
+        audit_record(
+            actor=actor,
+            action="entity.delete",
+            object_type="entity",
+            object_id=entity_id,
+            entity_id=entity_id,
+            changes={key: (value, None) for key, value in snapshot.items()},
+        )
+    entity.pk = entity_id
+    return entity
+
+
+def _account_has_history(account: Account) -> bool:
+    if account.balance != 0:
+        return True
+    for relation in Account._meta.related_objects:
+        if relation.related_model is Entity:
+            continue
+        if relation.related_model._default_manager.filter(**{relation.field.name: account}).exists():
+            return True
+    return False
+
+
+# --- transfers ------------------------------------------------------------------------------------------------
+
+
+def admin_transfer_create(
+    *,
+    actor: User,
+    payer: object,
+    payee: object,
+    amount: Amount,
+    description: object = "",
+    override_limits: bool = False,
+    idempotency: Idempotency | None = None,
+) -> Transfer:
+    """An administrator moves credit on behalf of members; the transfer is completed at once and recorded as
+    made by that administrator.
+
+    It respects both accounts' limits unless ``override_limits`` is set: then, in the same transaction, the
+    payer's maximum negative balance and the payee's maximum positive balance are raised just as far as this
+    transfer needs (each raise recorded as ``account.limits_override``), so the database's CHECK constraints
+    still hold and ``mccs ledger-audit`` stays clean."""
+    if not override_limits:
+        return transfer_admin_create(
+            actor=actor,
+            payer=payer,
+            payee=payee,
+            amount=amount,  # type: ignore[arg-type]
+            description=description,
+            idempotency=idempotency,
+        )
+    if not policies.is_administrator(actor):
+        raise PermissionDenied("Only administrators can make transfers on behalf of members.")
+    if not isinstance(amount, Amount) or amount.cents <= 0:
+        raise InvalidRequest("The amount must be greater than zero.", field="amount")
+    text = ledger._clean_text(
+        description, field="description", label="description", limit=ledger.MAX_DESCRIPTION
+    )
+    from_account = ledger.account_by_number(payer, field="payer")
+    to_account = ledger.account_by_number(payee, field="payee")
+    if from_account.pk == to_account.pk:
+        raise InvalidRequest("The payer and the payee must be different accounts.", field="payee")
+    print_ = fingerprint(
+        "transfer.admin_create_override",
+        payer=from_account.number,
+        payee=to_account.number,
+        amount=amount.cents,
+        description=text,
+    )
+
+    def work() -> tuple[Transfer, None]:
+        locked = accounts_lock(from_account.pk, to_account.pk)
+        paying, receiving = locked[from_account.pk], locked[to_account.pk]
+        paying.entity, receiving.entity = from_account.entity, to_account.entity
+        raises = []
+        needed_negative = max(paying.max_negative_balance, amount.cents - paying.balance)
+        if needed_negative != paying.max_negative_balance:
+            raises.append((paying, "max_negative_balance", "maxNegativeBalance", needed_negative))
+        needed_positive = max(receiving.max_positive_balance, receiving.balance + amount.cents)
+        if needed_positive != receiving.max_positive_balance:
+            raises.append((receiving, "max_positive_balance", "maxPositiveBalance", needed_positive))
+        for account, field, label, value in raises:
+            before = getattr(account, field)
+            setattr(account, field, value)
+            account.save(update_fields=[field])
+            audit_record(
+                actor=actor,
+                action="account.limits_override",
+                object_type="account",
+                object_id=account.number,
+                entity_id=account.entity_id,
+                changes={label: (str(Amount(before)), str(Amount(value)))},
+            )
+        at = now()
+        transfer = Transfer.objects.create(
+            kind=TransferKind.ADMIN,
+            payer=paying,
+            payee=receiving,
+            initiator=paying,
+            amount=amount.cents,
+            description=text,
+            state=TransferState.COMPLETED,
+            created_at=at,
+            completed_at=at,
+            initiated_by=actor,
+        )
+        ledger._post(transfer, payer=paying, payee=receiving, at=at)
+        ledger._audit(
+            actor,
+            "transfer.admin_create",
+            transfer,
+            {
+                "state": (None, transfer.state),
+                "payer": (None, paying.number),
+                "payee": (None, receiving.number),
+                "amount": (None, str(amount)),
+                "description": (None, text),
+                "limitOverride": (None, [label for _, _, label, _ in raises]),
+            },
+        )
+        ledger._notify(transfer, "completed", accounts=[paying, receiving])
+        return transfer, None
+
+    return ledger._run(idempotency=idempotency, print_=print_, work=work)
+
+
+def admin_transfer_cancel(*, actor: User, transfer_id: object, reason: object = "") -> Transfer:
+    """Cancel a pending transfer on behalf of its initiator (recorded as ``transfer.cancel`` by the
+    administrator); both parties are told, with the reason."""
+    if not policies.is_administrator(actor):
+        raise PermissionDenied("Only administrators can cancel other members' transfers.")
+    return transfer_cancel(actor=actor, transfer_id=transfer_id, reason=reason)
