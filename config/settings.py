@@ -186,3 +186,4 @@ MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
 
 # Jobs the worker runs periodically: (dotted path of a function with no arguments, every N seconds).
 MCCS_PERIODIC_TASKS: list[tuple[str, int]] = []
+MCCS_PERIODIC_TASKS.append(("mccs.directory.digest.digests_send", 3600))  # decides per entity if a day passed

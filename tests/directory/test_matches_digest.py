@@ -1,0 +1,146 @@
+"""Matches (dashboard) and the daily match digest: content, opt-in, since-last-login, never twice."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+
+from mccs.directory import digest
+from mccs.directory.models import Entity, EntityTag
+from mccs.directory.search import entity_matches, matches_for_dashboard
+from mccs.notifications.models import OutboxEmail
+from tests.conftest import deliver_outbox
+
+LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+
+
+def age_tags(*members):
+    for m in members:
+        EntityTag.objects.filter(entity=m.entity).update(added_at=LONG_AGO)
+
+
+@pytest.fixture
+def alice(make_member):
+    m = make_member(
+        "alice@example.org",
+        status="tradingAccepted",
+        name="Alice Bakery",
+        offers=["bread"],
+        wants=["honey"],
+        receive_daily_match_notification_email=True,
+    )
+    return m
+
+
+def digests():
+    return list(OutboxEmail.objects.filter(dedupe_key__startswith="match-digest:").order_by("id"))
+
+
+def test_matches_both_directions_with_the_same_matching(alice, make_member):
+    make_member(name="Wants Bread", status="accepted", wants=["breads"])
+    make_member(name="Offers Honey", status="accepted", offers=["raw-honey"])
+    make_member(name="Offers Hony Typo", status="accepted", offers=["hony"])
+    make_member(name="Pending Wants Bread", status="pending", wants=["bread"])
+    make_member(name="Unrelated", status="accepted", offers=["soap"], wants=["wax"])
+    matches = entity_matches(Entity.objects.get(pk=alice.entity.pk))
+    assert [e.name for e in matches.want_what_you_offer] == ["Wants Bread"]
+    assert [e.name for e in matches.offer_what_you_want] == [
+        "Offers Honey",
+        "Offers Hony Typo",
+    ]  # wildcard, then typo
+
+
+def test_dashboard_matches_since_last_login(alice, make_member):
+    old = make_member(name="Old Match", status="accepted", wants=["bread"])
+    age_tags(old)
+    make_member(name="New Match", status="accepted", wants=["bread"])
+    alice.user.previous_login = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    entity = Entity.objects.get(pk=alice.entity.pk)
+    matches, since = matches_for_dashboard(entity, alice.user)
+    assert since is None and {e.name for e in matches.want_what_you_offer} == {"Old Match", "New Match"}
+    entity.show_tags_matched_since_last_login = True
+    matches, since = matches_for_dashboard(entity, alice.user)
+    assert since == alice.user.previous_login
+    assert [e.name for e in matches.want_what_you_offer] == ["New Match"]
+
+
+def test_digest_content_opt_in_and_no_duplicates(alice, make_member, monkeypatch):
+    bob = make_member(
+        "bob@example.org",
+        name="Bob's Farm",
+        status="accepted",
+        wants=["bread"],
+        offers=["eggs"],
+        receive_daily_match_notification_email=False,
+    )
+    make_member(
+        name="Pending Opted In",
+        status="pending",
+        wants=["bread"],
+        receive_daily_match_notification_email=True,
+    )
+    assert digest.digests_send() == 1  # only Alice: Bob did not opt in, the pending entity is not listed
+    deliver_outbox()
+    sent = [m for m in mail.outbox if "match" in m.subject]
+    assert len(sent) == 1
+    message = sent[0]
+    assert message.to == ["alice@example.org"]
+    assert message.subject == "1 new match for Alice Bakery on MCCS"
+    assert "Members who want what you offer:" in message.body
+    assert "Bob's Farm wants bread" in message.body
+    assert f"/directory/entities/{bob.entity.id}" in message.body
+    assert "offer what you want" not in message.body
+    # Again, at once and when forced: nothing new, nothing sent.
+    assert digest.digests_send() == 0
+    assert digest.digests_send(force=True) == 0
+    # A new matching offer appears; the forced run sends only that one.
+    make_member(name="Honey Co", status="accepted", offers=["honey"])
+    assert digest.digests_send() == 0  # a day has not passed yet
+    assert digest.digests_send(force=True) == 1
+    body = digests()[-1].body
+    assert "Honey Co offers honey" in body and "Bob's Farm" not in body
+    assert len(digests()) == 2
+
+
+def test_digest_waits_a_day_between_runs(alice, make_member, monkeypatch):
+    make_member(name="Wants Bread", status="accepted", wants=["bread"])
+    assert digest.digests_send() == 1
+    make_member(name="Wants Bread Too", status="accepted", wants=["bread"])
+    later = digest.now() + datetime.timedelta(hours=23)
+    monkeypatch.setattr(digest, "now", lambda: later)
+    assert digest.digests_send() == 1  # within the slack of the hourly check
+    assert "Wants Bread Too" in digests()[-1].body and "Wants Bread\n" not in digests()[-1].body
+
+
+def test_own_new_tag_matches_old_tags_of_others(alice, make_member):
+    old = make_member(name="Old Wants Cake", status="accepted", wants=["cakes"])
+    age_tags(old)
+    Entity.objects.filter(pk=alice.entity.pk).update(
+        last_match_digest_at=digest.now() - datetime.timedelta(days=2)
+    )
+    assert digest.digests_send() == 0  # nobody matched Alice's old tags recently
+    alice.api.patch_json(f"/user/entities/{alice.entity.id}", {"offers": ["bread", "cake"]})
+    assert digest.digests_send(force=True) == 1
+    assert "Old Wants Cake wants cakes" in digests()[-1].body
+
+
+def test_a_stale_second_worker_does_not_send_again(alice, make_member):
+    make_member(name="Wants Bread", status="accepted", wants=["bread"])
+    stale = Entity.objects.get(pk=alice.entity.pk)
+    moment = digest.now()
+    assert digest.digest_send_one(Entity.objects.get(pk=alice.entity.pk), moment=moment) is True
+    assert digest.digest_send_one(stale, moment=moment) is False
+    assert len(digests()) == 1
+
+
+def test_worker_runs_the_digest_and_the_command_sends_it(alice, make_member, capsys):
+    assert ("mccs.directory.digest.digests_send", 3600) in django_settings.MCCS_PERIODIC_TASKS
+    make_member(name="Wants Bread", status="accepted", wants=["bread"])
+    from mccs.cli import main
+
+    assert main(["send-daily-digest"]) == 0
+    assert "Queued 1 daily match email(s)." in capsys.readouterr().out
+    assert len(digests()) == 1
