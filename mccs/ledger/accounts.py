@@ -12,8 +12,12 @@ from mccs.ledger.models import Account
 
 
 def default_limits() -> tuple[int, int]:
-    positive = Amount.parse(str(settings.MCCS_DEFAULT_MAX_POSITIVE_BALANCE), field="default limit", allow_zero=True)
-    negative = Amount.parse(str(settings.MCCS_DEFAULT_MAX_NEGATIVE_BALANCE), field="default limit", allow_zero=True)
+    positive = Amount.parse(
+        str(settings.MCCS_DEFAULT_MAX_POSITIVE_BALANCE), field="default limit", allow_zero=True
+    )
+    negative = Amount.parse(
+        str(settings.MCCS_DEFAULT_MAX_NEGATIVE_BALANCE), field="default limit", allow_zero=True
+    )
     return positive.cents, negative.cents
 
 
@@ -23,8 +27,10 @@ def account_open(*, entity: Entity) -> Account:
         try:
             with transaction.atomic():
                 return Account.objects.create(
-                    entity=entity, number=account_number_generate(),
-                    max_positive_balance=positive, max_negative_balance=negative,
+                    entity=entity,
+                    number=account_number_generate(),
+                    max_positive_balance=positive,
+                    max_negative_balance=negative,
                 )
         except IntegrityError:
             if Account.objects.filter(entity=entity).exists():

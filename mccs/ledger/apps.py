@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class LedgerConfig(AppConfig):
     name = "mccs.ledger"
     label = "ledger"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from mccs.ledger import sqlite_guard
+
+        connection_created.connect(sqlite_guard.register_functions, dispatch_uid="mccs-ledger-sqlite-guard")
+        sqlite_guard.allow_wipe_during_flush()

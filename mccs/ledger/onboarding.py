@@ -26,8 +26,15 @@ class SignUpResult:
     token: str | None
 
 
-def member_sign_up(*, email: object, password: object, user_fields: Mapping[str, object],
-                   entity_fields: Mapping[str, object], ip: str = "", issue_token: bool = True) -> SignUpResult:
+def member_sign_up(
+    *,
+    email: object,
+    password: object,
+    user_fields: Mapping[str, object],
+    entity_fields: Mapping[str, object],
+    ip: str = "",
+    issue_token: bool = True,
+) -> SignUpResult:
     address = email_clean(email, field="userEmail")
     password_check(password)
     entity_changes = dict(entity_fields)
@@ -37,8 +44,12 @@ def member_sign_up(*, email: object, password: object, user_fields: Mapping[str,
     cleaned = entity_clean_changes(entity_changes)
     with transaction.atomic():
         if User.objects.filter(email=address).exists():
-            raise InvalidRequest("An account with this email address already exists. Try signing in or "
-                                 "resetting your password.", field="userEmail", code="email_taken")
+            raise InvalidRequest(
+                "An account with this email address already exists. Try signing in or "
+                "resetting your password.",
+                field="userEmail",
+                code="email_taken",
+            )
         user = User.objects.create_user(address, password)  # type: ignore[arg-type]
         user.last_login_ip = ip
         user.save(update_fields=["last_login_ip"])
@@ -48,11 +59,23 @@ def member_sign_up(*, email: object, password: object, user_fields: Mapping[str,
         entity.users.add(user)
         entity_apply_changes(entity=entity, changes=cleaned)
         account = account_open(entity=entity)
-        audit_record(actor=user, action="user.signup", object_type="user", object_id=user.pk, user_id=user.pk,
-                     entity_id=entity.pk,
-                     changes={"email": (None, address), "entityName": (None, entity.name),
-                              "accountNumber": (None, account.number)})
-        email_enqueue(to=entity.email or user.email, template="welcome",
-                      context={"user": user, "entity": entity, "account": account})
+        audit_record(
+            actor=user,
+            action="user.signup",
+            object_type="user",
+            object_id=user.pk,
+            user_id=user.pk,
+            entity_id=entity.pk,
+            changes={
+                "email": (None, address),
+                "entityName": (None, entity.name),
+                "accountNumber": (None, account.number),
+            },
+        )
+        email_enqueue(
+            to=entity.email or user.email,
+            template="welcome",
+            context={"user": user, "entity": entity, "account": account},
+        )
         token = token_issue(user=user, scope=AuthToken.Scope.MEMBER) if issue_token else None
     return SignUpResult(user=user, entity=entity, token=token)

@@ -1,5 +1,231 @@
-"""API operations for the ledger domain (filled in by its issue)."""
+"""Transfer Credits and Review Transfer Activity: two-step transfers, the transfer list and the balance."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router()
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import simplejson
+from django.conf import settings
+from ninja import Field, Query, Router, Schema
+from pydantic import WithJsonSchema
+
+from mccs.api.auth import member_auth
+from mccs.api.entities import TransferViewOut
+from mccs.api.pagination import paginate
+from mccs.api.rendering import dumps, iso_utc
+from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut
+from mccs.core.amount import Amount, cents_to_decimal
+from mccs.core.errors import InvalidRequest, NotFound
+from mccs.directory.selectors import entity_for_user
+from mccs.ledger import selectors, services
+from mccs.ledger.idempotency import Idempotency
+from mccs.ledger.models import Account, Transfer, TransferState
+
+router = Router(tags=["Transfer Credits"])
+
+STATUS_OUT = {
+    TransferState.PENDING: "transferInitiated",
+    TransferState.COMPLETED: "transferCompleted",
+    TransferState.CANCELLED: "transferCancelled",
+}
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+JsonNumber = Annotated[Any, WithJsonSchema({"type": "number", "example": 1.1})]
+
+
+def amount_from_json(value: object, *, field: str = "amount") -> Amount:
+    """Only JSON numbers are amounts: strings, booleans and null are refused, like NaN or three decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise InvalidRequest(
+            f"The {field} must be a number with at most two decimals, like 12.50.", field=field
+        )
+    return Amount.parse(value, field=field)
+
+
+def transfer_view(transfer: Transfer, account: Account) -> dict:
+    """The alpha's TransferView, seen from ``account``: ``transfer`` is "out" when this account pays."""
+    pays = transfer.payer_id == account.pk
+    other = transfer.payee if pays else transfer.payer
+    view = {
+        "id": str(transfer.id),
+        "transfer": "out" if pays else "in",
+        "isInitiator": transfer.initiator_id == account.pk,
+        "accountNumber": other.number,
+        "entityName": other.entity.name,
+        "amount": cents_to_decimal(transfer.amount),
+        "description": transfer.description,
+        "status": STATUS_OUT[transfer.state],
+        "dateProposed": iso_utc(transfer.created_at),
+    }
+    if transfer.state == TransferState.CANCELLED:
+        view["cancellationReason"] = transfer.cancellation_reason
+    if transfer.completed_at:
+        view["dateCompleted"] = iso_utc(transfer.completed_at)
+    return view
+
+
+def transfer_initiated(transfer: Transfer) -> dict:
+    return {
+        "id": str(transfer.id),
+        "from": transfer.payer.number,
+        "to": transfer.payee.number,
+        "amount": cents_to_decimal(transfer.amount),
+        "description": transfer.description,
+        "status": STATUS_OUT[transfer.state],
+        "dateProposed": iso_utc(transfer.created_at),
+    }
+
+
+def _idempotency(request, render) -> Idempotency | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    return Idempotency(user=request.auth, key=key, render=lambda transfer: dumps(render(transfer)))
+
+
+def _answer(idem: Idempotency | None, transfer: Transfer, render) -> dict:
+    if idem is not None and idem.response:
+        return {"data": simplejson.loads(idem.response, use_decimal=True)}
+    return {"data": render(transfer)}
+
+
+class TransferIn(Schema):
+    transfer: Literal["in", "out"]
+    initiator: str
+    receiver: str
+    amount: JsonNumber
+    description: str | None = None
+
+
+class TransferInitiatedOut(Schema):
+    id: str
+    from_: str = Field(..., alias="from")
+    to: str
+    amount: Decimal
+    description: str
+    status: str
+    dateProposed: str
+
+
+class TransferActionIn(Schema):
+    action: Literal["accept", "reject", "cancel"]
+    cancellationReason: str | None = None
+
+
+class BalanceOut(Schema):
+    unit: str
+    balance: Decimal
+    maxPositiveBalance: Decimal
+    maxNegativeBalance: Decimal
+
+
+IDEMPOTENCY_DOC = (
+    " Send an `Idempotency-Key` header (any unique string) to make a retry safe: the same key with the same body "
+    "returns the first answer again without a second effect; the same key with a different body is refused (409)."
+)
+
+
+@router.post(
+    "/transfers",
+    response={200: DataOut[TransferInitiatedOut], **ERRORS_4XX},
+    auth=member_auth,
+    by_alias=True,
+    description="Propose a transfer: `out` pays the receiver, `in` asks the receiver to pay. "
+    "`initiator` and `receiver` are account numbers; the initiator must be your entity's account. Both "
+    "entities must be `tradingAccepted`." + IDEMPOTENCY_DOC,
+)
+def transfer_create(request, payload: TransferIn):
+    amount = amount_from_json(payload.amount)
+    idem = _idempotency(request, transfer_initiated)
+    transfer = services.transfer_propose(
+        actor=request.auth,
+        initiator=payload.initiator,
+        receiver=payload.receiver,
+        direction=payload.transfer,
+        amount=amount,
+        description=payload.description,
+        idempotency=idem,
+    )
+    return _answer(idem, transfer, transfer_initiated)
+
+
+@router.patch(
+    "/transfers/{transferID}",
+    response={200: DataOut[TransferViewOut], **ERRORS_4XX},
+    auth=member_auth,
+    exclude_none=True,
+    description="The receiver can `accept` or `reject`; the initiator can `cancel`, while the transfer is "
+    "pending. A transfer that no longer fits a balance limit when it is accepted is cancelled, with the "
+    "reason, and the answer is 400. A transfer that is no longer pending gives 409." + IDEMPOTENCY_DOC,
+)
+def transfer_act(request, transferID: str, payload: TransferActionIn):
+    transfer = selectors.transfer_for_actor(actor=request.auth, transfer_id=transferID)
+    # The answer is seen from the side that acts: the receiver for accept/reject, the initiator for cancel.
+    side = transfer.initiator if payload.action == "cancel" else transfer.receiver
+
+    def render(t: Transfer) -> dict:
+        return transfer_view(t, side)
+
+    idem = _idempotency(request, render)
+    if payload.action == "accept":
+        transfer = services.transfer_accept(actor=request.auth, transfer_id=transfer.pk, idempotency=idem)
+    elif payload.action == "reject":
+        transfer = services.transfer_reject(
+            actor=request.auth, transfer_id=transfer.pk, reason=payload.cancellationReason, idempotency=idem
+        )
+    else:
+        transfer = services.transfer_cancel(
+            actor=request.auth, transfer_id=transfer.pk, reason=payload.cancellationReason, idempotency=idem
+        )
+    return _answer(idem, transfer, render)
+
+
+def _own_account(request, querying_entity_id: str) -> Account:
+    entity = entity_for_user(user=request.auth, entity_id=querying_entity_id)
+    account = selectors.account_for_entity(entity)
+    if account is None:
+        raise NotFound("This entity has no account.")
+    return account
+
+
+@router.get(
+    "/transfers",
+    response={200: PageOut[TransferViewOut], **ERRORS_4XX},
+    auth=member_auth,
+    exclude_none=True,
+    tags=["Review Transfer Activity"],
+    description="Transfers of one of your entities, newest first. `status` is all (the default), "
+    "initiated, completed or cancelled.",
+)
+def transfer_list(
+    request,
+    querying_entity_id: str,
+    status: Literal["all", "initiated", "completed", "cancelled"] = "all",
+    page: int = 1,
+    page_size: int = 10,
+):
+    account = _own_account(request, querying_entity_id)
+    items, meta = paginate(
+        selectors.transfer_list_for_account(account=account, status=status), page, page_size
+    )
+    return {"data": [transfer_view(t, account) for t in items], "meta": meta}
+
+
+@router.get(
+    "/balance",
+    response={200: DataOut[BalanceOut], **ERRORS_4XX},
+    auth=member_auth,
+    tags=["Review Transfer Activity"],
+    description="The balance of one of your entities' account, with its limits.",
+)
+def balance(request, querying_entity_id: str = Query(...)):
+    account = _own_account(request, querying_entity_id)
+    return {
+        "data": {
+            "unit": settings.MCCS_CURRENCY_UNIT,
+            "balance": cents_to_decimal(account.balance),
+            "maxPositiveBalance": cents_to_decimal(account.max_positive_balance),
+            "maxNegativeBalance": cents_to_decimal(account.max_negative_balance),
+        }
+    }

@@ -6,27 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=16, unique=True)),
-                ('balance', models.BigIntegerField(default=0)),
-                ('max_positive_balance', models.BigIntegerField()),
-                ('max_negative_balance', models.BigIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('entity', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='account', to='directory.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=16, unique=True)),
+                ("balance", models.BigIntegerField(default=0)),
+                ("max_positive_balance", models.BigIntegerField()),
+                ("max_negative_balance", models.BigIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "entity",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="account",
+                        to="directory.entity",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('max_positive_balance__gte', 0)), name='account_max_positive_gte_0'), models.CheckConstraint(condition=models.Q(('max_negative_balance__gte', 0)), name='account_max_negative_gte_0'), models.CheckConstraint(condition=models.Q(('balance__lte', models.F('max_positive_balance'))), name='account_balance_within_positive_limit'), models.CheckConstraint(condition=models.Q(('balance__gte', django.db.models.expressions.CombinedExpression(models.F('max_negative_balance'), '*', models.Value(-1)))), name='account_balance_within_negative_limit')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("max_positive_balance__gte", 0)),
+                        name="account_max_positive_gte_0",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("max_negative_balance__gte", 0)),
+                        name="account_max_negative_gte_0",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("balance__lte", models.F("max_positive_balance"))),
+                        name="account_balance_within_positive_limit",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "balance__gte",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.F("max_negative_balance"), "*", models.Value(-1)
+                                ),
+                            )
+                        ),
+                        name="account_balance_within_negative_limit",
+                    ),
+                ],
             },
         ),
     ]

@@ -1,0 +1,34 @@
+"""The ledger's errors. Messages are whole sentences a member understands."""
+
+from __future__ import annotations
+
+from mccs.core.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+
+
+class LimitExceeded(InvalidRequest):
+    code = "limit_exceeded"
+
+
+class TradingNotAllowed(InvalidRequest):
+    code = "trading_not_allowed"
+
+
+class TransferNotPending(Conflict):
+    code = "transfer_not_pending"
+
+
+class NotAParty(PermissionDenied):
+    code = "not_a_party"
+
+
+class TransferNotFound(NotFound):
+    code = "transfer_not_found"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+ERROR_KINDS: dict[str, type[InvalidRequest] | type[Conflict]] = {
+    "limit_exceeded": LimitExceeded,
+}

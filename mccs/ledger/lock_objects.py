@@ -1,0 +1,18 @@
+"""Every row lock the ledger takes lives here (Saleor's lock_objects.py pattern).
+
+Accounts are always locked in primary-key order, in one statement, so two transactions that need the same accounts
+queue up instead of deadlocking. On PostgreSQL the rows come back through ``ORDER BY id ... FOR UPDATE``, which
+locks them in that order. On SQLite ``select_for_update`` is a no-op: the IMMEDIATE transaction already holds the
+database's single write lock from its first statement, so writers are serialised anyway.
+"""
+
+from __future__ import annotations
+
+from mccs.ledger.models import Account
+
+
+def accounts_lock(*account_ids: int) -> dict[int, Account]:
+    """Lock the given accounts (in primary-key order) and return them freshly read, by id."""
+    ids = sorted(set(account_ids))
+    accounts = list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return {account.pk: account for account in accounts}

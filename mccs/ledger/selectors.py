@@ -1,0 +1,134 @@
+"""Reading the ledger: transfer lists, pending transfers, statements with running balances, counterparties."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+
+from mccs.core.errors import InvalidRequest
+from mccs.directory.models import Entity, EntityStatus
+from mccs.directory.selectors import parse_id
+from mccs.ledger import policies
+from mccs.ledger.account_numbers import luhn_valid
+from mccs.ledger.errors import TransferNotFound
+from mccs.ledger.models import Account, Posting, Transfer, TransferState
+
+STATUS_FILTERS = {
+    "all": None,
+    "initiated": TransferState.PENDING,
+    "completed": TransferState.COMPLETED,
+    "cancelled": TransferState.CANCELLED,
+}
+
+
+def transfers_with_parties() -> QuerySet[Transfer]:
+    return Transfer.objects.select_related("payer__entity", "payee__entity")
+
+
+def transfer_list_for_account(*, account: Account, status: str = "all") -> QuerySet[Transfer]:
+    if status not in STATUS_FILTERS:
+        raise InvalidRequest("status must be one of all, initiated, completed or cancelled.", field="status")
+    queryset = transfers_with_parties().filter(Q(payer=account) | Q(payee=account))
+    if state := STATUS_FILTERS[status]:
+        queryset = queryset.filter(state=state)
+    return queryset.order_by("-created_at", "-id")
+
+
+def transfer_list(*, status: str = "all") -> QuerySet[Transfer]:
+    """Every transfer of the node (for administrators)."""
+    if status not in STATUS_FILTERS:
+        raise InvalidRequest("status must be one of all, initiated, completed or cancelled.", field="status")
+    queryset = transfers_with_parties()
+    if state := STATUS_FILTERS[status]:
+        queryset = queryset.filter(state=state)
+    return queryset.order_by("-created_at", "-id")
+
+
+def transfer_get(*, transfer_id: object) -> Transfer:
+    pk = parse_id(str(transfer_id), message="Transfer not found.")
+    transfer = transfers_with_parties().filter(pk=pk).first()
+    if transfer is None:
+        raise TransferNotFound("Transfer not found.")
+    return transfer
+
+
+def transfer_for_actor(*, actor, transfer_id: object) -> Transfer:
+    transfer = transfer_get(transfer_id=transfer_id)
+    if not policies.can_see_transfer(actor, transfer):
+        raise TransferNotFound("Transfer not found.")
+    return transfer
+
+
+def pending_transfers_for_account(account: Account) -> QuerySet[Transfer]:
+    return transfer_list_for_account(account=account, status="initiated")
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    transfer: Transfer
+    at: datetime.datetime
+    amount: int  # signed: positive when the account received credit
+    balance: int  # the running balance after this line
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: Account
+    opening_balance: int
+    closing_balance: int
+    lines: list[StatementLine]
+
+
+def statement_for_account(
+    *, account: Account, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> Statement:
+    """Completed transfers in order, each with the balance right after it. Built from postings, so the running
+    balance is exactly what the ledger recorded."""
+    postings = Posting.objects.filter(account=account).select_related(
+        "transfer__payer__entity", "transfer__payee__entity"
+    )
+    opening = 0
+    if date_from:
+        start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=datetime.UTC)
+        opening = (
+            Posting.objects.filter(account=account, created_at__lt=start).aggregate(s=Sum("amount"))["s"] or 0
+        )
+        postings = postings.filter(created_at__gte=start)
+    if date_to:
+        end = datetime.datetime.combine(
+            date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+        )
+        postings = postings.filter(created_at__lt=end)
+    running = opening
+    lines = []
+    for posting in postings.order_by("created_at", "id"):
+        running += posting.amount
+        lines.append(
+            StatementLine(
+                transfer=posting.transfer, at=posting.created_at, amount=posting.amount, balance=running
+            )
+        )
+    return Statement(account=account, opening_balance=opening, closing_balance=running, lines=lines)
+
+
+def counterparty_search(*, query: str, exclude: Account | None = None, limit: int = 10) -> list[Account]:
+    """Accounts of entities accepted for trading, found by exact account number or by (part of) their name."""
+    text = (query or "").strip()
+    if not text:
+        return []
+    accounts = Account.objects.select_related("entity").filter(entity__status=EntityStatus.TRADING_ACCEPTED)
+    if exclude is not None:
+        accounts = accounts.exclude(pk=exclude.pk)
+    digits = text.replace(" ", "").replace("-", "")
+    if digits.isdigit() and len(digits) == 16 and luhn_valid(digits):
+        return list(accounts.filter(number=digits))
+    exact = list(accounts.filter(entity__name__iexact=text)[:limit])
+    if exact:
+        return exact
+    return list(accounts.filter(entity__name__icontains=text).order_by("entity__name")[:limit])
+
+
+def account_for_entity(entity: Entity) -> Account | None:
+    return Account.objects.filter(entity=entity).select_related("entity").first()

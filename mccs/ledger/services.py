@@ -1,0 +1,541 @@
+"""Ledger use-cases: propose, accept, reject and cancel transfers; administrator transfers; account limits.
+
+Every service is one durable transaction that follows "lock, re-read, check, write": accounts are locked in
+primary-key order (lock_objects.py), the transfer's state changes by compare-and-set
+(``filter(pk=…, state=PENDING).update(…)``), and the database's CHECK constraints are the last line of defence.
+Emails go to the outbox in the same transaction; the worker sends them after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from mccs.audit.services import audit_record
+from mccs.core.amount import Amount
+from mccs.core.clock import now
+from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
+from mccs.directory.models import Entity
+from mccs.directory.selectors import parse_id
+from mccs.ledger import policies
+from mccs.ledger.account_numbers import luhn_valid
+from mccs.ledger.errors import (
+    LimitExceeded,
+    NotAParty,
+    TradingNotAllowed,
+    TransferNotFound,
+    TransferNotPending,
+)
+from mccs.ledger.idempotency import (
+    Idempotency,
+    fingerprint,
+    idempotency_exists,
+    idempotency_find,
+    idempotency_replay,
+    idempotency_save,
+)
+from mccs.ledger.lock_objects import accounts_lock
+from mccs.ledger.models import Account, Posting, Transfer, TransferKind, TransferState
+from mccs.notifications.services import email_enqueue
+
+MAX_DESCRIPTION = 500
+MAX_REASON = 500
+TRANSFER_NOT_FOUND = "Transfer not found."
+
+Work = Callable[[], tuple[Transfer, ApplicationError | None]]
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+
+def money(cents: int) -> str:
+    return f"{Amount(cents)} {settings.MCCS_CURRENCY_UNIT}"
+
+
+def _name(account: Account) -> str:
+    return account.entity.name or f"account {account.number}"
+
+
+def _clean_text(value: object, *, field: str, label: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidRequest(f"The {label} must be text.", field=field)
+    text = value.strip()
+    if len(text) > limit:
+        raise InvalidRequest(f"The {label} can be at most {limit} characters long.", field=field)
+    return text
+
+
+def account_by_number(number: object, *, field: str) -> Account:
+    if not isinstance(number, str) or not luhn_valid(number.strip()):
+        raise InvalidRequest(
+            f"{number!s} is not a valid account number: it must be 16 digits with a correct check digit.",
+            field=field,
+        )
+    account = Account.objects.select_related("entity").filter(number=number.strip()).first()
+    if account is None:
+        raise NotFound(f"No account has the number {number}.", field=field)
+    return account
+
+
+def _check_trading(*accounts: Account) -> None:
+    for account in accounts:
+        account.entity.refresh_from_db(fields=["status"])
+        if not account.entity.can_trade:
+            raise TradingNotAllowed(
+                f"{_name(account)} is not accepted for trading yet, so it cannot send or receive transfers."
+            )
+
+
+def limit_breach(*, payer: Account, payee: Account, amount: int) -> str | None:
+    """The reason a transfer of ``amount`` cannot complete with these balances, or None if it can."""
+    if payer.balance - amount < -payer.max_negative_balance:
+        return (
+            f"Paying {money(amount)} would take {_name(payer)} below its limit of "
+            f"-{money(payer.max_negative_balance)}; it can pay at most {money(max(payer.available_to_spend, 0))}"
+            " now."
+        )
+    if payee.balance + amount > payee.max_positive_balance:
+        return (
+            f"Receiving {money(amount)} would take {_name(payee)} above its limit of "
+            f"{money(payee.max_positive_balance)}; it can receive at most "
+            f"{money(max(payee.available_to_receive, 0))} now."
+        )
+    return None
+
+
+def _recipients(entity: Entity) -> list[str]:
+    if entity.email:
+        return [entity.email]
+    return sorted(entity.users.values_list("email", flat=True))
+
+
+def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
+    for account in accounts:
+        recipients = _recipients(account.entity)
+        if not recipients:
+            continue
+        other = transfer.payee if account.pk == transfer.payer_id else transfer.payer
+        email_enqueue(
+            to=recipients,
+            template=f"transfer_{event}",
+            context={
+                "transfer": transfer,
+                "entity": account.entity,
+                "other": other.entity,
+                "other_account": other,
+                "amount": money(transfer.amount),
+                "pays": account.pk == transfer.payer_id,
+                "is_initiator": account.pk == transfer.initiator_id,
+                "reason": transfer.cancellation_reason,
+            },
+            dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
+        )
+
+
+def _audit(actor, action: str, transfer: Transfer, changes: dict) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="transfer",
+        object_id=transfer.pk,
+        entity_id=transfer.initiator.entity_id,
+        changes=changes,
+    )
+
+
+def _run(*, idempotency: Idempotency | None, print_: str, work: Work) -> Transfer:
+    """One durable transaction around ``work``, with the idempotency record written inside it.
+
+    ``work`` returns the transfer and, rarely, an error to raise *after* committing (a limit breach at acceptance
+    cancels the transfer — that must stick — and still tells the caller why)."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic(durable=True):
+                if idempotency is not None and (record := idempotency_find(idempotency, print_)):
+                    return idempotency_replay(idempotency, record)
+                transfer, error = work()
+                if idempotency is not None:
+                    idempotency_save(idempotency, print_, transfer=transfer, error=error)
+        except (IntegrityError, Conflict):
+            # A copy of this very request may have committed first: answer as it did.
+            if idempotency is not None and attempt == 1 and idempotency_exists(idempotency):
+                continue
+            raise
+        if error is not None:
+            raise error
+        return transfer
+    raise AssertionError("unreachable")
+
+
+def _load_transfer(transfer_id: object) -> Transfer:
+    pk = parse_id(str(transfer_id), message=TRANSFER_NOT_FOUND)
+    transfer = (
+        Transfer.objects.select_related("payer__entity", "payee__entity", "initiator").filter(pk=pk).first()
+    )
+    if transfer is None:
+        raise TransferNotFound(TRANSFER_NOT_FOUND)
+    return transfer
+
+
+def _not_pending(transfer: Transfer) -> TransferNotPending:
+    state = Transfer.objects.filter(pk=transfer.pk).values_list("state", flat=True).first()
+    what = {TransferState.COMPLETED: "already completed", TransferState.CANCELLED: "already cancelled"}.get(
+        state, "no longer pending"
+    )
+    return TransferNotPending(f"This transfer is {what}, so it cannot be changed any more.")
+
+
+def _set_state(transfer: Transfer, state: str, **fields) -> None:
+    """Compare-and-set: only a pending transfer changes, and only once."""
+    updated = Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING).update(
+        state=state, **fields
+    )
+    if updated != 1:
+        raise _not_pending(transfer)
+    transfer.state = state
+    for key, value in fields.items():
+        setattr(transfer, key, value)
+
+
+# --- proposing ----------------------------------------------------------------------------------------------------
+
+
+def transfer_propose(
+    *,
+    actor,
+    initiator: str,
+    receiver: str,
+    direction: str,
+    amount: Amount,
+    description: object = "",
+    idempotency: Idempotency | None = None,
+) -> Transfer:
+    """``direction`` "out": the initiator pays the receiver; "in": the initiator asks the receiver to pay.
+
+    ``initiator`` and ``receiver`` are account numbers; the actor must act for the initiator's entity."""
+    if direction not in ("in", "out"):
+        raise InvalidRequest(
+            'transfer must be "in" (request a payment) or "out" (make a payment).', field="transfer"
+        )
+    if not isinstance(amount, Amount) or amount.cents <= 0:
+        raise InvalidRequest("The amount must be greater than zero.", field="amount")
+    text = _clean_text(description, field="description", label="description", limit=MAX_DESCRIPTION)
+    own = account_by_number(initiator, field="initiator")
+    if not policies.can_act_for_account(actor, own):
+        raise PermissionDenied(
+            "You can only start transfers from the account of an entity you belong to.", field="initiator"
+        )
+    other = account_by_number(receiver, field="receiver")
+    if own.pk == other.pk:
+        raise InvalidRequest("You cannot make a transfer to your own account.", field="receiver")
+    print_ = fingerprint(
+        "transfer.propose",
+        initiator=own.number,
+        receiver=other.number,
+        direction=direction,
+        amount=amount.cents,
+        description=text,
+    )
+
+    def work() -> tuple[Transfer, None]:
+        _check_trading(own, other)
+        payer, payee = (own, other) if direction == "out" else (other, own)
+        payer.refresh_from_db(fields=["balance", "max_negative_balance", "max_positive_balance"])
+        payee.refresh_from_db(fields=["balance", "max_negative_balance", "max_positive_balance"])
+        if breach := limit_breach(payer=payer, payee=payee, amount=amount.cents):
+            raise LimitExceeded(breach, field="amount")
+        transfer = Transfer.objects.create(
+            kind=TransferKind.TRANSFER,
+            payer=payer,
+            payee=payee,
+            initiator=own,
+            amount=amount.cents,
+            description=text,
+            state=TransferState.PENDING,
+            created_at=now(),
+            initiated_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        _audit(
+            actor,
+            "transfer.propose",
+            transfer,
+            {
+                "state": (None, transfer.state),
+                "payer": (None, payer.number),
+                "payee": (None, payee.number),
+                "amount": (None, str(amount)),
+                "description": (None, text),
+            },
+        )
+        _notify(transfer, "proposed", accounts=[other])
+        return transfer, None
+
+    return _run(idempotency=idempotency, print_=print_, work=work)
+
+
+# --- responding ---------------------------------------------------------------------------------------------------
+
+
+def _visible_transfer(actor, transfer_id: object) -> Transfer:
+    transfer = _load_transfer(transfer_id)
+    if not policies.can_see_transfer(actor, transfer):
+        raise TransferNotFound(TRANSFER_NOT_FOUND)
+    return transfer
+
+
+def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | None = None) -> Transfer:
+    """The receiver accepts: balances move. If a limit would now be broken, the transfer is cancelled instead,
+    with the reason, and LimitExceeded tells the caller why."""
+    transfer = _visible_transfer(actor, transfer_id)
+    if not policies.can_respond_to_transfer(actor, transfer):
+        raise NotAParty("Only the receiver of a transfer can accept it; you can cancel it instead.")
+    print_ = fingerprint("transfer.accept", transfer=str(transfer.pk))
+
+    def work() -> tuple[Transfer, ApplicationError | None]:
+        locked = accounts_lock(transfer.payer_id, transfer.payee_id)
+        payer, payee = locked[transfer.payer_id], locked[transfer.payee_id]
+        payer.entity, payee.entity = transfer.payer.entity, transfer.payee.entity
+        if not Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING).exists():
+            raise _not_pending(transfer)
+        _check_trading(payer, payee)
+        at = now()
+        if breach := limit_breach(payer=payer, payee=payee, amount=transfer.amount):
+            reason = f"Cancelled by the system when it was accepted: {breach}"
+            _set_state(
+                transfer, TransferState.CANCELLED, cancelled_at=at, cancellation_reason=reason[:MAX_REASON]
+            )
+            _audit(
+                actor,
+                "transfer.cancel",
+                transfer,
+                {
+                    "state": (TransferState.PENDING, transfer.state),
+                    "cancellationReason": (None, transfer.cancellation_reason),
+                },
+            )
+            _notify(transfer, "cancelled", accounts=[payer, payee])
+            return transfer, LimitExceeded(
+                f"The transfer could not be completed and has been cancelled. {breach}"
+            )
+        _set_state(transfer, TransferState.COMPLETED, completed_at=at)
+        _post(transfer, payer=payer, payee=payee, at=at)
+        _audit(
+            actor,
+            "transfer.accept",
+            transfer,
+            {
+                "state": (TransferState.PENDING, transfer.state),
+                "payerBalance": (str(Amount(payer.balance + transfer.amount)), str(Amount(payer.balance))),
+                "payeeBalance": (str(Amount(payee.balance - transfer.amount)), str(Amount(payee.balance))),
+            },
+        )
+        _notify(transfer, "completed", accounts=[payer, payee])
+        return transfer, None
+
+    return _run(idempotency=idempotency, print_=print_, work=work)
+
+
+def _post(transfer: Transfer, *, payer: Account, payee: Account, at) -> None:
+    """Double entry: two postings that sum to zero, and the cached balances that they imply."""
+    payer.balance -= transfer.amount
+    payee.balance += transfer.amount
+    payer.save(update_fields=["balance"])
+    payee.save(update_fields=["balance"])
+    Posting.objects.bulk_create(
+        [
+            Posting(transfer=transfer, account=payer, amount=-transfer.amount, created_at=at),
+            Posting(transfer=transfer, account=payee, amount=transfer.amount, created_at=at),
+        ]
+    )
+
+
+def _close(
+    *, actor, transfer_id: object, reason: object, action: str, idempotency: Idempotency | None
+) -> Transfer:
+    transfer = _visible_transfer(actor, transfer_id)
+    if action == "reject" and not policies.can_respond_to_transfer(actor, transfer):
+        raise NotAParty("Only the receiver of a transfer can reject it; you can cancel it instead.")
+    if action == "cancel" and not policies.can_cancel_transfer(actor, transfer):
+        raise NotAParty("Only the member who proposed a transfer can cancel it; you can reject it instead.")
+    text = _clean_text(reason, field="cancellationReason", label="reason", limit=MAX_REASON)
+    print_ = fingerprint(f"transfer.{action}", transfer=str(transfer.pk), reason=text)
+
+    def work() -> tuple[Transfer, None]:
+        _set_state(transfer, TransferState.CANCELLED, cancelled_at=now(), cancellation_reason=text)
+        _audit(
+            actor,
+            f"transfer.{action}",
+            transfer,
+            {"state": (TransferState.PENDING, transfer.state), "cancellationReason": (None, text)},
+        )
+        _notify(
+            transfer,
+            "rejected" if action == "reject" else "cancelled",
+            accounts=[transfer.payer, transfer.payee],
+        )
+        return transfer, None
+
+    return _run(idempotency=idempotency, print_=print_, work=work)
+
+
+def transfer_reject(
+    *, actor, transfer_id: object, reason: object = "", idempotency: Idempotency | None = None
+) -> Transfer:
+    """The receiver declines a pending transfer; nothing moves."""
+    return _close(
+        actor=actor, transfer_id=transfer_id, reason=reason, action="reject", idempotency=idempotency
+    )
+
+
+def transfer_cancel(
+    *, actor, transfer_id: object, reason: object = "", idempotency: Idempotency | None = None
+) -> Transfer:
+    """The initiator withdraws a pending transfer; nothing moves."""
+    return _close(
+        actor=actor, transfer_id=transfer_id, reason=reason, action="cancel", idempotency=idempotency
+    )
+
+
+# --- administrators -----------------------------------------------------------------------------------------------
+
+
+def transfer_admin_create(
+    *,
+    actor,
+    payer: str,
+    payee: str,
+    amount: Amount,
+    description: object = "",
+    idempotency: Idempotency | None = None,
+) -> Transfer:
+    """An administrator moves credit on behalf of members (alpha ``POST /admin/transfers``): completed at once,
+    within both accounts' limits. Trading status is not required — administrators also correct mistakes."""
+    if not policies.is_administrator(actor):
+        raise PermissionDenied("Only administrators can make transfers on behalf of members.")
+    if not isinstance(amount, Amount) or amount.cents <= 0:
+        raise InvalidRequest("The amount must be greater than zero.", field="amount")
+    text = _clean_text(description, field="description", label="description", limit=MAX_DESCRIPTION)
+    from_account = account_by_number(payer, field="payer")
+    to_account = account_by_number(payee, field="payee")
+    if from_account.pk == to_account.pk:
+        raise InvalidRequest("The payer and the payee must be different accounts.", field="payee")
+    print_ = fingerprint(
+        "transfer.admin_create",
+        payer=from_account.number,
+        payee=to_account.number,
+        amount=amount.cents,
+        description=text,
+    )
+
+    def work() -> tuple[Transfer, None]:
+        locked = accounts_lock(from_account.pk, to_account.pk)
+        paying, receiving = locked[from_account.pk], locked[to_account.pk]
+        paying.entity, receiving.entity = from_account.entity, to_account.entity
+        if breach := limit_breach(payer=paying, payee=receiving, amount=amount.cents):
+            raise LimitExceeded(breach, field="amount")
+        at = now()
+        transfer = Transfer.objects.create(
+            kind=TransferKind.ADMIN,
+            payer=paying,
+            payee=receiving,
+            initiator=paying,
+            amount=amount.cents,
+            description=text,
+            state=TransferState.COMPLETED,
+            created_at=at,
+            completed_at=at,
+            initiated_by=actor,
+        )
+        _post(transfer, payer=paying, payee=receiving, at=at)
+        _audit(
+            actor,
+            "transfer.admin_create",
+            transfer,
+            {
+                "state": (None, transfer.state),
+                "payer": (None, paying.number),
+                "payee": (None, receiving.number),
+                "amount": (None, str(amount)),
+                "description": (None, text),
+            },
+        )
+        _notify(transfer, "completed", accounts=[paying, receiving])
+        return transfer, None
+
+    return _run(idempotency=idempotency, print_=print_, work=work)
+
+
+# --- limits -------------------------------------------------------------------------------------------------------
+
+
+def _limit(value: object, field: str) -> Amount | None:
+    if value is None or isinstance(value, Amount):
+        return value
+    return Amount.parse(value, field=field, allow_zero=True)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_positive_balance: int
+    max_negative_balance: int
+
+
+def account_limits_set(
+    *, actor, entity: Entity, max_positive_balance: object = None, max_negative_balance: object = None
+) -> Account:
+    """An administrator sets an entity's limits. Values are Amounts, or numbers in credit units (Decimal, int or
+    text such as "250.50"), both non-negative magnitudes; None leaves a limit unchanged. A limit below what the
+    balance already uses is refused."""
+    if not policies.can_change_limits(actor):
+        raise PermissionDenied("Only administrators can change balance limits.")
+    positive = _limit(max_positive_balance, "maxPositiveBalance")
+    negative = _limit(max_negative_balance, "maxNegativeBalance")
+    account_id = Account.objects.filter(entity=entity).values_list("pk", flat=True).first()
+    if account_id is None:
+        raise NotFound("This entity has no account.")
+    with transaction.atomic(durable=True):
+        account = accounts_lock(account_id)[account_id]
+        before = Limits(account.max_positive_balance, account.max_negative_balance)
+        if positive is not None:
+            if account.balance > positive.cents:
+                raise InvalidRequest(
+                    f"The maximum positive balance cannot be set to {money(positive.cents)}: the balance is already "
+                    f"{money(account.balance)}. Set it to at least that.",
+                    field="maxPositiveBalance",
+                )
+            account.max_positive_balance = positive.cents
+        if negative is not None:
+            if -account.balance > negative.cents:
+                raise InvalidRequest(
+                    f"The maximum negative balance cannot be set to {money(negative.cents)}: the balance is already "
+                    f"-{money(-account.balance)}. Set it to at least {money(-account.balance)}.",
+                    field="maxNegativeBalance",
+                )
+            account.max_negative_balance = negative.cents
+        account.save(update_fields=["max_positive_balance", "max_negative_balance"])
+        changes = {}
+        if before.max_positive_balance != account.max_positive_balance:
+            changes["maxPositiveBalance"] = (
+                str(Amount(before.max_positive_balance)),
+                str(Amount(account.max_positive_balance)),
+            )
+        if before.max_negative_balance != account.max_negative_balance:
+            changes["maxNegativeBalance"] = (
+                str(Amount(before.max_negative_balance)),
+                str(Amount(account.max_negative_balance)),
+            )
+        audit_record(
+            actor=actor,
+            action="account.limits_change",
+            object_type="account",
+            object_id=account.number,
+            entity_id=entity.pk,
+            changes=changes,
+        )
+    account.entity = entity
+    return account
