@@ -17,9 +17,10 @@ from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.pagination import paginate
 from mccs.api.rendering import iso_utc
 from mccs.api.routers.accounts import ENTITY_FIELDS, UserOut, user_out
+from mccs.api.routers.ledger import JsonNumber, amount_from_json
 from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
-from mccs.core.amount import Amount, cents_to_decimal
+from mccs.core.amount import cents_to_decimal
 from mccs.core.errors import InvalidRequest
 from mccs.directory import curation
 from mccs.ledger import admin_actions
@@ -304,7 +305,7 @@ def entity_delete(request, entityID: str):
 class AdminTransferIn(Schema):
     payer: str
     payee: str
-    amount: Decimal
+    amount: JsonNumber
     description: str | None = None
     overrideLimits: StrictBool = False
 
@@ -378,7 +379,7 @@ def transfer_create(request, payload: AdminTransferIn):
         actor=request.auth,
         payer=payload.payer,
         payee=payload.payee,
-        amount=Amount.parse(payload.amount),
+        amount=amount_from_json(payload.amount),
         description=payload.description,
         override_limits=payload.overrideLimits,
     )
