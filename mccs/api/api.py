@@ -51,12 +51,14 @@ def on_application_error(request, exc: errors.ApplicationError):
 
 
 def _describe(error: dict) -> str:
-    location = [str(part) for part in error.get("loc", ()) if part not in {"body", "payload", "query", "path"}]
+    location = [
+        str(part) for part in error.get("loc", ()) if part not in {"body", "payload", "query", "path"}
+    ]
     message = error.get("msg", "is invalid")
     if error.get("type") == "missing":
         return f"{'.'.join(location) or 'A field'} is required."
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     return f"{'.'.join(location)}: {message}" if location else message
 
 
@@ -77,7 +79,10 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return error_response(request, exc.status_code, str(exc))
+    # Ninja wraps the parser's own error ("Cannot parse request body"); ours says what is wrong.
+    cause = exc.__cause__
+    message = cause.message if isinstance(cause, errors.ApplicationError) else str(exc)
+    return error_response(request, exc.status_code, message)
 
 
 @api.exception_handler(Exception)

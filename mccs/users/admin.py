@@ -32,5 +32,17 @@ class UserAdmin(admin.ModelAdmin):
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
     readonly_fields = ("password", "last_login", "previous_login", "last_login_ip", "date_joined")
-    fields = ("email", "first_name", "last_name", "telephone", "is_active", "is_staff", "is_superuser",
-              "password", "last_login", "previous_login", "last_login_ip", "date_joined")
+    fields = (
+        "email",
+        "first_name",
+        "last_name",
+        "telephone",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "password",
+        "last_login",
+        "previous_login",
+        "last_login_ip",
+        "date_joined",
+    )

@@ -9,8 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import ModelBackend
 
 from mccs.core.client_ip import client_ip
-from mccs.core.errors import NotAuthenticated
-from mccs.users.services import user_login
+from mccs.users.services import BadCredentials, user_login
 
 
 class ThrottledEmailBackend(ModelBackend):
@@ -27,6 +26,6 @@ class ThrottledEmailBackend(ModelBackend):
                 admin=None,
                 issue_token=False,
             )
-        except NotAuthenticated:
+        except BadCredentials:
             return None
         return user

@@ -14,13 +14,21 @@ from django.db import transaction
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
-from mccs.core.errors import InvalidRequest, NotAuthenticated
+from mccs.core.errors import InvalidRequest
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import AuthToken, PasswordResetToken, User, normalise_email
 from mccs.users.throttling import login_failure_record, login_failures_clear, login_throttle_check
 from mccs.users.tokens import hash_secret, token_issue, token_revoke, tokens_revoke_all
 
 BAD_CREDENTIALS = "The email address or password is incorrect."
+
+
+class BadCredentials(InvalidRequest):
+    """Wrong email or password. The alpha spec answers a failed sign-in with 400 (it lists no 401 for /login)."""
+
+    code = "bad_credentials"
+
+
 RESET_INVALID = "This password reset link is invalid or has expired. Please request a new one."
 RESET_REQUESTS_PER_TTL = 5
 USER_EDITABLE_FIELDS = {"first_name": 100, "last_name": 100, "telephone": 25}
@@ -70,7 +78,7 @@ def user_authenticate(*, email: str, password: str, ip: str, admin: bool | None)
                 object_type="user",
                 object_id=user.pk if user else "",
             )
-        raise NotAuthenticated(BAD_CREDENTIALS, code="bad_credentials")
+        raise BadCredentials(BAD_CREDENTIALS)
     return user
 
 

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mccs.core.client_ip import client_ip
-from mccs.core.errors import ApplicationError
+from mccs.core.errors import ApplicationError, TooManyRequests
 from mccs.directory.models import IncType
 from mccs.directory.selectors import entities_for_user
 from mccs.directory.services import entity_update
@@ -62,20 +62,22 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:dashboard")
     form = LoginForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            user = authenticate(
-                request, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
-            )
+            user = authenticate(request, email=data["email"], password=data["password"])
         except ApplicationError as exc:  # throttled
             form_error(form, exc)
+            status = 429 if isinstance(exc, TooManyRequests) else 400
         else:
             if user is None:
                 form.add_error(None, user_services.BAD_CREDENTIALS)
             else:
                 login(request, user)
                 return redirect(safe_next(request))
-    return render(request, "web/accounts/login.html", {"form": form, "next": safe_next(request, "")})
+    context = {"form": form, "next": safe_next(request, "")}
+    return render(request, "web/accounts/login.html", context, status=status)
 
 
 @require_POST
