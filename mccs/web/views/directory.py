@@ -1,1 +1,219 @@
-"""Web pages for the directory domain."""
+"""Web pages for the directory: search, categories A–Z, entity pages, favourites, contact form and matches.
+
+They call the same selectors and services as the API (mccs.directory.search and mccs.directory.contact).
+"""
+
+from __future__ import annotations
+
+import string
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from mccs.core.errors import ApplicationError, NotFound
+from mccs.directory import contact, search
+from mccs.directory.models import Category, Entity
+from mccs.directory.selectors import entities_for_user
+
+PAGE_SIZE = 20
+
+
+def acting_entity(request: HttpRequest) -> Entity | None:
+    """The signed-in member's entity (members act for one entity on the web)."""
+    if not request.user.is_authenticated or request.user.is_staff:
+        return None
+    return entities_for_user(user=request.user).first()
+
+
+class SearchForm(forms.Form):
+    offers = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Offering",
+        help_text="What you are looking for, e.g. vegetables or bike repair. Separate several with commas.",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "list": "tag-suggestions",
+                "hx-get": "/directory/suggestions",
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#tag-suggestions",
+                "hx-swap": "innerHTML",
+            }
+        ),
+    )
+    wants = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Wanting",
+        help_text="Find members who want something.",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        required=False, max_length=100, label="Name", widget=forms.TextInput(attrs={"type": "search"})
+    )
+    category = forms.ChoiceField(required=False, label="Category")
+    favorites_only = forms.BooleanField(required=False, label="Only my favourites")
+
+    def __init__(self, *args, show_favorites: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Any category")] + [
+            (name, name) for name in Category.objects.order_by("name").values_list("name", flat=True)
+        ]
+        if not show_favorites:
+            del self.fields["favorites_only"]
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _cards(entities: list[Entity], me: Entity | None) -> list[dict]:
+    favorites = search.favorite_ids(me, [e.pk for e in entities])
+    return [{"entity": e, "is_favorite": e.pk in favorites} for e in entities]
+
+
+def directory_search(request: HttpRequest) -> HttpResponse:
+    me = acting_entity(request)
+    form = SearchForm(request.GET or None, show_favorites=me is not None)
+    context: dict[str, object] = {"form": form, "me": me, "searched": bool(request.GET)}
+    if form.is_bound and not form.is_valid():
+        return render(request, "web/directory/search.html", context, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    found = search.entity_search(
+        search.EntitySearch(
+            offers=data.get("offers"),
+            wants=data.get("wants"),
+            name=data.get("name"),
+            category=data.get("category"),
+            favorites_of=me if data.get("favorites_only") else None,
+        )
+    ).prefetch_related("entity_tags__tag", "categories")
+    page = Paginator(found, PAGE_SIZE).get_page(_page_number(request))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(page=page, cards=_cards(list(page.object_list), me), query=query.urlencode())
+    template = "web/directory/_results.html" if request.htmx else "web/directory/search.html"
+    return render(request, template, context)
+
+
+def categories(request: HttpRequest) -> HttpResponse:
+    """Categories A–Z, like the headings of a telephone directory."""
+    groups: dict[str, list[Category]] = {}
+    for category in search.category_search():
+        letter = category.name[:1].upper()
+        groups.setdefault(letter if letter in string.ascii_uppercase else "#", []).append(category)
+    return render(request, "web/directory/categories.html", {"groups": groups, "letters": list(groups)})
+
+
+class ContactForm(forms.Form):
+    body = forms.CharField(
+        label="Your message",
+        min_length=contact.MIN_MESSAGE_LENGTH,
+        max_length=contact.MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Sent by email. They see your entity's email address so they can reply; you do not see theirs.",
+    )
+
+
+def _entity_or_404(entity_id: uuid.UUID) -> Entity:
+    return search.listed_entity(entity_id)
+
+
+def entity_detail(
+    request: HttpRequest, entity_id: uuid.UUID, *, form: ContactForm | None = None, status: int = 200
+) -> HttpResponse:
+    try:
+        entity = _entity_or_404(entity_id)
+    except NotFound:
+        return render(request, "web/directory/not_found.html", status=404)
+    me = acting_entity(request)
+    context = {
+        "entity": entity,
+        "me": me,
+        "is_me": me is not None and me.pk == entity.pk,
+        "is_favorite": entity.pk in search.favorite_ids(me, [entity.pk]),
+        "show_email": search.email_visible(me, entity),
+        "can_contact": me is not None and me.is_listed and me.pk != entity.pk,
+        "form": form or ContactForm(),
+    }
+    return render(request, "web/directory/entity.html", context, status=status)
+
+
+@login_required
+@require_POST
+def favorite_toggle(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
+    me = acting_entity(request)
+    if me is None:
+        return redirect("web:directory_entity", entity_id=entity_id)
+    is_favorite = request.POST.get("is_favorite") == "true"
+    try:
+        contact.favorite_set(actor=request.user, entity=me, favorite_id=entity_id, is_favorite=is_favorite)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:directory_entity", entity_id=entity_id)
+    if request.htmx:
+        return render(
+            request,
+            "web/directory/_favorite.html",
+            {"entity": _entity_or_404(entity_id), "is_favorite": is_favorite},
+        )
+    return redirect(request.POST.get("next") or f"/directory/entities/{entity_id}")
+
+
+@login_required
+@require_POST
+def contact_send(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
+    me = acting_entity(request)
+    form = ContactForm(request.POST)
+    if me is None:
+        form.add_error(None, "Only members can send messages.")
+    if not form.is_valid():
+        return entity_detail(request, entity_id, form=form, status=400)
+    try:
+        contact.contact_send(
+            actor=request.user, sender=me, receiver_id=entity_id, body=form.cleaned_data["body"]
+        )
+    except ApplicationError as exc:
+        form.add_error("body" if exc.field == "body" else None, exc.message)
+        return entity_detail(request, entity_id, form=form, status=429 if exc.code == "throttled" else 400)
+    messages.success(request, "Your message was sent. They will reply by email if they are interested.")
+    return redirect("web:directory_entity", entity_id=entity_id)
+
+
+def _matches_context(request: HttpRequest) -> dict[str, object]:
+    me = acting_entity(request)
+    if me is None:
+        return {"me": None}
+    matches, since = search.matches_for_dashboard(me, request.user)
+    return {"me": me, "matches": matches, "since": since}
+
+
+@login_required
+def matches(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/directory/matches.html", _matches_context(request))
+
+
+@login_required
+def matches_panel(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/directory/_matches.html", _matches_context(request))
+
+
+def tag_suggestions(request: HttpRequest) -> HttpResponse:
+    """Autocomplete options for the search box (an htmx partial filling a <datalist>)."""
+    tags = (
+        search.tag_search(request.GET.get("offers") or request.GET.get("fragment") or "")[:10]
+        if (request.GET.get("offers") or request.GET.get("fragment"))
+        else []
+    )
+    return render(request, "web/directory/_suggestions.html", {"tags": tags})
