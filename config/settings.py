@@ -120,7 +120,7 @@ AUTH_USER_MODEL = "users.User"
 # Web and Django-admin sign-ins go through the same throttled service as the API.
 AUTHENTICATION_BACKENDS = ["mccs.users.backends.ThrottledEmailBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "mccs.users.passwords.Argon2Hasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

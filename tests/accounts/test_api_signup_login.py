@@ -208,3 +208,20 @@ def test_password_change_needs_a_token(api):
 
 def test_exactly_128_characters_is_allowed(member):
     assert member.api.post_json("/password-change", {"password": "k" * 120 + "-7aQ!zP2"}).status_code == 200
+
+
+def test_passwords_are_hashed_with_argon2id(member):
+    member.user.refresh_from_db()
+    assert member.user.password.startswith("argon2$argon2id$")
+    assert PASSWORD not in member.user.password
+
+
+def test_older_hash_parameters_are_upgraded_at_sign_in(api, member):
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    member.user.password = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())
+    member.user.save()
+    assert "m=102400" in member.user.password
+    assert api.post_json("/login", {"email": member.email, "password": PASSWORD}).status_code == 200
+    member.user.refresh_from_db()
+    assert "m=19456,t=2,p=1" in member.user.password
