@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint openapi clean
 
 $(BIN)/mccs: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: install
 ## The whole test suite (SQLite unless DATABASE_URL names PostgreSQL).
 test: install
 	$(BIN)/pytest
+
+## Regenerate docs/openapi.json after changing an API endpoint (a test fails while it is stale).
+openapi: install
+	$(BIN)/mccs export-openapi
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,10 +17,10 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _manage(*args: str) -> None:
+def _manage(*args: str, **options: object) -> None:
     from django.core.management import call_command
 
-    call_command(*args)
+    call_command(*args, **options)
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
@@ -44,7 +44,12 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("MCCS serving on http://%s:%s (database: %s)", ns.host, ns.port, settings.DATABASES["default"]["ENGINE"])
+    log.info(
+        "MCCS serving on http://%s:%s (database: %s)",
+        ns.host,
+        ns.port,
+        settings.DATABASES["default"]["ENGINE"],
+    )
     try:
         serve(application, host=ns.host, port=ns.port, threads=ns.threads, ident="mccs")
     finally:
@@ -122,6 +127,32 @@ def cmd_send_daily_digest(ns: argparse.Namespace) -> int:
     return 0
 
 
+def openapi_document() -> str:
+    """The API's OpenAPI document as committed in docs/openapi.json (stable key order, trailing newline)."""
+    import json
+
+    from mccs.api.api import api
+
+    return (
+        json.dumps(
+            api.get_openapi_schema(path_prefix="/api/v1"), indent=2, sort_keys=True, ensure_ascii=False
+        )
+        + "\n"
+    )
+
+
+def cmd_export_openapi(ns: argparse.Namespace) -> int:
+    _setup_django()
+    document = openapi_document()
+    if ns.output == "-":
+        sys.stdout.write(document)
+    else:
+        with open(ns.output, "w", encoding="utf-8") as fh:
+            fh.write(document)
+        print(f"Wrote the OpenAPI document to {ns.output}")
+    return 0
+
+
 COMMANDS = {
     "serve": (cmd_serve, "serve the web UI and the API (applies migrations, runs the worker in-process)"),
     "worker": (cmd_worker, "run the background worker (email outbox, daily digest) on its own"),
@@ -130,12 +161,16 @@ COMMANDS = {
     "seed": (cmd_seed, "load data, e.g. --demo for a small demo network"),
     "ledger-audit": (cmd_ledger_audit, "check every ledger invariant; exits non-zero naming each violation"),
     "send-daily-digest": (cmd_send_daily_digest, "send the daily match emails now"),
+    "export-openapi": (cmd_export_openapi, "write the API's OpenAPI document (default: docs/openapi.json)"),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mccs", description="Mutual Credit Communication System node. "
-                                     "Any other subcommand is passed to Django's manage.py (e.g. `mccs shell`).")
+    parser = argparse.ArgumentParser(
+        prog="mccs",
+        description="Mutual Credit Communication System node. "
+        "Any other subcommand is passed to Django's manage.py (e.g. `mccs shell`).",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (func, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -148,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "createadmin":
             p.add_argument("--email", required=True)
             p.add_argument("--password", required=True)
+        if name == "export-openapi":
+            p.add_argument(
+                "--output", "-o", default="docs/openapi.json", help="file to write, or - for stdout"
+            )
         if name == "seed":
             p.add_argument("--demo", action="store_true", help="load the demo network")
             p.add_argument("--if-empty", action="store_true", help="only when the database has no entities")
