@@ -1,3 +1,25 @@
-"""URLs of the admin web pages (included by mccs/web/urls.py)."""
+"""URLs of the admin web pages (included by mccs/web/urls.py). Django's own admin site is at /django-admin/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from mccs.web.views import admin
+
+urlpatterns = [
+    path("admin/", admin.dashboard, name="admin_dashboard"),
+    path("admin/entities", admin.entity_list, name="admin_entities"),
+    path("admin/entities/<str:entity_id>", admin.entity_detail, name="admin_entity"),
+    path("admin/entities/<str:entity_id>/decide", admin.entity_decide, name="admin_entity_decide"),
+    path("admin/entities/<str:entity_id>/delete", admin.entity_delete, name="admin_entity_delete"),
+    path("admin/users", admin.user_list, name="admin_users"),
+    path("admin/users/<str:user_id>", admin.user_detail, name="admin_user"),
+    path("admin/users/<str:user_id>/delete", admin.user_delete, name="admin_user_delete"),
+    path("admin/categories", admin.curation_list, {"kind": "categories"}, name="admin_categories"),
+    path(
+        "admin/categories/<str:item_id>", admin.curation_change, {"kind": "categories"}, name="admin_category"
+    ),
+    path("admin/tags", admin.curation_list, {"kind": "tags"}, name="admin_tags"),
+    path("admin/tags/<str:item_id>", admin.curation_change, {"kind": "tags"}, name="admin_tag"),
+    path("admin/transfers", admin.transfer_list_view, name="admin_transfers"),
+    path("admin/transfers/<str:transfer_id>/cancel", admin.transfer_cancel, name="admin_transfer_cancel"),
+    path("admin/logs", admin.log_list, name="admin_logs"),
+]

@@ -1,1 +1,527 @@
-"""Web pages for the admin domain."""
+"""Web pages for administrators at /admin/: the approval queue, entities, users, limits, categories and tags,
+transfers and the audit log. Staff only; every page works as a full navigation, htmx only swaps rows.
+
+Each view validates a form and calls the same service as the admin API; domain errors become form errors.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from mccs.audit.selectors import audit_category, audit_detail, audit_search
+from mccs.core.amount import Amount, cents_to_decimal
+from mccs.core.errors import ApplicationError, NotFound
+from mccs.directory import curation
+from mccs.directory.models import Category, EntityStatus, Tag
+from mccs.ledger import admin_actions
+from mccs.ledger.selectors import transfer_get, transfer_list
+
+PAGE_SIZE = 25
+STATUS_CHOICES = [(s.value, s.value) for s in EntityStatus]
+
+
+def staff_required(view):
+    """Signed-out visitors go to the sign-in page (staff sign in there too); members get 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('web:login')}?{urlencode({'next': request.get_full_path()})}")
+        if not request.user.is_staff:
+            return HttpResponseForbidden("Administrators only.")
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+
+    return wrapped
+
+
+def _error(form: forms.Form, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:
+    name = (fields or {}).get(exc.field or "", exc.field)
+    form.add_error(name if name in form.fields else None, exc.message)
+
+
+def _page(request: HttpRequest, items):
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+# --- dashboard and approval queue -------------------------------------------------------------------------------
+
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    queue = admin_actions.approval_queue()
+    return render(
+        request,
+        "web/admin/dashboard.html",
+        {
+            "queue": queue,
+            "recent": audit_search()[:10],
+        },
+    )
+
+
+# What accepting or rejecting means for each waiting status.
+DECISIONS = {
+    EntityStatus.PENDING: {"accept": EntityStatus.ACCEPTED, "reject": EntityStatus.REJECTED},
+    EntityStatus.TRADING_PENDING: {
+        "accept": EntityStatus.TRADING_ACCEPTED,
+        "reject": EntityStatus.TRADING_REJECTED,
+    },
+}
+
+
+@staff_required
+@require_POST
+def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
+    """One click from the queue: accept or reject the application the entity is waiting on."""
+    entity = admin_actions.admin_entity_get(entity_id=entity_id)
+    decision = request.POST.get("decision", "")
+    target = DECISIONS.get(entity.status, {}).get(decision)
+    if target is None:
+        message = f"{entity} is no longer waiting for a decision (status: {entity.status})."
+    else:
+        curation.entity_status_set(actor=request.user, entity=entity, status=target)
+        message = f"{entity} is now {target}."
+    if request.htmx:
+        return render(request, "web/admin/_queue_row_done.html", {"entity": entity, "message": message})
+    messages.success(request, message)
+    return redirect("web:admin_dashboard")
+
+
+# --- entities ---------------------------------------------------------------------------------------------------
+
+
+class EntitySearchForm(forms.Form):
+    name = forms.CharField(required=False)
+    email = forms.CharField(required=False)
+    account_number = forms.CharField(required=False, label="Account number")
+    status = forms.ChoiceField(required=False, choices=[("", "any")] + STATUS_CHOICES)
+    offers = forms.CharField(required=False)
+    wants = forms.CharField(required=False)
+    category = forms.CharField(required=False)
+    city = forms.CharField(required=False)
+
+
+@staff_required
+def entity_list(request: HttpRequest) -> HttpResponse:
+    form = EntitySearchForm(request.GET or None)
+    entities = admin_actions.admin_entity_search()
+    if form.is_bound and form.is_valid():
+        try:
+            entities = admin_actions.admin_entity_search(**form.cleaned_data)
+        except ApplicationError as exc:
+            _error(form, exc)
+    page = _page(request, entities)
+    rows = [{"entity": e, "balance": _balance(e)} for e in page]
+    context = {"form": form, "page": page, "rows": rows, "query": _query_without_page(request)}
+    return render(request, "web/admin/entities.html", context)
+
+
+def _balance(entity):
+    account = getattr(entity, "account", None)
+    return cents_to_decimal(account.balance) if account is not None else None
+
+
+class EntityForm(forms.Form):
+    name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=254, required=False, label="Entity email")
+    telephone = forms.CharField(max_length=25, required=False)
+    website = forms.CharField(max_length=255, required=False)
+    description = forms.CharField(max_length=500, required=False, widget=forms.Textarea)
+    address = forms.CharField(max_length=255, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    region = forms.CharField(max_length=100, required=False)
+    postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
+    country = forms.CharField(max_length=100, required=False)
+    offers = forms.CharField(required=False, help_text="Comma-separated.")
+    wants = forms.CharField(required=False, help_text="Comma-separated.")
+    status = forms.ChoiceField(choices=STATUS_CHOICES, help_text="The member is emailed when it changes.")
+    categories = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    max_positive_balance = forms.DecimalField(min_value=0, decimal_places=2, label="Maximum positive balance")
+    max_negative_balance = forms.DecimalField(min_value=0, decimal_places=2, label="Maximum negative balance")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [(c.name, c.name) for c in Category.objects.all()]
+
+
+ENTITY_FORM_ERRORS = {
+    "maxPositiveBalance": "max_positive_balance",
+    "maxNegativeBalance": "max_negative_balance",
+}
+
+
+def _entity_initial(entity) -> dict:
+    account = getattr(entity, "account", None)
+    return {
+        **{
+            f: getattr(entity, f)
+            for f in (
+                "name",
+                "email",
+                "telephone",
+                "website",
+                "description",
+                "address",
+                "city",
+                "region",
+                "postal_code",
+                "country",
+                "status",
+            )
+        },
+        "offers": ", ".join(entity.offers),
+        "wants": ", ".join(entity.wants),
+        "categories": [c.name for c in entity.categories.all()],
+        "max_positive_balance": cents_to_decimal(account.max_positive_balance) if account else None,
+        "max_negative_balance": cents_to_decimal(account.max_negative_balance) if account else None,
+    }
+
+
+@staff_required
+def entity_detail(request: HttpRequest, entity_id: str) -> HttpResponse:
+    entity = admin_actions.admin_entity_get(entity_id=entity_id)
+    initial = _entity_initial(entity)
+    form = EntityForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            for kind in ("offers", "wants"):
+                data[kind] = [w for w in (x.strip() for x in data[kind].split(",")) if w]
+            changes = {k: v for k, v in data.items() if v != initial.get(k)}
+            try:
+                admin_actions.admin_entity_update(actor=request.user, entity=entity, changes=changes)
+            except ApplicationError as exc:
+                _error(form, exc, ENTITY_FORM_ERRORS)
+            else:
+                messages.success(request, f"{entity} has been saved.")
+                return redirect("web:admin_entity", entity_id=entity.pk)
+        status = 400
+    return render(
+        request,
+        "web/admin/entity.html",
+        {
+            "entity": entity,
+            "form": form,
+            "balance": _balance(entity),
+            "history": audit_search(entity_id=str(entity.pk))[:20],
+            "pending": _pending_transfers(entity),
+        },
+        status=status,
+    )
+
+
+def _pending_transfers(entity):
+    account = getattr(entity, "account", None)
+    if account is None:
+        return []
+    return transfer_list(status="initiated").filter(Q(payer=account) | Q(payee=account))
+
+
+@staff_required
+@require_POST
+def entity_delete(request: HttpRequest, entity_id: str) -> HttpResponse:
+    entity = admin_actions.admin_entity_get(entity_id=entity_id)
+    try:
+        admin_actions.admin_entity_delete(actor=request.user, entity=entity)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:admin_entity", entity_id=entity_id)
+    messages.success(request, f"{entity} has been deleted.")
+    return redirect("web:admin_entities")
+
+
+# --- users ------------------------------------------------------------------------------------------------------
+
+
+class UserSearchForm(forms.Form):
+    last_name = forms.CharField(required=False, label="Last name")
+    email = forms.CharField(required=False)
+
+
+class UserForm(forms.Form):
+    email = forms.EmailField(max_length=254, help_text="Changing it signs the member out everywhere.")
+    first_name = forms.CharField(max_length=100, required=False, label="First name")
+    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    telephone = forms.CharField(max_length=25, required=False)
+
+
+@staff_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    form = UserSearchForm(request.GET or None)
+    users = admin_actions.admin_user_search(
+        **(form.cleaned_data if form.is_bound and form.is_valid() else {})
+    )
+    return render(
+        request,
+        "web/admin/users.html",
+        {
+            "form": form,
+            "page": _page(request, users),
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@staff_required
+def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
+    user = admin_actions.admin_user_get(user_id=user_id)
+    initial = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "telephone": user.telephone,
+    }
+    form = UserForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            changes = {k: v for k, v in form.cleaned_data.items() if v != initial[k]}
+            try:
+                admin_actions.admin_user_update(actor=request.user, user=user, changes=changes)
+            except ApplicationError as exc:
+                _error(form, exc)
+            else:
+                messages.success(request, f"{user.email} has been saved.")
+                return redirect("web:admin_user", user_id=user.pk)
+        status = 400
+    return render(
+        request,
+        "web/admin/user.html",
+        {
+            "member": user,
+            "form": form,
+            "history": audit_search(user_id=str(user.pk))[:20],
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
+    user = admin_actions.admin_user_get(user_id=user_id)
+    email = user.email
+    _, deleted = admin_actions.admin_user_delete(actor=request.user, user=user)
+    messages.success(
+        request,
+        f"{email} has been deleted."
+        if deleted
+        else f"{email} made transfers, which the ledger keeps, so the account was deactivated instead.",
+    )
+    return redirect("web:admin_users")
+
+
+# --- categories and tags ----------------------------------------------------------------------------------------
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+
+CURATION = {
+    "categories": {
+        "model": Category,
+        "get": lambda pk: curation.category_get(category_id=pk),
+        "create": curation.category_create,
+        "rename": curation.category_rename,
+        "delete": curation.category_delete,
+        "arg": "category",
+        "title": "Categories",
+    },
+    "tags": {
+        "model": Tag,
+        "get": lambda pk: curation.tag_get(tag_id=pk),
+        "create": curation.tag_create,
+        "rename": curation.tag_rename,
+        "delete": curation.tag_delete,
+        "arg": "tag",
+        "title": "Tags",
+    },
+}
+
+
+@staff_required
+def curation_list(request: HttpRequest, kind: str) -> HttpResponse:
+    spec = CURATION[kind]
+    form = NameForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                item = spec["create"](actor=request.user, name=form.cleaned_data["name"])
+            except ApplicationError as exc:
+                _error(form, exc)
+            else:
+                messages.success(request, f"{item.name} has been created.")
+                return redirect(f"web:admin_{kind}")
+        status = 400
+    query = request.GET.get("q", "").strip()
+    items = spec["model"].objects.order_by("name")
+    if query:
+        items = items.filter(name__icontains=query)
+    items = items.annotate(uses=Count("entity_tags" if kind == "tags" else "entities", distinct=True))
+    return render(
+        request,
+        "web/admin/curation.html",
+        {
+            "kind": kind,
+            "title": spec["title"],
+            "form": form,
+            "page": _page(request, items),
+            "q": query,
+            "query": _query_without_page(request),
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_POST
+def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpResponse:
+    spec = CURATION[kind]
+    item = spec["get"](item_id)
+    try:
+        if request.POST.get("action") == "delete":
+            spec["delete"](actor=request.user, **{spec["arg"]: item})
+            messages.success(request, f"{item.name} has been deleted from every entity.")
+        else:
+            old = item.name
+            result = spec["rename"](
+                actor=request.user, name=request.POST.get("name", ""), **{spec["arg"]: item}
+            )
+            messages.success(request, f"{old} is now {result.name} on every entity.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(f"web:admin_{kind}")
+
+
+# --- transfers --------------------------------------------------------------------------------------------------
+
+
+class TransferForm(forms.Form):
+    payer = forms.CharField(max_length=16, label="Payer account number")
+    payee = forms.CharField(max_length=16, label="Payee account number")
+    amount = forms.DecimalField(min_value=0, decimal_places=2)
+    description = forms.CharField(max_length=500, required=False)
+    override_limits = forms.BooleanField(
+        required=False,
+        label="Override limits",
+        help_text="Raise the payer's or payee's limit as far as this transfer needs (recorded in the log).",
+    )
+
+
+TRANSFER_FORM_ERRORS = {"payer": "payer", "payee": "payee", "amount": "amount", "description": "description"}
+
+
+@staff_required
+def transfer_list_view(request: HttpRequest) -> HttpResponse:
+    status_filter = request.GET.get("status", "all")
+    if status_filter not in ("all", "initiated", "completed", "cancelled"):
+        status_filter = "all"
+    form = TransferForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                admin_actions.admin_transfer_create(
+                    actor=request.user,
+                    payer=data["payer"],
+                    payee=data["payee"],
+                    amount=Amount.parse(data["amount"]),
+                    description=data["description"],
+                    override_limits=data["override_limits"],
+                )
+            except ApplicationError as exc:
+                _error(form, exc, TRANSFER_FORM_ERRORS)
+            else:
+                messages.success(request, "The transfer has been made.")
+                return redirect("web:admin_transfers")
+        status = 400
+    page = _page(request, transfer_list(status=status_filter).select_related("initiated_by"))
+    rows = [{"transfer": t, "amount": cents_to_decimal(t.amount)} for t in page]
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "status_filter": status_filter,
+        "query": _query_without_page(request),
+    }
+    return render(request, "web/admin/transfers.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def transfer_cancel(request: HttpRequest, transfer_id: str) -> HttpResponse:
+    transfer = transfer_get(transfer_id=transfer_id)
+    try:
+        admin_actions.admin_transfer_cancel(
+            actor=request.user, transfer_id=transfer.pk, reason=request.POST.get("reason", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The transfer has been cancelled; both parties have been told.")
+    return redirect("web:admin_transfers")
+
+
+# --- the log ----------------------------------------------------------------------------------------------------
+
+
+class LogFilterForm(forms.Form):
+    email = forms.CharField(required=False, label="Who (email)")
+    user_id = forms.CharField(required=False, label="User id")
+    entity_id = forms.CharField(required=False, label="Entity id")
+    action = forms.CharField(required=False, help_text="e.g. entity.update, account, login")
+    category = forms.ChoiceField(
+        required=False,
+        choices=[("", "anyone"), ("admin", "administrators"), ("user", "members"), ("system", "system")],
+    )
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@staff_required
+def log_list(request: HttpRequest) -> HttpResponse:
+    form = LogFilterForm(request.GET or None)
+    entries = audit_search()
+    if form.is_bound and form.is_valid():
+        data = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v or "") for k, v in form.cleaned_data.items()
+        }
+        try:
+            entries = audit_search(**data)
+        except ApplicationError as exc:
+            _error(form, exc)
+    page = _page(request, entries)
+    rows = [{"entry": e, "category": audit_category(e), "detail": audit_detail(e)} for e in page]
+    return render(
+        request,
+        "web/admin/logs.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": _query_without_page(request),
+        },
+    )
