@@ -41,7 +41,7 @@ def _union(*groups) -> list[Entity]:
     return list(seen.values())[:MAX_LISTED]
 
 
-def digest_matches(entity: Entity, *, start, end) -> Matches:
+def digest_matches(entity: Entity, *, start, end, memo: dict | None = None) -> Matches:
     """Matches that appeared in (start, end]: the others' new tags against all of ours, and all of the others'
     tags against our own new ones."""
     mine = list(entity.entity_tags.select_related("tag"))
@@ -53,7 +53,7 @@ def digest_matches(entity: Entity, *, start, end) -> Matches:
     def find(since, **terms) -> list[Entity]:
         if not any(terms.values()):
             return []
-        search = EntitySearch(exclude=entity, tagged_since=since, tagged_until=end, **terms)
+        search = EntitySearch(exclude=entity, tagged_since=since, tagged_until=end, memo=memo, **terms)
         return list(entity_search(search).prefetch_related("entity_tags__tag")[:MAX_LISTED])
 
     return Matches(
@@ -70,11 +70,11 @@ def _dedupe_key(entity: Entity, matches: Matches) -> str:
     return f"match-digest:{entity.pk}:{digest}"
 
 
-def digest_send_one(entity: Entity, *, moment) -> bool:
+def digest_send_one(entity: Entity, *, moment, memo: dict | None = None) -> bool:
     """Check one entity's window and queue its digest if anything matched. Returns whether an email was queued."""
     previous = entity.last_match_digest_at
     start = previous or moment - DIGEST_INTERVAL
-    matches = digest_matches(entity, start=start, end=moment)
+    matches = digest_matches(entity, start=start, end=moment, memo=memo)
     try:
         with transaction.atomic():
             moved = (
@@ -117,9 +117,10 @@ def digests_send(*, force: bool = False) -> int:
     """Queue the daily match emails that are due (all opted-in entities with ``force``). Returns how many."""
     moment = now()
     queued = 0
+    memo: dict = {}  # many entities share terms: match each term against the vocabulary once per run
     for entity in digests_due(moment=moment, force=force).iterator(chunk_size=500):
         try:
-            queued += digest_send_one(entity, moment=moment)
+            queued += digest_send_one(entity, moment=moment, memo=memo)
         except Exception:  # one entity's failure must not stop everybody else's digest
             log.exception("match digest for entity %s failed", entity.pk)
     return queued

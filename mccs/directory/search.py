@@ -61,8 +61,18 @@ def tag_vocabulary() -> FuzzyVocabulary:
 # --- tags ---------------------------------------------------------------------------------------------------------
 
 
-def tag_names_matching(terms: Iterable[str]) -> dict[str, Rank]:
-    """{tag name: best rank} for the tags any of the (normalised) terms matches."""
+def tag_names_matching(terms: Iterable[str], memo: dict | None = None) -> dict[str, Rank]:
+    """{tag name: best rank} for the tags any of the (normalised) terms matches. A ``memo`` dict shared across
+    calls (e.g. by one digest run) remembers each term's matches."""
+    if memo is not None:
+        merged: dict[str, Rank] = {}
+        for term in terms:
+            if term not in memo:
+                memo[term] = tag_names_matching([term])
+            for name, rank in memo[term].items():
+                if rank < merged.get(name, Rank.FUZZY + 1):
+                    merged[name] = rank
+        return merged
     ranks: dict[str, Rank] = {}
 
     def note(names: Iterable[str], rank: Rank) -> None:
@@ -84,9 +94,9 @@ def tag_names_matching(terms: Iterable[str]) -> dict[str, Rank]:
     return ranks
 
 
-def tag_ids_matching(terms: Iterable[str]) -> dict[uuid.UUID, Rank]:
+def tag_ids_matching(terms: Iterable[str], memo: dict | None = None) -> dict[uuid.UUID, Rank]:
     """{tag id: best rank}, keeping at most MAX_MATCHED_TAGS of the best-ranked tags."""
-    ranks = tag_names_matching(terms)
+    ranks = tag_names_matching(terms, memo)
     if not ranks:
         return {}
     best = sorted(ranks, key=lambda name: (ranks[name], name))[:MAX_MATCHED_TAGS]
@@ -172,6 +182,7 @@ class EntitySearch:
     name: str | None = None
     favorites_of: Entity | None = None
     exclude: Entity | None = None
+    memo: dict | None = None  # term → matching tags, shared by searches that reuse terms (the daily digest)
 
 
 def _rank_case(ranks: dict[uuid.UUID, Rank]) -> Case:
@@ -218,7 +229,7 @@ def entity_search(search: EntitySearch) -> QuerySet[Entity]:
         terms = search_terms(raw)
         if not terms:
             continue
-        ranks = tag_ids_matching(terms)
+        ranks = tag_ids_matching(terms, search.memo)
         if not ranks:
             return entities.none()
         if ranked_kind is None:

@@ -1,0 +1,194 @@
+"""Directory benchmark: tag search latency (exact, wildcard, fuzzy) and the daily digest at 100,000 entities.
+
+    .venv/bin/python bench/directory_search.py --db sqlite
+    .venv/bin/python bench/directory_search.py --db postgres [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
+
+Builds its own database (a file in /tmp, or a database ``mccs_bench_directory`` on the PostgreSQL server), fills it
+with bulk inserts (not through sign-up), then times ``GET /api/v1/entities?offers=…`` through Django's test client
+(the whole endpoint: parsing, matching, SQL, serialisation) and ``digests_send(force=True)``. Not a test: it
+asserts nothing; docs/benchmarks.md records what it printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ADJECTIVES = """organic local fresh vegan artisan handmade vintage used electric mobile custom fair-trade eco
+    wholesale budget luxury small large home office garden kids pet bike car industrial digital commercial
+    traditional modern rustic seasonal imported free-range gluten-free recycled refurbished express evening weekend
+    emergency community family professional solar natural heritage bespoke""".split()
+NOUNS = """vegetables bread cakes catering plumbing carpentry printing design accounting bookkeeping cleaning
+    repair tutoring photography massage yoga coffee tea flowers honey eggs cheese milk beer wine pizza noodles
+    transport deliveries storage removals gardening painting decorating roofing welding tailoring haircuts
+    translation consulting marketing software hosting furniture clothing toys books music lessons""".split()
+LISTED = ["accepted", "tradingPending", "tradingAccepted", "tradingRejected"]
+STATUSES = LISTED * 2 + ["tradingAccepted"] * 4 + ["pending", "rejected"]
+
+
+def swap_typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 2)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def setup_database(kind: str, pg_url: str) -> None:
+    if kind == "sqlite":
+        path = Path("/tmp/mccs-bench-directory.sqlite3")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        import psycopg
+
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS mccs_bench_directory")
+            conn.execute("CREATE DATABASE mccs_bench_directory")
+        os.environ["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/mccs_bench_directory"
+    os.environ.setdefault("MCCS_DATA_DIR", "/tmp/mccs-bench-data")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("MCCS_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", "--no-input", verbosity=0)
+
+
+def fill(n_entities: int, opt_in_share: float, rng: random.Random) -> dict[str, object]:
+    from django.db import connection, transaction
+
+    from mccs.directory.models import Entity, EntityTag, Tag
+
+    long_ago = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    today = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)
+    vocabulary = NOUNS + [f"{a}-{n}" for a in ADJECTIVES for n in NOUNS]
+    tags = [Tag(id=uuid.uuid4(), name=name) for name in vocabulary]
+    started = time.perf_counter()
+    with transaction.atomic():
+        Tag.objects.bulk_create(tags, batch_size=5000)
+        entities, rows = [], []
+        for i in range(n_entities):
+            entity = Entity(
+                id=uuid.uuid4(),
+                name=f"{rng.choice(ADJECTIVES).title()} {rng.choice(NOUNS).title()} {i}",
+                email=f"e{i}@bench.invalid",
+                status=rng.choice(STATUSES),
+                city="Leeds",
+                receive_daily_match_notification_email=rng.random() < opt_in_share,
+            )
+            entities.append(entity)
+            for kind in (EntityTag.Kind.OFFER, EntityTag.Kind.WANT):
+                for tag in rng.sample(tags, rng.randint(2, 6)):
+                    fresh = rng.random() < 0.01  # about 1% of tags were added in the last day
+                    rows.append(
+                        EntityTag(entity=entity, tag=tag, kind=kind, added_at=today if fresh else long_ago)
+                    )
+            if len(entities) >= 5000:
+                Entity.objects.bulk_create(entities, batch_size=5000)
+                EntityTag.objects.bulk_create(rows, batch_size=5000)
+                entities, rows = [], []
+        Entity.objects.bulk_create(entities, batch_size=5000)
+        EntityTag.objects.bulk_create(rows, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "tags": len(tags),
+        "entity_tags": EntityTag.objects.count(),
+        "fill_seconds": time.perf_counter() - started,
+        "vocabulary": vocabulary,
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def time_searches(label: str, terms: list[str]) -> dict[str, float]:
+    from django.test import Client
+
+    client = Client()
+    timings, results = [], []
+    for term in terms:
+        started = time.perf_counter()
+        response = client.get("/api/v1/entities", {"offers": term, "page_size": 10})
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content
+        results.append(response.json()["meta"]["numberOfResults"])
+    row = {
+        "p50": percentile(timings, 50),
+        "p95": percentile(timings, 95),
+        "max": max(timings),
+        "median_results": statistics.median(results),
+    }
+    print(
+        f"  {label:<9} n={len(terms):>3}  p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  "
+        f"max {row['max']:6.1f} ms  (median {row['median_results']:.0f} matching entities)"
+    )
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument("--opt-in", type=float, default=0.02, help="share of entities receiving the digest")
+    ns = parser.parse_args()
+    rng = random.Random(42)
+
+    setup_database(ns.db, ns.pg_url)
+    from django.db import connection
+
+    print(
+        f"MCCS directory benchmark on {connection.vendor} {connection.Database.sqlite_version if ns.db == 'sqlite' else ''}"
+        f"— {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    data = fill(ns.entities, ns.opt_in, rng)
+    print(
+        f"  filled {ns.entities} entities, {data['tags']} distinct tags, {data['entity_tags']} offers/wants "
+        f"in {data['fill_seconds']:.1f} s"
+    )
+    vocabulary: list[str] = data["vocabulary"]  # type: ignore[assignment]
+    compound = [t for t in vocabulary if "-" in t]
+    exact = [rng.choice(compound) for _ in range(ns.queries)]
+    wildcard = [rng.choice(NOUNS) for _ in range(ns.queries)]  # "vegetables" finds "organic-vegetables", …
+    fuzzy = [swap_typo(rng.choice([n for n in NOUNS if len(n) >= 6]), rng) for _ in range(ns.queries)]
+
+    time_searches("warm-up", exact[:5] + fuzzy[:5])
+    rows = {
+        "exact": time_searches("exact", exact),
+        "wildcard": time_searches("wildcard", wildcard),
+        "fuzzy": time_searches("fuzzy", fuzzy),
+    }
+
+    from mccs.directory.digest import digests_send
+    from mccs.directory.models import Entity
+
+    opted = Entity.objects.filter(receive_daily_match_notification_email=True, status__in=LISTED).count()
+    started = time.perf_counter()
+    queued = digests_send(force=True)
+    seconds = time.perf_counter() - started
+    print(
+        f"  digest    {opted} opted-in listed entities checked, {queued} emails queued in {seconds:.1f} s "
+        f"({seconds / max(opted, 1) * 1000:.1f} ms per entity)"
+    )
+    worst = max(row["p95"] for row in rows.values())
+    print(f"  worst p95 {worst:.1f} ms (aim: under 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
