@@ -26,6 +26,14 @@ from mccs.users import services as user_services
 BACKEND = "mccs.users.backends.ThrottledEmailBackend"
 
 
+class Form(forms.Form):
+    """A form whose labels have no trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def form_error(form: forms.Form, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:
     """Show a domain error on the form field it concerns (``fields`` maps service names to form names)."""
     name = (fields or {}).get(exc.field or "", exc.field)
@@ -51,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dashboard.html", {"entity": entity})
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
@@ -101,7 +109,7 @@ def tags_list(text: str) -> list[str]:
 PASSWORD_HELP = "At least 8 characters, at most 128; very common passwords are refused."
 
 
-class SignupForm(forms.Form):
+class SignupForm(Form):
     email = forms.EmailField(
         label="Your email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
@@ -167,7 +175,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     return render(request, "web/accounts/signup.html", {"form": form})
 
 
-class EmailForm(forms.Form):
+class EmailForm(Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
 
 
@@ -192,7 +200,7 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
     return render(request, "web/accounts/password_reset_request.html", {"form": form})
 
 
-class NewPasswordForm(forms.Form):
+class NewPasswordForm(Form):
     password = forms.CharField(
         label="New password",
         strip=False,
@@ -271,7 +279,7 @@ def password_change_action(user) -> str:
     return "admin.password_change" if user.is_staff else "user.password_change"
 
 
-class UserForm(forms.Form):
+class UserForm(Form):
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     telephone = forms.CharField(
@@ -296,7 +304,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     return render(request, "web/accounts/profile.html", {"form": form, "entities": entities})
 
 
-class EntityForm(forms.Form):
+class EntityForm(Form):
     name = forms.CharField(label="Name", max_length=100, required=False)
     email = forms.EmailField(
         label="Email",
