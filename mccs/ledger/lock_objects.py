@@ -1,7 +1,10 @@
 """Every row lock the ledger takes lives here (Saleor's lock_objects.py pattern).
 
 Accounts are always locked in primary-key order, in one statement, so two transactions that need the same accounts
-queue up instead of deadlocking. On PostgreSQL the rows come back through ``ORDER BY id ... FOR UPDATE``, which
+queue up instead of deadlocking. The lock is ``FOR NO KEY UPDATE``: it excludes other writers of the balance but
+not the ``FOR KEY SHARE`` locks that PostgreSQL's foreign-key checks take when a transfer or a posting that points
+at the account is inserted — with a plain ``FOR UPDATE``, proposing (which inserts a transfer, locking its accounts
+in payer/payee order) and accepting (which locks them in primary-key order) deadlock each other. On PostgreSQL the rows come back through ``ORDER BY id ... FOR UPDATE``, which
 locks them in that order. On SQLite ``select_for_update`` is a no-op: the IMMEDIATE transaction already holds the
 database's single write lock from its first statement, so writers are serialised anyway.
 """
@@ -14,5 +17,5 @@ from mccs.ledger.models import Account
 def accounts_lock(*account_ids: int) -> dict[int, Account]:
     """Lock the given accounts (in primary-key order) and return them freshly read, by id."""
     ids = sorted(set(account_ids))
-    accounts = list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    accounts = list(Account.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
     return {account.pk: account for account in accounts}
