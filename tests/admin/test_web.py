@@ -232,3 +232,23 @@ def test_entity_list_and_detail_show_balances(staff, make_member):
     assert "Alpha Farm" in page and "Beta Shop" not in page and "-12.50" in page
     page = staff.get(f"/admin/entities/{b.entity.pk}").content.decode()
     assert "12.50" in page and b.entity.account.number in page
+
+
+def test_django_admin_site_is_view_only(db, admin, member):
+    client = Client()
+    client.force_login(admin)
+    for url in (
+        "/django-admin/audit/auditentry/",
+        "/django-admin/directory/entity/",
+        f"/django-admin/directory/entity/{member.entity.pk}/change/",
+        "/django-admin/ledger/account/",
+        "/django-admin/ledger/transfer/",
+        "/django-admin/directory/tag/",
+    ):
+        assert client.get(url).status_code == 200, url
+    response = client.post(
+        f"/django-admin/directory/entity/{member.entity.pk}/change/", {"status": "accepted"}
+    )
+    assert response.status_code == 403
+    assert Entity.objects.get(pk=member.entity.pk).status == "pending"
+    assert client.get("/django-admin/directory/entity/add/").status_code == 403
