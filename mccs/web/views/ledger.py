@@ -1,1 +1,195 @@
-"""Web pages for the ledger domain."""
+"""Web pages for the ledger: pay or request payment, answer pending transfers, the statement (HTML and CSV)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from mccs.core.amount import Amount
+from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
+from mccs.directory.selectors import entities_for_user, entity_for_user
+from mccs.ledger import selectors, services
+from mccs.ledger.templatetags.ledger import money, pending_lines
+
+
+class TransferForm(forms.Form):
+    direction = forms.ChoiceField(
+        label="What do you want to do?",
+        widget=forms.RadioSelect,
+        initial="out",
+        choices=[("out", "Pay someone"), ("in", "Request a payment")],
+    )
+    counterparty = forms.CharField(
+        label="Member (name or account number)",
+        max_length=100,
+        help_text="Type the member's name, or their 16-digit account number.",
+    )
+    amount = forms.CharField(
+        label="Amount", max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    description = forms.CharField(label="Description (optional)", max_length=500, required=False)
+
+
+def _entity(request: HttpRequest):
+    """The entity the member acts for: ``?entity=<id>`` or their first one. Administrators have none."""
+    entity_id = request.GET.get("entity") or request.POST.get("entity")
+    try:
+        entity = entity_for_user(user=request.user, entity_id=entity_id) if entity_id else None
+    except NotFound:
+        entity = None
+    entity = entity or (None if entity_id else entities_for_user(user=request.user).first())
+    if entity is None or selectors.account_for_entity(entity) is None:
+        raise Http404("You have no account here.")
+    return entity
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/dashboard"
+
+
+@login_required
+def transfer_new(request: HttpRequest) -> HttpResponse:
+    entity = _entity(request)
+    account = selectors.account_for_entity(entity)
+    form = TransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        matches = selectors.counterparty_search(query=data["counterparty"], exclude=account)
+        if not matches:
+            form.add_error(
+                "counterparty", "No member accepted for trading matches that name or account number."
+            )
+        elif len(matches) > 1:
+            names = ", ".join(f"{a.entity.name} ({a.number})" for a in matches)
+            form.add_error(
+                "counterparty", f"Several members match: {names}. Type the full name or the account number."
+            )
+        else:
+            try:
+                amount = Amount.parse(data["amount"].replace(",", ""), field="amount")
+                transfer = services.transfer_propose(
+                    actor=request.user,
+                    initiator=account.number,
+                    receiver=matches[0].number,
+                    direction=data["direction"],
+                    amount=amount,
+                    description=data["description"],
+                )
+            except ApplicationError as exc:
+                form.add_error("amount" if exc.field == "amount" else None, exc.message)
+            else:
+                other = matches[0].entity.name
+                what = (
+                    f"You offered to pay {other} {money(transfer.amount)}"
+                    if data["direction"] == "out"
+                    else f"You asked {other} to pay you {money(transfer.amount)}"
+                )
+                messages.success(request, f"{what}. Nothing moves until they accept.")
+                return redirect("web:dashboard")
+    return render(request, "web/ledger/new.html", {"form": form, "entity": entity})
+
+
+@login_required
+@require_POST
+def transfer_act(request: HttpRequest, transfer_id) -> HttpResponse:
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "accept":
+            services.transfer_accept(actor=request.user, transfer_id=transfer_id)
+            note = "Transfer accepted: the credit has moved."
+        elif action == "reject":
+            services.transfer_reject(actor=request.user, transfer_id=transfer_id, reason=reason)
+            note = "Transfer rejected."
+        elif action == "cancel":
+            services.transfer_cancel(actor=request.user, transfer_id=transfer_id, reason=reason)
+            note = "Transfer cancelled."
+        else:
+            raise InvalidRequest("Choose accept, reject or cancel.")
+    except ApplicationError as exc:
+        level, note = messages.ERROR, exc.message
+    else:
+        level = messages.SUCCESS
+    if request.htmx:
+        entity = _entity(request)
+        message = messages.storage.base.Message(level, note)
+        return render(
+            request, "web/ledger/_dashboard_panel.html", {"entity": entity, "ledger_messages": [message]}
+        )
+    messages.add_message(request, level, note)
+    return redirect(_next(request))
+
+
+def _date(value: str | None, label: str) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"The {label} date must look like 2024-12-31.") from None
+
+
+@login_required
+def statement(request: HttpRequest) -> HttpResponse:
+    entity = _entity(request)
+    account = selectors.account_for_entity(entity)
+    error = None
+    try:
+        date_from = _date(request.GET.get("date_from"), "from")
+        date_to = _date(request.GET.get("date_to"), "to")
+    except InvalidRequest as exc:
+        error, date_from, date_to = exc.message, None, None
+    result = selectors.statement_for_account(account=account, date_from=date_from, date_to=date_to)
+    if request.GET.get("format") == "csv":
+        return _statement_csv(result, account)
+    return render(
+        request,
+        "web/ledger/statement.html",
+        {
+            "entity": entity,
+            "statement": result,
+            "pending": pending_lines(account),
+            "error": error,
+            "date_from": date_from.isoformat() if date_from else "",
+            "date_to": date_to.isoformat() if date_to else "",
+        },
+    )
+
+
+def _statement_csv(result, account) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statement-{account.number}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["date", "transfer id", "counterparty", "counterparty account", "description", "amount", "balance"]
+    )
+    for line in result.lines:
+        other = line.transfer.payee if line.amount < 0 else line.transfer.payer
+        writer.writerow(
+            [
+                line.at.isoformat(),
+                line.transfer.id,
+                _csv_safe(other.entity.name),
+                other.number,
+                _csv_safe(line.transfer.description),
+                money(line.amount),
+                money(line.balance),
+            ]
+        )
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas; a leading apostrophe keeps them text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
