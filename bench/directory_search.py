@@ -42,18 +42,20 @@ def swap_typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
-def setup_database(kind: str, pg_url: str) -> None:
+def setup_database(kind: str, pg_url: str, reuse: bool) -> None:
     if kind == "sqlite":
         path = Path("/tmp/mccs-bench-directory.sqlite3")
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if not reuse:
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     else:
         import psycopg
 
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS mccs_bench_directory")
-            conn.execute("CREATE DATABASE mccs_bench_directory")
+        if not reuse:
+            with psycopg.connect(pg_url, autocommit=True) as conn:
+                conn.execute("DROP DATABASE IF EXISTS mccs_bench_directory")
+                conn.execute("CREATE DATABASE mccs_bench_directory")
         os.environ["DATABASE_URL"] = pg_url.rsplit("/", 1)[0] + "/mccs_bench_directory"
     os.environ.setdefault("MCCS_DATA_DIR", "/tmp/mccs-bench-data")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -146,18 +148,31 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument("--reuse", action="store_true", help="keep the database of the previous run (faster)")
     parser.add_argument("--opt-in", type=float, default=0.02, help="share of entities receiving the digest")
     ns = parser.parse_args()
     rng = random.Random(42)
 
-    setup_database(ns.db, ns.pg_url)
+    setup_database(ns.db, ns.pg_url, ns.reuse)
     from django.db import connection
 
     print(
         f"MCCS directory benchmark on {connection.vendor} {connection.Database.sqlite_version if ns.db == 'sqlite' else ''}"
         f"— {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
-    data = fill(ns.entities, ns.opt_in, rng)
+    from mccs.directory.models import Entity, EntityTag, Tag
+
+    if ns.reuse and Entity.objects.exists():
+        Entity.objects.update(last_match_digest_at=None)
+        data = {
+            "tags": Tag.objects.count(),
+            "entity_tags": EntityTag.objects.count(),
+            "fill_seconds": 0.0,
+            "vocabulary": NOUNS + [f"{a}-{n}" for a in ADJECTIVES for n in NOUNS],
+        }
+        ns.entities = Entity.objects.count()
+    else:
+        data = fill(ns.entities, ns.opt_in, rng)
     print(
         f"  filled {ns.entities} entities, {data['tags']} distinct tags, {data['entity_tags']} offers/wants "
         f"in {data['fill_seconds']:.1f} s"
@@ -176,7 +191,6 @@ def main() -> None:
     }
 
     from mccs.directory.digest import digests_send
-    from mccs.directory.models import Entity
 
     opted = Entity.objects.filter(receive_daily_match_notification_email=True, status__in=LISTED).count()
     started = time.perf_counter()

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from mccs.core.clock import now
 from mccs.directory.models import Entity, EntityTag
-from mccs.directory.search import EntitySearch, Matches, entity_search, listed_entities
+from mccs.directory.search import EntitySearch, Matches, entities_in_order, entity_search, listed_entities
 from mccs.notifications.services import email_enqueue
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def digest_matches(entity: Entity, *, start, end, memo: dict | None = None) -> M
         if not any(terms.values()):
             return []
         search = EntitySearch(exclude=entity, tagged_since=since, tagged_until=end, memo=memo, **terms)
-        return list(entity_search(search).prefetch_related("entity_tags__tag")[:MAX_LISTED])
+        return entities_in_order(entity_search(search)[:MAX_LISTED])
 
     return Matches(
         want_what_you_offer=_union(find(start, wants=offers_old), find(None, wants=offers_new)),

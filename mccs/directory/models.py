@@ -143,7 +143,8 @@ class EntityTag(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["entity", "kind", "tag"], name="entity_tag_unique")]
-        indexes = [models.Index(fields=["kind", "tag", "added_at"], name="entitytag_kind_tag_added")]
+        # Covers the directory search: matched tag ids (and a time window) → entity ids, without reading the table.
+        indexes = [models.Index(fields=["kind", "tag", "added_at", "entity"], name="entitytag_search")]
 
 
 class ContactMessage(models.Model):

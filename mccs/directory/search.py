@@ -205,12 +205,13 @@ def _tag_time_filter(prefix: str, search: EntitySearch) -> Q:
     return condition
 
 
-def entity_search(search: EntitySearch) -> QuerySet[Entity]:
-    """Listed entities matching every given filter, best tag match first, then by name.
+def entity_search(search: EntitySearch) -> QuerySet:
+    """The ids of listed entities matching every given filter, best tag match first, then by name.
 
     A term matches a tag exactly, as singular/plural, as part of it, or despite a typo (mccs.matching.ranking);
     several comma-separated terms match an entity that has any of them. With both offers and wants, an entity must
-    match both; the offers match decides the ranking.
+    match both; the offers match decides the ranking. Slice it, then load the page with ``entities_in_order``:
+    grouping by id alone keeps the ranking query narrow however many entities match.
     """
     entities = listed_entities()
     if search.exclude is not None:
@@ -231,7 +232,7 @@ def entity_search(search: EntitySearch) -> QuerySet[Entity]:
             continue
         ranks = tag_ids_matching(terms, search.memo)
         if not ranks:
-            return entities.none()
+            return entities.none().values_list("id", flat=True)
         if ranked_kind is None:
             ranked_kind = (kind, ranks)
         else:
@@ -245,16 +246,28 @@ def entity_search(search: EntitySearch) -> QuerySet[Entity]:
             entities = entities.filter(
                 pk__in=EntityTag.objects.filter(_tag_time_filter("", search)).values("entity_id")
             )
-        return entities.order_by(Lower("name"), "id")
+        return entities.order_by(Lower("name"), "id").values_list("id", flat=True)
 
     kind, ranks = ranked_kind
-    # One filter() call and then annotate(): the rank is computed over the very join that matched, i.e. only
-    # over the entity's tags of this kind that match (and were added in the time window).
-    entities = entities.filter(
-        Q(entity_tags__kind=kind, entity_tags__tag_id__in=list(ranks))
-        & _tag_time_filter("entity_tags__", search)
-    ).annotate(rank=Min(_rank_case(ranks)))
-    return entities.order_by("rank", Lower("name"), "id")
+    # One filter() call, then values("id").annotate(): the rank is computed over the very join that matched (only
+    # the entity's tags of this kind that match, added in the time window), grouped by the entity id alone.
+    ranked = (
+        entities.filter(
+            Q(entity_tags__kind=kind, entity_tags__tag_id__in=list(ranks))
+            & _tag_time_filter("entity_tags__", search)
+        )
+        .values("id")
+        .annotate(rank=Min(_rank_case(ranks)))
+    )
+    return ranked.order_by("rank", Lower("name"), "id").values_list("id", flat=True)
+
+
+def entities_in_order(ids: Iterable[uuid.UUID], queryset: QuerySet[Entity] | None = None) -> list[Entity]:
+    """The entities with these ids, in this order, with their tags and categories loaded."""
+    ids = list(ids)
+    base = queryset if queryset is not None else Entity.objects.all()
+    found = {e.pk: e for e in base.filter(pk__in=ids).prefetch_related("entity_tags__tag", "categories")}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def favorite_ids(entity: Entity | None, among: Iterable[uuid.UUID]) -> set[uuid.UUID]:
@@ -299,8 +312,7 @@ def entity_matches(
         if not any(terms.values()):
             return []
         found = entity_search(EntitySearch(exclude=entity, tagged_since=since, tagged_until=until, **terms))
-        found = found.prefetch_related("entity_tags__tag")
-        return list(found[:limit] if limit else found)
+        return entities_in_order(found[:limit] if limit else found)
 
     return Matches(want_what_you_offer=find(wants=offers), offer_what_you_want=find(offers=wants))
 

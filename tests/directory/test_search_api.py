@@ -200,3 +200,11 @@ def test_email_exposure_rule(make_member, mine, theirs, shown):
     # Without a querying entity nobody sees an email, even when signed in.
     assert "email" not in me.api.get_json(f"/entities/{them.entity.id}").json()["data"]
     assert "them@example.org" not in me.api.get_json("/entities").content.decode()
+
+
+def test_entity_with_several_matching_tags_counts_once(api, make_member):
+    make_member(name="Veg Shop", status="accepted", offers=["vegetables", "organic-vegetables", "vegetable-boxes"])
+    make_member(name="Veg Stall", status="accepted", offers=["vegtables"])
+    r = api.get_json("/entities?offers=vegetables,organic")
+    assert names(r) == ["Veg Shop", "Veg Stall"]
+    assert r.json()["meta"] == {"numberOfResults": 2, "totalPages": 1}

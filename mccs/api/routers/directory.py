@@ -90,15 +90,10 @@ def entities_list(
             favorites_of=querying if favorites_only else None,
         )
     )
-    items, meta = paginate(found, page, page_size)
-    entities = {
-        e.pk: e
-        for e in Entity.objects.filter(pk__in=[e.pk for e in items])
-        .select_related("account")
-        .prefetch_related("entity_tags__tag", "categories")
-    }
-    favorites = search.favorite_ids(querying, entities)
-    return {"data": [_directory_out(entities[e.pk], querying, favorites) for e in items], "meta": meta}
+    page_ids, meta = paginate(found, page, page_size)
+    entities = search.entities_in_order(page_ids, Entity.objects.select_related("account"))
+    favorites = search.favorite_ids(querying, page_ids)
+    return {"data": [_directory_out(e, querying, favorites) for e in entities], "meta": meta}
 
 
 @router.get(

@@ -98,11 +98,13 @@ def directory_search(request: HttpRequest) -> HttpResponse:
             category=data.get("category"),
             favorites_of=me if data.get("favorites_only") else None,
         )
-    ).prefetch_related("entity_tags__tag", "categories")
+    )
     page = Paginator(found, PAGE_SIZE).get_page(_page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
-    context.update(page=page, cards=_cards(list(page.object_list), me), query=query.urlencode())
+    context.update(
+        page=page, cards=_cards(search.entities_in_order(page.object_list), me), query=query.urlencode()
+    )
     template = "web/directory/_results.html" if request.htmx else "web/directory/search.html"
     return render(request, template, context)
 
