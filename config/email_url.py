@@ -40,5 +40,7 @@ def email_settings(url: str) -> dict[str, object]:
             "EMAIL_USE_SSL": scheme in {"smtp+ssl", "smtps"},
             "EMAIL_TIMEOUT": int(query.get("timeout", ["10"])[0]),
         }
-    raise EmailURLError(f"MCCS_EMAIL_URL has an unknown scheme {scheme!r}: use console:, file://, smtp://, "
-                        "smtp+tls:// or smtp+ssl://")
+    raise EmailURLError(
+        f"MCCS_EMAIL_URL has an unknown scheme {scheme!r}: use console:, file://, smtp://, "
+        "smtp+tls:// or smtp+ssl://"
+    )

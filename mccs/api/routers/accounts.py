@@ -22,16 +22,30 @@ router = Router(tags=["Manage Account"])
 
 # API field name → model field name, for the entity fields both sign-up and PATCH accept.
 ENTITY_FIELDS = {
-    "name": "name", "email": "email", "telephone": "telephone", "incType": "inc_type",
-    "companyNumber": "company_number", "website": "website", "declaredTurnover": "declared_turnover",
-    "description": "description", "address": "address", "city": "city", "region": "region",
-    "postalCode": "postal_code", "country": "country",
+    "name": "name",
+    "email": "email",
+    "telephone": "telephone",
+    "incType": "inc_type",
+    "companyNumber": "company_number",
+    "website": "website",
+    "declaredTurnover": "declared_turnover",
+    "description": "description",
+    "address": "address",
+    "city": "city",
+    "region": "region",
+    "postalCode": "postal_code",
+    "country": "country",
     "showTagsMatchedSinceLastLogin": "show_tags_matched_since_last_login",
     "receiveDailyMatchNotificationEmail": "receive_daily_match_notification_email",
-    "offers": "offers", "wants": "wants",
+    "offers": "offers",
+    "wants": "wants",
 }
-SIGNUP_ENTITY_FIELDS = {"entityName": "name", "entityEmail": "email", "entityPhone": "telephone",
-                        **{k: v for k, v in ENTITY_FIELDS.items() if k not in {"name", "email", "telephone"}}}
+SIGNUP_ENTITY_FIELDS = {
+    "entityName": "name",
+    "entityEmail": "email",
+    "entityPhone": "telephone",
+    **{k: v for k, v in ENTITY_FIELDS.items() if k not in {"name", "email", "telephone"}},
+}
 SIGNUP_USER_FIELDS = {"firstName": "first_name", "lastName": "last_name", "userPhone": "telephone"}
 USER_FIELDS = {"firstName": "first_name", "lastName": "last_name", "telephone": "telephone"}
 
@@ -137,8 +151,12 @@ def _mapped(payload: Schema, mapping: dict[str, str]) -> dict[str, object]:
 
 def user_out(user) -> dict:
     return {
-        "id": str(user.id), "email": user.email, "firstName": user.first_name, "lastName": user.last_name,
-        "telephone": user.telephone, "lastLoginIP": user.last_login_ip,
+        "id": str(user.id),
+        "email": user.email,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "telephone": user.telephone,
+        "lastLoginIP": user.last_login_ip,
         "lastLoginDate": iso_utc(user.last_login) if user.last_login else None,
     }
 
@@ -159,8 +177,10 @@ def health(request):
 def signup(request, payload: SignupIn):
     """Create a user and its entity (and the entity's account); returns a bearer token."""
     result = member_sign_up(
-        email=payload.userEmail, password=payload.password,
-        user_fields=_mapped(payload, SIGNUP_USER_FIELDS), entity_fields=_mapped(payload, SIGNUP_ENTITY_FIELDS),
+        email=payload.userEmail,
+        password=payload.password,
+        user_fields=_mapped(payload, SIGNUP_USER_FIELDS),
+        entity_fields=_mapped(payload, SIGNUP_ENTITY_FIELDS),
         ip=client_ip(request),
     )
     return {"data": {"userID": str(result.user.id), "entityID": str(result.entity.id), "token": result.token}}
@@ -169,7 +189,9 @@ def signup(request, payload: SignupIn):
 @router.post("/login", response={200: DataOut[TokenOut], **ERRORS_4XX}, auth=None)
 def login(request, payload: LoginIn):
     """Sign in; the token expires after 24 hours, on logout, or when the password changes."""
-    _, token, _ = user_services.user_login(email=payload.email, password=payload.password, ip=client_ip(request))
+    _, token, _ = user_services.user_login(
+        email=payload.email, password=payload.password, ip=client_ip(request)
+    )
     return {"data": {"token": token}}
 
 
@@ -195,8 +217,9 @@ def password_reset_confirm(request, token: str, payload: PasswordIn):
 @router.post("/password-change", response={200: None, **ERRORS_4XX}, auth=member_auth)
 def password_change(request, payload: PasswordIn):
     """Sets a new password and revokes every token of the user, including the one used here."""
-    user_services.user_password_set(user=request.auth, password=payload.password, actor=request.auth,
-                                    action="user.password_change")
+    user_services.user_password_set(
+        user=request.auth, password=payload.password, actor=request.auth, action="user.password_change"
+    )
     return ok()
 
 
@@ -207,7 +230,9 @@ def user_get(request):
 
 @router.patch("/user", response={200: DataOut[UserOut], **ERRORS_4XX}, auth=member_auth)
 def user_patch(request, payload: UserPatchIn):
-    user = user_services.user_update(actor=request.auth, user=request.auth, changes=_mapped(payload, USER_FIELDS))
+    user = user_services.user_update(
+        actor=request.auth, user=request.auth, changes=_mapped(payload, USER_FIELDS)
+    )
     return {"data": user_out(user)}
 
 
@@ -215,20 +240,34 @@ def own_entity_out(entity) -> dict:
     return entity_own_out(entity, pending_transfers=pending_transfers_for(entity))
 
 
-@router.get("/user/entities", response={200: DataOut[list[EntityOut]], **ERRORS_4XX}, auth=member_auth,
-            exclude_none=True)
+@router.get(
+    "/user/entities",
+    response={200: DataOut[list[EntityOut]], **ERRORS_4XX},
+    auth=member_auth,
+    exclude_none=True,
+)
 def user_entities(request):
-    return {"data": [own_entity_out(e) for e in entities_for_user(user=request.auth).select_related("account")]}
+    return {
+        "data": [own_entity_out(e) for e in entities_for_user(user=request.auth).select_related("account")]
+    }
 
 
-@router.get("/user/entities/{entityID}", response={200: DataOut[EntityOut], **ERRORS_4XX}, auth=member_auth,
-            exclude_none=True)
+@router.get(
+    "/user/entities/{entityID}",
+    response={200: DataOut[EntityOut], **ERRORS_4XX},
+    auth=member_auth,
+    exclude_none=True,
+)
 def user_entity_get(request, entityID: str):
     return {"data": own_entity_out(entity_for_user(user=request.auth, entity_id=entityID))}
 
 
-@router.patch("/user/entities/{entityID}", response={200: DataOut[EntityOut], **ERRORS_4XX}, auth=member_auth,
-              exclude_none=True)
+@router.patch(
+    "/user/entities/{entityID}",
+    response={200: DataOut[EntityOut], **ERRORS_4XX},
+    auth=member_auth,
+    exclude_none=True,
+)
 def user_entity_patch(request, entityID: str, payload: EntityPatchIn):
     """Change the entity's details; offers and wants replace the stored lists. Status is for administrators."""
     entity = entity_for_user(user=request.auth, entity_id=entityID)
