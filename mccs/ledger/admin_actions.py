@@ -34,7 +34,6 @@ from mccs.users.tokens import tokens_revoke_all
 
 USER_NOT_FOUND = "User not found."
 ENTITY_NOT_FOUND = "Entity not found."
-ADMIN_ENTITY_FIELDS = ("status", "categories", "max_positive_balance", "max_negative_balance")
 
 
 def _uuid(value: object) -> uuid.UUID | None:
