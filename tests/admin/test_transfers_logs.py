@@ -170,3 +170,21 @@ def test_logs_search_by_user_entity_action_category_and_date(admin_api, admin, m
 def test_logs_bad_filters_are_400(admin_api):
     for query in ("?category=robots", "?date_from=yesterday", "?page_size=500"):
         assert admin_api.get_json(f"/admin/logs{query}").status_code == 400, query
+
+
+def test_mccs_ledger_audit_command_stays_clean_after_admin_work(admin_api, trader, capsys):
+    from mccs.cli import main
+
+    a, b = trader(), trader()
+    pa, pb = numbers(a, b)
+    admin_api.post_json("/admin/transfers", {"payer": pa, "payee": pb, "amount": 400})
+    admin_api.post_json("/admin/transfers", {"payer": pa, "payee": pb, "amount": 300, "overrideLimits": True})
+    admin_api.patch_json(
+        f"/admin/entities/{a.entity.pk}", {"maxNegativeBalance": 700, "maxPositiveBalance": 0}
+    )
+    admin_api.patch_json(
+        f"/admin/entities/{b.entity.pk}", {"maxPositiveBalance": 700, "maxNegativeBalance": 0}
+    )
+    assert Account.objects.get(entity=a.entity).balance == -70000
+    assert main(["ledger-audit"]) == 0
+    assert "VIOLATION" not in capsys.readouterr().out
