@@ -116,9 +116,25 @@ def bench_env(database: str, data_dir: str) -> dict:
 
 
 def serve(env: dict, port: int, threads: int) -> subprocess.Popen:
-    mccs = shutil.which("mccs", path=str(ROOT / ".venv/bin")) or "mccs"
+    # The console script when installed, else the same entry point through the interpreter.
+    script = ROOT / ".venv/bin/mccs"
+    mccs = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "import sys; from mccs.cli import main; sys.exit(main())"]
+    )
     proc = subprocess.Popen(
-        [mccs, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)],
+        [
+            *mccs,
+            "serve",
+            "--no-worker",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--threads",
+            str(threads),
+        ],
         env={**os.environ, **env},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
