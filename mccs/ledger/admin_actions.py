@@ -17,16 +17,13 @@ from django.db.models import Q, QuerySet
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
-from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.curation import categories_resolve, entity_categories_set, entity_status_set, status_clean
 from mccs.directory.models import Entity, EntityStatus
 from mccs.directory.services import entity_apply_changes, entity_clean_changes
 from mccs.ledger import policies
-from mccs.ledger import services as ledger
-from mccs.ledger.idempotency import Idempotency, fingerprint
-from mccs.ledger.lock_objects import accounts_lock
-from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
+from mccs.ledger.idempotency import Idempotency
+from mccs.ledger.models import Account, Transfer
 from mccs.ledger.services import account_limits_set, transfer_admin_create, transfer_cancel
 from mccs.users.models import User
 from mccs.users.services import email_clean, user_update
@@ -353,95 +350,16 @@ def admin_transfer_create(
     override_limits: bool = False,
     idempotency: Idempotency | None = None,
 ) -> Transfer:
-    """An administrator moves credit on behalf of members; the transfer is completed at once and recorded as
-    made by that administrator.
-
-    It respects both accounts' limits unless ``override_limits`` is set: then, in the same transaction, the
-    payer's maximum negative balance and the payee's maximum positive balance are raised just as far as this
-    transfer needs (each raise recorded as ``account.limits_override``), so the database's CHECK constraints
-    still hold and ``mccs ledger-audit`` stays clean."""
-    if not override_limits:
-        return transfer_admin_create(
-            actor=actor,
-            payer=payer,
-            payee=payee,
-            amount=amount,  # type: ignore[arg-type]
-            description=description,
-            idempotency=idempotency,
-        )
-    if not policies.is_administrator(actor):
-        raise PermissionDenied("Only administrators can make transfers on behalf of members.")
-    if not isinstance(amount, Amount) or amount.cents <= 0:
-        raise InvalidRequest("The amount must be greater than zero.", field="amount")
-    text = ledger._clean_text(
-        description, field="description", label="description", limit=ledger.MAX_DESCRIPTION
+    """An administrator moves credit on behalf of members; see ``transfer_admin_create`` for the limit override."""
+    return transfer_admin_create(
+        actor=actor,
+        payer=payer,  # type: ignore[arg-type]
+        payee=payee,  # type: ignore[arg-type]
+        amount=amount,
+        description=description,
+        override_limits=override_limits,
+        idempotency=idempotency,
     )
-    from_account = ledger.account_by_number(payer, field="payer")
-    to_account = ledger.account_by_number(payee, field="payee")
-    if from_account.pk == to_account.pk:
-        raise InvalidRequest("The payer and the payee must be different accounts.", field="payee")
-    print_ = fingerprint(
-        "transfer.admin_create_override",
-        payer=from_account.number,
-        payee=to_account.number,
-        amount=amount.cents,
-        description=text,
-    )
-
-    def work() -> tuple[Transfer, None]:
-        locked = accounts_lock(from_account.pk, to_account.pk)
-        paying, receiving = locked[from_account.pk], locked[to_account.pk]
-        paying.entity, receiving.entity = from_account.entity, to_account.entity
-        raises = []
-        needed_negative = max(paying.max_negative_balance, amount.cents - paying.balance)
-        if needed_negative != paying.max_negative_balance:
-            raises.append((paying, "max_negative_balance", "maxNegativeBalance", needed_negative))
-        needed_positive = max(receiving.max_positive_balance, receiving.balance + amount.cents)
-        if needed_positive != receiving.max_positive_balance:
-            raises.append((receiving, "max_positive_balance", "maxPositiveBalance", needed_positive))
-        for account, field, label, value in raises:
-            before = getattr(account, field)
-            setattr(account, field, value)
-            account.save(update_fields=[field])
-            audit_record(
-                actor=actor,
-                action="account.limits_override",
-                object_type="account",
-                object_id=account.number,
-                entity_id=account.entity_id,
-                changes={label: (str(Amount(before)), str(Amount(value)))},
-            )
-        at = now()
-        transfer = Transfer.objects.create(
-            kind=TransferKind.ADMIN,
-            payer=paying,
-            payee=receiving,
-            initiator=paying,
-            amount=amount.cents,
-            description=text,
-            state=TransferState.COMPLETED,
-            created_at=at,
-            completed_at=at,
-            initiated_by=actor,
-        )
-        ledger._post(transfer, payer=paying, payee=receiving, at=at)
-        ledger._audit(
-            actor,
-            "transfer.admin_create",
-            transfer,
-            {
-                "state": (None, transfer.state),
-                "payer": (None, paying.number),
-                "payee": (None, receiving.number),
-                "amount": (None, str(amount)),
-                "description": (None, text),
-                "limitOverride": (None, [label for _, _, label, _ in raises]),
-            },
-        )
-        ledger._notify(transfer, "completed", accounts=[paying, receiving])
-        return transfer, None
-
-    return ledger._run(idempotency=idempotency, print_=print_, work=work)
 
 
 def admin_transfer_cancel(*, actor: User, transfer_id: object, reason: object = "") -> Transfer:

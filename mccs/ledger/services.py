@@ -411,10 +411,15 @@ def transfer_admin_create(
     payee: str,
     amount: Amount,
     description: object = "",
+    override_limits: bool = False,
     idempotency: Idempotency | None = None,
 ) -> Transfer:
-    """An administrator moves credit on behalf of members (alpha ``POST /admin/transfers``): completed at once,
-    within both accounts' limits. Trading status is not required — administrators also correct mistakes."""
+    """An administrator moves credit on behalf of members (alpha ``POST /admin/transfers``): completed at once and
+    recorded as made by that administrator. Trading status is not required — administrators also correct mistakes.
+
+    It respects both accounts' limits unless ``override_limits`` is set: then, in the same transaction, the payer's
+    maximum negative balance and the payee's maximum positive balance are raised just as far as this transfer needs
+    (each raise recorded as ``account.limits_override``), so the CHECK constraints still hold."""
     if not policies.is_administrator(actor):
         raise PermissionDenied("Only administrators can make transfers on behalf of members.")
     if not isinstance(amount, Amount) or amount.cents <= 0:
@@ -425,7 +430,7 @@ def transfer_admin_create(
     if from_account.pk == to_account.pk:
         raise InvalidRequest("The payer and the payee must be different accounts.", field="payee")
     print_ = fingerprint(
-        "transfer.admin_create",
+        "transfer.admin_create_override" if override_limits else "transfer.admin_create",
         payer=from_account.number,
         payee=to_account.number,
         amount=amount.cents,
@@ -436,7 +441,10 @@ def transfer_admin_create(
         locked = accounts_lock(from_account.pk, to_account.pk)
         paying, receiving = locked[from_account.pk], locked[to_account.pk]
         paying.entity, receiving.entity = from_account.entity, to_account.entity
-        if breach := limit_breach(payer=paying, payee=receiving, amount=amount.cents):
+        raised: list[str] = []
+        if override_limits:
+            raised = _limits_raise_for(actor, payer=paying, payee=receiving, amount=amount.cents)
+        elif breach := limit_breach(payer=paying, payee=receiving, amount=amount.cents):
             raise LimitExceeded(breach, field="amount")
         at = now()
         transfer = Transfer.objects.create(
@@ -462,12 +470,37 @@ def transfer_admin_create(
                 "payee": (None, receiving.number),
                 "amount": (None, str(amount)),
                 "description": (None, text),
+                **({"limitOverride": (None, raised)} if override_limits else {}),
             },
         )
         _notify(transfer, "completed", accounts=[paying, receiving])
         return transfer, None
 
     return _run(idempotency=idempotency, print_=print_, work=work)
+
+
+def _limits_raise_for(actor, *, payer: Account, payee: Account, amount: int) -> list[str]:
+    """Raise the payer's negative and the payee's positive limit just far enough for ``amount`` (locked rows)."""
+    raises = []
+    needed_negative = max(payer.max_negative_balance, amount - payer.balance)
+    if needed_negative != payer.max_negative_balance:
+        raises.append((payer, "max_negative_balance", "maxNegativeBalance", needed_negative))
+    needed_positive = max(payee.max_positive_balance, payee.balance + amount)
+    if needed_positive != payee.max_positive_balance:
+        raises.append((payee, "max_positive_balance", "maxPositiveBalance", needed_positive))
+    for account, field, label, value in raises:
+        before = getattr(account, field)
+        setattr(account, field, value)
+        account.save(update_fields=[field])
+        audit_record(
+            actor=actor,
+            action="account.limits_override",
+            object_type="account",
+            object_id=account.number,
+            entity_id=account.entity_id,
+            changes={label: (str(Amount(before)), str(Amount(value)))},
+        )
+    return [label for _, _, label, _ in raises]
 
 
 # --- limits -------------------------------------------------------------------------------------------------------
