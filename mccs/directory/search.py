@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
@@ -205,13 +206,13 @@ def _tag_time_filter(prefix: str, search: EntitySearch) -> Q:
     return condition
 
 
-def entity_search(search: EntitySearch) -> QuerySet:
-    """The ids of listed entities matching every given filter, best tag match first, then by name.
+def _search_rows(search: EntitySearch) -> QuerySet:
+    """Rows (id, match_rank, lname) of the listed entities matching every given filter, unordered.
 
     A term matches a tag exactly, as singular/plural, as part of it, or despite a typo (mccs.matching.ranking);
     several comma-separated terms match an entity that has any of them. With both offers and wants, an entity must
-    match both; the offers match decides the ranking. Slice it, then load the page with ``entities_in_order``:
-    grouping by id alone keeps the ranking query narrow however many entities match.
+    match both; the offers match decides the ranking. Grouping by id alone keeps the ranking query narrow however
+    many entities match.
     """
     entities = listed_entities()
     if search.exclude is not None:
@@ -232,7 +233,7 @@ def entity_search(search: EntitySearch) -> QuerySet:
             continue
         ranks = tag_ids_matching(terms, search.memo)
         if not ranks:
-            return entities.none().values_list("id", flat=True)
+            return entities.none().values("id")
         if ranked_kind is None:
             ranked_kind = (kind, ranks)
         else:
@@ -246,20 +247,47 @@ def entity_search(search: EntitySearch) -> QuerySet:
             entities = entities.filter(
                 pk__in=EntityTag.objects.filter(_tag_time_filter("", search)).values("entity_id")
             )
-        return entities.order_by(Lower("name"), "id").values_list("id", flat=True)
+        return entities.values("id").annotate(match_rank=Value(0), lname=Lower("name"))
 
     kind, ranks = ranked_kind
     # One filter() call, then values("id").annotate(): the rank is computed over the very join that matched (only
     # the entity's tags of this kind that match, added in the time window), grouped by the entity id alone.
-    ranked = (
+    return (
         entities.filter(
             Q(entity_tags__kind=kind, entity_tags__tag_id__in=list(ranks))
             & _tag_time_filter("entity_tags__", search)
         )
         .values("id")
-        .annotate(rank=Min(_rank_case(ranks)))
+        .annotate(match_rank=Min(_rank_case(ranks)), lname=Lower("name"))
     )
-    return ranked.order_by("rank", Lower("name"), "id").values_list("id", flat=True)
+
+
+def entity_search(search: EntitySearch) -> QuerySet:
+    """The ids of the listed entities matching ``search``, best tag match first, then by name. Slice it, then load
+    the entities with ``entities_in_order``."""
+    rows = _search_rows(search)
+    if rows.query.is_empty():
+        return rows.values_list("id", flat=True)
+    return rows.order_by("match_rank", "lname", "id").values_list("id", flat=True)
+
+
+def entity_search_page(search: EntitySearch, *, start: int, end: int) -> tuple[list[uuid.UUID], int]:
+    """One page of ``entity_search`` and the total number of results, in a single pass over the matches (a
+    window function counts while the page is sorted, instead of a second query repeating the join)."""
+    rows = _search_rows(search)
+    if rows.query.is_empty():
+        return [], 0
+    inner_sql, params = rows.order_by().values_list("id", "match_rank", "lname").query.sql_with_params()
+    sql = (
+        f"SELECT s.id, COUNT(*) OVER () FROM ({inner_sql}) s "  # noqa: S608 — inner SQL comes from the ORM
+        "ORDER BY s.match_rank, s.lname, s.id LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, end - start, start])
+        found = cursor.fetchall()
+    if not found:
+        return [], (rows.count() if start else 0)
+    return [uuid.UUID(str(pk)) for pk, _ in found], found[0][1]
 
 
 def entities_in_order(ids: Iterable[uuid.UUID], queryset: QuerySet[Entity] | None = None) -> list[Entity]:

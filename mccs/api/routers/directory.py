@@ -8,8 +8,8 @@ from pydantic import StrictBool
 
 from mccs.api.auth import member_auth, optional_member_auth
 from mccs.api.entities import EntityOut, entity_public_fields
-from mccs.api.pagination import paginate
-from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut
+from mccs.api.pagination import page_bounds, paginate
+from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut, page_meta
 from mccs.core.errors import InvalidRequest, NotAuthenticated
 from mccs.directory import contact, search
 from mccs.directory.models import Entity
@@ -80,7 +80,8 @@ def entities_list(
             "favorites_only needs querying_entity_id: the entity whose favourites to list.",
             field="favorites_only",
         )
-    found = search.entity_search(
+    start, end = page_bounds(page, page_size)
+    page_ids, total = search.entity_search_page(
         search.EntitySearch(
             offers=offers,
             wants=wants,
@@ -88,9 +89,11 @@ def entities_list(
             tagged_since=search.parse_since(tagged_since),
             name=name,
             favorites_of=querying if favorites_only else None,
-        )
+        ),
+        start=start,
+        end=end,
     )
-    page_ids, meta = paginate(found, page, page_size)
+    meta = page_meta(total, page_size)
     entities = search.entities_in_order(page_ids, Entity.objects.select_related("account"))
     favorites = search.favorite_ids(querying, page_ids)
     return {"data": [_directory_out(e, querying, favorites) for e in entities], "meta": meta}
