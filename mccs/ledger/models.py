@@ -81,7 +81,7 @@ class Transfer(models.Model):
     state = models.CharField(max_length=16, choices=TransferState.choices, default=TransferState.PENDING)
     cancellation_reason = models.CharField(max_length=500, blank=True)
     initiated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)

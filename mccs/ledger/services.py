@@ -138,13 +138,18 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
 
 
 def _audit(actor, action: str, transfer: Transfer, changes: dict) -> None:
+    """Recorded against the entity that acted: the receiver for accept/reject, otherwise the initiator. The other
+    party's account number is in ``changes`` so that a search finds both sides."""
+    responder = transfer.payee if transfer.initiator_id == transfer.payer_id else transfer.payer
+    acting = responder if action in {"transfer.accept", "transfer.reject"} else transfer.initiator
+    other = transfer.payer if acting.pk == transfer.payee_id else transfer.payee
     audit_record(
         actor=actor,
         action=action,
         object_type="transfer",
         object_id=transfer.pk,
-        entity_id=transfer.initiator.entity_id,
-        changes=changes,
+        entity_id=acting.entity_id,
+        changes=changes if "payer" in changes else {**changes, "counterparty": (None, other.number)},
     )
 
 

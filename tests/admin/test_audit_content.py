@@ -151,7 +151,8 @@ def test_member_directory_and_transfer_writes(trader, new_entries):
         "admin": False,
         "ip": IP,
     }
-    by_b = {**base, "actor": b.user.pk, "actor_email": b.email}
+    # Accept and reject are recorded against the entity that responded; the other side is the counterparty.
+    by_b = {**base, "entity_id": eb, "actor": b.user.pk, "actor_email": b.email}
     assert [view(e) for e in new_entries()[start:]] == [
         {
             **base,
@@ -189,6 +190,7 @@ def test_member_directory_and_transfer_writes(trader, new_entries):
                 "state": ["pending", "completed"],
                 "payerBalance": ["0.00", "-2.00"],
                 "payeeBalance": ["0.00", "2.00"],
+                "counterparty": [None, na],
             },
         },
         {
@@ -209,7 +211,11 @@ def test_member_directory_and_transfer_writes(trader, new_entries):
             "action": "transfer.reject",
             "object_type": "transfer",
             "object_id": t2,
-            "changes": {"state": ["pending", "cancelled"], "cancellationReason": [None, "No"]},
+            "changes": {
+                "state": ["pending", "cancelled"],
+                "cancellationReason": [None, "No"],
+                "counterparty": [None, na],
+            },
         },
         {
             **base,
@@ -229,7 +235,11 @@ def test_member_directory_and_transfer_writes(trader, new_entries):
             "action": "transfer.cancel",
             "object_type": "transfer",
             "object_id": t3,
-            "changes": {"state": ["pending", "cancelled"], "cancellationReason": [None, ""]},
+            "changes": {
+                "state": ["pending", "cancelled"],
+                "cancellationReason": [None, ""],
+                "counterparty": [None, nb],
+            },
         },
     ]
 

@@ -123,7 +123,12 @@ def test_transfer_list_get_and_cancel(admin_api, admin, trader, new_entries):
     assert data["status"] == "transferCancelled" and data["cancellationReason"] == "Entered twice"
     [entry] = new_entries(action="transfer.cancel")
     assert entry.actor_id == admin.pk and entry.actor_is_admin
-    assert entry.changes == {"state": ["pending", "cancelled"], "cancellationReason": [None, "Entered twice"]}
+    assert entry.entity_id == str(a.entity.pk)
+    assert entry.changes == {
+        "state": ["pending", "cancelled"],
+        "cancellationReason": [None, "Entered twice"],
+        "counterparty": [None, numbers(b)[0]],
+    }
     again = admin_api.patch_json(f"/admin/transfers/{pending['id']}", {"action": "cancel"})
     assert again.status_code == 409
     assert ledger_audit() == []
