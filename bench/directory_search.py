@@ -163,7 +163,10 @@ def main() -> None:
     from mccs.directory.models import Entity, EntityTag, Tag
 
     if ns.reuse and Entity.objects.exists():
+        from mccs.notifications.models import OutboxEmail
+
         Entity.objects.update(last_match_digest_at=None)
+        OutboxEmail.objects.filter(dedupe_key__startswith="match-digest:").delete()
         data = {
             "tags": Tag.objects.count(),
             "entity_tags": EntityTag.objects.count(),

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from mccs.core.errors import InvalidRequest, NotFound
@@ -191,7 +191,7 @@ def _rank_case(ranks: dict[uuid.UUID, Rank]) -> Case:
     for pk, rank in ranks.items():
         by_rank.setdefault(rank, []).append(pk)
     return Case(
-        *[When(entity_tags__tag_id__in=ids, then=Value(int(rank))) for rank, ids in sorted(by_rank.items())],
+        *[When(tag_id__in=ids, then=Value(int(rank))) for rank, ids in sorted(by_rank.items())],
         default=Value(int(Rank.FUZZY)),
         output_field=IntegerField(),
     )
@@ -206,59 +206,64 @@ def _tag_time_filter(prefix: str, search: EntitySearch) -> Q:
     return condition
 
 
+def _entity_conditions(search: EntitySearch, prefix: str) -> Q:
+    """The filters on the entity itself (listed, name, category, favourites), seen through ``prefix``."""
+    condition = Q(**{f"{prefix}status__in": LISTED_STATUSES})
+    if search.exclude is not None:
+        condition &= ~Q(**{f"{prefix}id": search.exclude.pk})
+    if search.name and search.name.strip():
+        condition &= Q(**{f"{prefix}name__icontains": search.name.strip()})
+    if search.category and search.category.strip():
+        in_category = Category.objects.filter(name__iexact=search.category.strip()).values("entities")
+        condition &= Q(**{f"{prefix}id__in": in_category})
+    if search.favorites_of is not None:
+        condition &= Q(**{f"{prefix}id__in": search.favorites_of.favorites.values("pk")})
+    return condition
+
+
 def _search_rows(search: EntitySearch) -> QuerySet:
-    """Rows (id, match_rank, lname) of the listed entities matching every given filter, unordered.
+    """Rows (eid, match_rank, lname) of the listed entities matching every given filter, unordered.
 
     A term matches a tag exactly, as singular/plural, as part of it, or despite a typo (mccs.matching.ranking);
     several comma-separated terms match an entity that has any of them. With both offers and wants, an entity must
-    match both; the offers match decides the ranking. Grouping by id alone keeps the ranking query narrow however
-    many entities match.
+    match both; the offers match decides the ranking.
     """
-    entities = listed_entities()
-    if search.exclude is not None:
-        entities = entities.exclude(pk=search.exclude.pk)
-    if search.name and search.name.strip():
-        entities = entities.filter(name__icontains=search.name.strip())
-    if search.category and search.category.strip():
-        entities = entities.filter(
-            pk__in=Category.objects.filter(name__iexact=search.category.strip()).values("entities")
-        )
-    if search.favorites_of is not None:
-        entities = entities.filter(pk__in=search.favorites_of.favorites.values("pk"))
-
-    ranked_kind: tuple[str, dict[uuid.UUID, Rank]] | None = None
+    ranked: tuple[str, dict[uuid.UUID, Rank]] | None = None
+    also: list[Q] = []
     for kind, raw in ((EntityTag.Kind.OFFER, search.offers), (EntityTag.Kind.WANT, search.wants)):
         terms = search_terms(raw)
         if not terms:
             continue
         ranks = tag_ids_matching(terms, search.memo)
         if not ranks:
-            return entities.none().values("id")
-        if ranked_kind is None:
-            ranked_kind = (kind, ranks)
+            return Entity.objects.none().values(eid=F("id"))
+        if ranked is None:
+            ranked = (kind, ranks)
         else:
             tagged = EntityTag.objects.filter(
                 Q(kind=kind, tag_id__in=list(ranks)) & _tag_time_filter("", search)
             )
-            entities = entities.filter(pk__in=tagged.values("entity_id"))
+            also.append(Q(id__in=tagged.values("entity_id")))
 
-    if ranked_kind is None:
+    if ranked is None:
+        entities = Entity.objects.filter(_entity_conditions(search, ""))
         if search.tagged_since or search.tagged_until:
-            entities = entities.filter(
-                pk__in=EntityTag.objects.filter(_tag_time_filter("", search)).values("entity_id")
-            )
-        return entities.values("id").annotate(match_rank=Value(0), lname=Lower("name"))
+            tagged = EntityTag.objects.filter(_tag_time_filter("", search))
+            entities = entities.filter(pk__in=tagged.values("entity_id"))
+        return entities.values(eid=F("id")).annotate(match_rank=Value(0), lname=Lower("name"))
 
-    kind, ranks = ranked_kind
-    # One filter() call, then values("id").annotate(): the rank is computed over the very join that matched (only
-    # the entity's tags of this kind that match, added in the time window), grouped by the entity id alone.
+    # Start from the matching tags, which the (kind, tag, added_at, entity) index finds directly, join each to its
+    # entity, and group by entity id: the rank of an entity is the best rank of its matching tags.
+    kind, ranks = ranked
+    entity_filter = _entity_conditions(search, "entity__")
+    for condition in also:
+        entity_filter &= Q(entity__in=Entity.objects.filter(condition).values("id"))
     return (
-        entities.filter(
-            Q(entity_tags__kind=kind, entity_tags__tag_id__in=list(ranks))
-            & _tag_time_filter("entity_tags__", search)
+        EntityTag.objects.filter(
+            Q(kind=kind, tag_id__in=list(ranks)) & _tag_time_filter("", search) & entity_filter
         )
-        .values("id")
-        .annotate(match_rank=Min(_rank_case(ranks)), lname=Lower("name"))
+        .values(eid=F("entity_id"))
+        .annotate(match_rank=Min(_rank_case(ranks)), lname=Lower("entity__name"))
     )
 
 
@@ -267,8 +272,8 @@ def entity_search(search: EntitySearch) -> QuerySet:
     the entities with ``entities_in_order``."""
     rows = _search_rows(search)
     if rows.query.is_empty():
-        return rows.values_list("id", flat=True)
-    return rows.order_by("match_rank", "lname", "id").values_list("id", flat=True)
+        return rows.values_list("eid", flat=True)
+    return rows.order_by("match_rank", "lname", "eid").values_list("eid", flat=True)
 
 
 def entity_search_page(search: EntitySearch, *, start: int, end: int) -> tuple[list[uuid.UUID], int]:
@@ -277,10 +282,10 @@ def entity_search_page(search: EntitySearch, *, start: int, end: int) -> tuple[l
     rows = _search_rows(search)
     if rows.query.is_empty():
         return [], 0
-    inner_sql, params = rows.order_by().values_list("id", "match_rank", "lname").query.sql_with_params()
+    inner_sql, params = rows.order_by().values_list("eid", "match_rank", "lname").query.sql_with_params()
     sql = (
-        f"SELECT s.id, COUNT(*) OVER () FROM ({inner_sql}) s "  # noqa: S608 — inner SQL comes from the ORM
-        "ORDER BY s.match_rank, s.lname, s.id LIMIT %s OFFSET %s"
+        f"SELECT s.eid, COUNT(*) OVER () FROM ({inner_sql}) s "  # noqa: S608 — the inner SQL comes from the ORM
+        "ORDER BY s.match_rank, s.lname, s.eid LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, end - start, start])
