@@ -203,7 +203,9 @@ def test_email_exposure_rule(make_member, mine, theirs, shown):
 
 
 def test_entity_with_several_matching_tags_counts_once(api, make_member):
-    make_member(name="Veg Shop", status="accepted", offers=["vegetables", "organic-vegetables", "vegetable-boxes"])
+    make_member(
+        name="Veg Shop", status="accepted", offers=["vegetables", "organic-vegetables", "vegetable-boxes"]
+    )
     make_member(name="Veg Stall", status="accepted", offers=["vegtables"])
     r = api.get_json("/entities?offers=vegetables,organic")
     assert names(r) == ["Veg Shop", "Veg Stall"]

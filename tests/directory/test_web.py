@@ -117,3 +117,25 @@ def test_matches_panel_and_page(farm, make_member):
         assert "Members who want what you offer" in page
         assert page.count("Green Farm") == 2  # wants our vans, offers the vegetables we want
     assert "/directory/matches/panel" in web.get("/dashboard").content.decode()
+
+
+def test_search_box_suggests_tags(client, farm):
+    options = client.get(
+        "/directory/suggestions", {"offers": "vegtables"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert '<option value="organic-vegetables">' in options
+    assert client.get("/directory/suggestions").content.decode().strip() == ""
+
+
+def test_favorite_toggle_never_redirects_off_site(farm, make_member):
+    web = web_client(make_member(status="accepted"))
+    r = web.post(
+        f"/directory/entities/{farm.entity.id}/favorite",
+        {"is_favorite": "true", "next": "https://evil.example/"},
+    )
+    assert r.status_code == 302 and r["Location"] == f"/directory/entities/{farm.entity.id}"
+    r = web.post(
+        f"/directory/entities/{farm.entity.id}/favorite",
+        {"is_favorite": "false", "next": "/directory?offers=veg"},
+    )
+    assert r["Location"] == "/directory?offers=veg"

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError, NotFound
@@ -170,7 +171,10 @@ def favorite_toggle(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
             "web/directory/_favorite.html",
             {"entity": _entity_or_404(entity_id), "is_favorite": is_favorite},
         )
-    return redirect(request.POST.get("next") or f"/directory/entities/{entity_id}")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = f"/directory/entities/{entity_id}"
+    return redirect(target)
 
 
 @login_required
