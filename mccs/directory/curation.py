@@ -17,6 +17,7 @@ from mccs.audit.services import audit_record, audit_record_many
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.directory.models import Category, Entity, EntityStatus, EntityTag, Tag
+from mccs.directory.search import vocabulary_invalidate
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
 from mccs.notifications.services import email_enqueue
 
@@ -262,6 +263,7 @@ def category_delete(*, actor, category: Category) -> Category:
         before = _category_lists(entity_ids)
         source_id, name = source.pk, source.name
         source.delete()
+        transaction.on_commit(vocabulary_invalidate)
         audit_record(
             actor=actor,
             action="category.delete",
@@ -342,6 +344,8 @@ def tag_rename(*, actor, tag: Tag, name: object) -> Tag:
             return source
         entity_ids = sorted(set(EntityTag.objects.filter(tag=source).values_list("entity_id", flat=True)))
         before = _tag_lists(entity_ids)
+        # The fuzzy vocabulary only notices new tags by itself; a rename must refresh it here at once.
+        transaction.on_commit(vocabulary_invalidate)
         target = Tag.objects.select_for_update().filter(name=clean).first()
         if target is None:
             old = source.name
@@ -394,6 +398,7 @@ def tag_delete(*, actor, tag: Tag) -> Tag:
         before = _tag_lists(entity_ids)
         source_id, name = source.pk, source.name
         source.delete()
+        transaction.on_commit(vocabulary_invalidate)
         audit_record(
             actor=actor,
             action="tag.delete",

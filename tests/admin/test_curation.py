@@ -153,6 +153,20 @@ def test_tag_rename_propagates_to_offers_and_wants(admin_api, make_member, new_e
     }
 
 
+def test_a_renamed_tag_is_fuzzy_searchable_at_once(
+    admin_api, make_member, api, django_capture_on_commit_callbacks
+):
+    seller = make_member(status="accepted", offers=["carpentry"])
+    assert (
+        api.get_json("/entities?offers=carpentry").json()["meta"]["numberOfResults"] == 1
+    )  # vocabulary cached
+    tag = Tag.objects.get(name="carpentry")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_api.patch_json(f"/admin/tags/{tag.pk}", {"name": "woodworking"}).status_code == 200
+    found = api.get_json("/entities?offers=woodworkng").json()["data"]  # a typo of the new name
+    assert [e["id"] for e in found] == [str(seller.entity.pk)]
+
+
 def test_tag_rename_onto_existing_merges_and_keeps_the_earliest_date(admin_api, make_member, new_entries):
     both = make_member(offers=["veg", "vegetables"])
     only_old = make_member(offers=["veg"])
