@@ -186,5 +186,9 @@ LOGGING = {
 MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
 
 # Jobs the worker runs periodically: (dotted path of a function with no arguments, every N seconds).
-MCCS_PERIODIC_TASKS: list[tuple[str, int]] = []
-MCCS_PERIODIC_TASKS.append(("mccs.directory.digest.digests_send", 3600))  # decides per entity if a day passed
+MCCS_PERIODIC_TASKS: list[tuple[str, int]] = [
+    ("mccs.directory.digest.digests_send", 3600),  # decides per entity whether a day has passed
+]
+
+# Private contact: messages one member may send per hour before 429.
+MCCS_CONTACT_LIMIT_PER_HOUR = int(os.environ.get("MCCS_CONTACT_LIMIT_PER_HOUR", 10))

@@ -22,7 +22,7 @@ RATE_WINDOW = timedelta(hours=1)
 
 
 def contact_limit_per_hour() -> int:
-    return int(getattr(settings, "MCCS_CONTACT_LIMIT_PER_HOUR", 10))
+    return settings.MCCS_CONTACT_LIMIT_PER_HOUR
 
 
 def acting_entity(*, actor, entity_id: object, field: str) -> Entity:
