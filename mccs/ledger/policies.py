@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mccs.directory.models import Entity
 from mccs.ledger.models import Account, Transfer
 
 
@@ -16,18 +17,40 @@ def can_act_for_account(actor, account: Account) -> bool:
     return is_administrator(actor) or account.entity.users.filter(pk=actor.pk).exists()
 
 
+def _party_entity_ids(actor, transfer: Transfer) -> set:
+    """The parties' entities that ``actor`` acts for — one query per actor and transfer object."""
+    cache = transfer.__dict__.setdefault("_mccs_party_entity_ids", {})
+    if actor.pk not in cache:
+        parties = {transfer.payer.entity_id, transfer.payee.entity_id}
+        cache[actor.pk] = set(
+            Entity.users.through.objects.filter(user_id=actor.pk, entity_id__in=parties).values_list(
+                "entity_id", flat=True
+            )
+        )
+    return cache[actor.pk]
+
+
+def _acts_for_party(actor, transfer: Transfer, account: Account | None) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if is_administrator(actor):
+        return True
+    ids = _party_entity_ids(actor, transfer)
+    return bool(ids) if account is None else account.entity_id in ids
+
+
 def can_see_transfer(actor, transfer: Transfer) -> bool:
-    return can_act_for_account(actor, transfer.payer) or can_act_for_account(actor, transfer.payee)
+    return _acts_for_party(actor, transfer, None)
 
 
 def can_respond_to_transfer(actor, transfer: Transfer) -> bool:
     """Accept or reject: only the receiver (the party that did not propose it)."""
-    return can_act_for_account(actor, transfer.receiver)
+    return _acts_for_party(actor, transfer, transfer.receiver)
 
 
 def can_cancel_transfer(actor, transfer: Transfer) -> bool:
     """Cancel: only the initiator, while the transfer is pending."""
-    return can_act_for_account(actor, transfer.initiator)
+    return _acts_for_party(actor, transfer, transfer.initiator)
 
 
 def can_change_limits(actor) -> bool:

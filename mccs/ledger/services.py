@@ -83,8 +83,9 @@ def account_by_number(number: object, *, field: str) -> Account:
 
 
 def _check_trading(*accounts: Account) -> None:
+    statuses = dict(Entity.objects.filter(pk__in=[a.entity_id for a in accounts]).values_list("pk", "status"))
     for account in accounts:
-        account.entity.refresh_from_db(fields=["status"])
+        account.entity.status = statuses[account.entity_id]
         if not account.entity.can_trade:
             raise TradingNotAllowed(
                 f"{_name(account)} is not accepted for trading yet, so it cannot send or receive transfers."

@@ -160,23 +160,20 @@ def transfer_create(request, payload: TransferIn):
     "reason, and the answer is 400. A transfer that is no longer pending gives 409." + IDEMPOTENCY_DOC,
 )
 def transfer_act(request, transferID: str, payload: TransferActionIn):
-    transfer = selectors.transfer_for_actor(actor=request.auth, transfer_id=transferID)
-    # The answer is seen from the side that acts: the receiver for accept/reject, the initiator for cancel.
-    side = transfer.initiator if payload.action == "cancel" else transfer.receiver
-
     def render(t: Transfer) -> dict:
-        return transfer_view(t, side)
+        # Seen from the side that acts: the receiver for accept/reject, the initiator for cancel.
+        return transfer_view(t, t.initiator if payload.action == "cancel" else t.receiver)
 
     idem = _idempotency(request, render)
     if payload.action == "accept":
-        transfer = services.transfer_accept(actor=request.auth, transfer_id=transfer.pk, idempotency=idem)
+        transfer = services.transfer_accept(actor=request.auth, transfer_id=transferID, idempotency=idem)
     elif payload.action == "reject":
         transfer = services.transfer_reject(
-            actor=request.auth, transfer_id=transfer.pk, reason=payload.cancellationReason, idempotency=idem
+            actor=request.auth, transfer_id=transferID, reason=payload.cancellationReason, idempotency=idem
         )
     else:
         transfer = services.transfer_cancel(
-            actor=request.auth, transfer_id=transfer.pk, reason=payload.cancellationReason, idempotency=idem
+            actor=request.auth, transfer_id=transferID, reason=payload.cancellationReason, idempotency=idem
         )
     return _answer(idem, transfer, render)
 
