@@ -149,27 +149,35 @@ def entity_categories_set(
 # --- categories -----------------------------------------------------------------------------------------------
 
 
+def _curated_get(model, pk: object, message: str):
+    found = model.objects.filter(pk=_uuid_or_none(pk)).first()
+    if found is None:
+        raise NotFound(message)
+    return found
+
+
+def _curated_create(model, *, actor, name: object, what: str):
+    clean = curated_name_clean(name, what=what)
+    with transaction.atomic():
+        if model.objects.filter(name=clean).exists():
+            raise InvalidRequest(f"A {what} named {clean} already exists.", field="name")
+        created = model.objects.create(name=clean)
+        audit_record(
+            actor=actor,
+            action=f"{what}.create",
+            object_type=what,
+            object_id=created.pk,
+            changes={"name": (None, clean)},
+        )
+    return created
+
+
 def category_get(*, category_id: object) -> Category:
-    category = Category.objects.filter(pk=_uuid_or_none(category_id)).first()
-    if category is None:
-        raise NotFound(CATEGORY_NOT_FOUND)
-    return category
+    return _curated_get(Category, category_id, CATEGORY_NOT_FOUND)
 
 
 def category_create(*, actor, name: object) -> Category:
-    clean = curated_name_clean(name, what="category")
-    with transaction.atomic():
-        if Category.objects.filter(name=clean).exists():
-            raise InvalidRequest(f"A category named {clean} already exists.", field="name")
-        category = Category.objects.create(name=clean)
-        audit_record(
-            actor=actor,
-            action="category.create",
-            object_type="category",
-            object_id=category.pk,
-            changes={"name": (None, clean)},
-        )
-    return category
+    return _curated_create(Category, actor=actor, name=name, what="category")
 
 
 def _category_lists(entity_ids: Iterable[object]) -> dict[object, list[str]]:
@@ -286,26 +294,11 @@ def category_delete(*, actor, category: Category) -> Category:
 
 
 def tag_get(*, tag_id: object) -> Tag:
-    tag = Tag.objects.filter(pk=_uuid_or_none(tag_id)).first()
-    if tag is None:
-        raise NotFound(TAG_NOT_FOUND)
-    return tag
+    return _curated_get(Tag, tag_id, TAG_NOT_FOUND)
 
 
 def tag_create(*, actor, name: object) -> Tag:
-    clean = curated_name_clean(name, what="tag")
-    with transaction.atomic():
-        if Tag.objects.filter(name=clean).exists():
-            raise InvalidRequest(f"A tag named {clean} already exists.", field="name")
-        tag = Tag.objects.create(name=clean)
-        audit_record(
-            actor=actor,
-            action="tag.create",
-            object_type="tag",
-            object_id=tag.pk,
-            changes={"name": (None, clean)},
-        )
-    return tag
+    return _curated_create(Tag, actor=actor, name=name, what="tag")
 
 
 def _tag_lists(entity_ids: Iterable[object]) -> dict[tuple[object, str], list[str]]:

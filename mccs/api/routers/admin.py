@@ -9,14 +9,14 @@ import datetime
 from decimal import Decimal
 
 from ninja import Query, Router, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
 from mccs.api.auth import admin_auth
 from mccs.api.entities import EntityOut, entity_own_out
 from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.pagination import paginate
 from mccs.api.rendering import iso_utc
-from mccs.api.routers.accounts import ENTITY_FIELDS, UserOut, user_out
+from mccs.api.routers.accounts import ENTITY_FIELDS, EntityPatchIn, UserOut, user_out
 from mccs.api.routers.ledger import JsonNumber, amount_from_json
 from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
@@ -185,24 +185,9 @@ class EntityWithUsersOut(EntityOut):
     users: list[UserOut] = []
 
 
-class AdminEntityPatchIn(Schema):
-    name: str | None = None
-    email: str | None = None
-    telephone: str | None = None
-    incType: str | None = None
-    companyNumber: str | None = None
-    website: str | None = None
-    declaredTurnover: StrictInt | None = None
-    description: str | None = None
-    address: str | None = None
-    city: str | None = None
-    region: str | None = None
-    postalCode: str | None = None
-    country: str | None = None
-    showTagsMatchedSinceLastLogin: StrictBool | None = None
-    receiveDailyMatchNotificationEmail: StrictBool | None = None
-    offers: list[str] | None = None
-    wants: list[str] | None = None
+class AdminEntityPatchIn(EntityPatchIn):
+    """What a member may change, plus what only administrators may."""
+
     status: str | None = None
     categories: list[str] | None = None
     maxPositiveBalance: Decimal | None = None
