@@ -18,6 +18,7 @@ from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.directory.models import Category, Entity, EntityStatus, EntityTag, Tag
 from mccs.directory.search import vocabulary_invalidate
+from mccs.directory.services import entity_update_record
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
 from mccs.notifications.services import email_enqueue
 
@@ -135,14 +136,7 @@ def entity_categories_set(
         entity.categories.set(categories)
         diff: dict[str, tuple[object, object]] = {"categories": (before, after)}
         if record:
-            audit_record(
-                actor=actor,
-                action="entity.update",
-                object_type="entity",
-                object_id=entity.pk,
-                entity_id=entity.pk,
-                changes=diff,
-            )
+            entity_update_record(actor=actor, entity=entity, diff=diff)
     return diff
 
 

@@ -142,18 +142,23 @@ def entity_apply_changes(
     return diff
 
 
+def entity_update_record(*, actor, entity: Entity, diff: Mapping[str, tuple[object, object]]) -> None:
+    """The audit entry of an entity change (nothing when nothing changed)."""
+    if diff:
+        audit_record(
+            actor=actor,
+            action="entity.update",
+            object_type="entity",
+            object_id=entity.pk,
+            entity_id=entity.pk,
+            changes=diff,
+        )
+
+
 def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> Entity:
     """A member changes their own entity's details (the caller has checked they act for it)."""
     cleaned = entity_clean_changes(changes)
     with transaction.atomic():
         diff = entity_apply_changes(entity=entity, changes=cleaned)
-        if diff:
-            audit_record(
-                actor=actor,
-                action="entity.update",
-                object_type="entity",
-                object_id=entity.pk,
-                entity_id=entity.pk,
-                changes=diff,
-            )
+        entity_update_record(actor=actor, entity=entity, diff=diff)
     return entity

@@ -20,7 +20,7 @@ from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.curation import categories_resolve, entity_categories_set, entity_status_set, status_clean
 from mccs.directory.models import Entity, EntityStatus
-from mccs.directory.services import entity_apply_changes, entity_clean_changes
+from mccs.directory.services import entity_apply_changes, entity_clean_changes, entity_update_record
 from mccs.ledger import policies
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Account, Transfer
@@ -260,15 +260,7 @@ def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, ob
         diff = entity_apply_changes(entity=entity, changes=cleaned) if cleaned else {}
         if categories is not None:
             diff.update(entity_categories_set(actor=actor, entity=entity, names=categories, record=False))
-        if diff:
-            audit_record(
-                actor=actor,
-                action="entity.update",
-                object_type="entity",
-                object_id=entity.pk,
-                entity_id=entity.pk,
-                changes=diff,
-            )
+        entity_update_record(actor=actor, entity=entity, diff=diff)
         if status is not None:
             entity_status_set(actor=actor, entity=entity, status=status)
     return admin_entity_get(entity_id=entity.pk)
