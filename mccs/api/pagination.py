@@ -6,11 +6,13 @@ from mccs.api.schemas import page_meta
 from mccs.core.errors import InvalidRequest
 
 MAX_PAGE_SIZE = 100
+# Far beyond any real listing, and keeps OFFSET inside what every database accepts.
+MAX_PAGE = 1_000_000
 
 
 def page_bounds(page: int, page_size: int) -> tuple[int, int]:
-    if page < 1:
-        raise InvalidRequest("page must be 1 or more.", field="page")
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidRequest(f"page must be between 1 and {MAX_PAGE:,}.", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"page_size must be between 1 and {MAX_PAGE_SIZE}.", field="page_size")
     start = (page - 1) * page_size
