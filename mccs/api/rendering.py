@@ -11,6 +11,7 @@ from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
 from mccs.core.errors import InvalidRequest
+from mccs.core.text_guard import refuse_nul
 
 
 def _refuse_constant(name: str):
@@ -22,9 +23,11 @@ class ExactJSONParser(Parser):
         if not request.body:
             return {}
         try:
-            return simplejson.loads(request.body, parse_float=Decimal, parse_constant=_refuse_constant)
+            data = simplejson.loads(request.body, parse_float=Decimal, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidRequest(f"The request body is not valid JSON ({exc.__class__.__name__}).") from None
+        refuse_nul(data)
+        return data
 
 
 def iso_utc(value: datetime.datetime) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, InvalidRequest
+from mccs.core.text_guard import refuse_nul
 from mccs.ledger.errors import ERROR_KINDS, IdempotencyKeyReused
 from mccs.ledger.models import IdempotencyRecord, Transfer
 
@@ -39,6 +40,7 @@ class Idempotency:
                 f"The Idempotency-Key header must be between 1 and {MAX_KEY_LENGTH} characters.",
                 field="Idempotency-Key",
             )
+        refuse_nul(self.key)
 
 
 def fingerprint(operation: str, **request: object) -> str:
