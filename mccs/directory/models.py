@@ -141,12 +141,22 @@ class EntityTag(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="entity_tags")
     kind = models.CharField(max_length=5, choices=Kind.choices)
     added_at = models.DateTimeField()
+    # Copies of the entity's "is listed" and lower-cased name, kept by database triggers (migration 0006) on every
+    # write path, so that a broad tag search ranks and counts without joining each match to its entity (ADR 0022).
+    listed = models.BooleanField(default=False, editable=False)
+    sort_name = models.CharField(max_length=100, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["entity", "kind", "tag"], name="entity_tag_unique")]
-        # Covers the directory search: matched tag ids (and a time window) → entity ids, without reading the table.
-        indexes = [models.Index(fields=["kind", "tag", "added_at", "entity"], name="entitytag_search")]
+        indexes = [
+            # Matched tag ids of listed entities (and a time window) → entity ids with their sort key: the whole
+            # ranked directory search reads this index only, never the table.
+            models.Index(
+                fields=["kind", "tag", "listed", "added_at", "entity", "sort_name"],
+                name="entitytag_listed_search",
+            ),
+        ]
 
 
 class ContactMessage(models.Model):

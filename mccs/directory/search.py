@@ -241,7 +241,7 @@ def _search_rows(search: EntitySearch) -> QuerySet:
             ranked = (kind, ranks)
         else:
             tagged = EntityTag.objects.filter(
-                Q(kind=kind, tag_id__in=list(ranks)) & _tag_time_filter("", search)
+                Q(kind=kind, listed=True, tag_id__in=list(ranks)) & _tag_time_filter("", search)
             )
             also.append(Q(id__in=tagged.values("entity_id")))
 
@@ -252,18 +252,28 @@ def _search_rows(search: EntitySearch) -> QuerySet:
             entities = entities.filter(pk__in=tagged.values("entity_id"))
         return entities.values(eid=F("id")).annotate(match_rank=Value(0), lname=Lower("name"))
 
-    # Start from the matching tags, which the (kind, tag, added_at, entity) index finds directly, join each to its
-    # entity, and group by entity id: the rank of an entity is the best rank of its matching tags.
+    # Start from the matching tags of listed entities, which the (kind, tag, listed, added_at, entity, sort_name)
+    # index holds entirely, and group by entity id: the rank of an entity is the best rank of its matching tags.
+    # Only filters on other entity fields (name, category, favourites, the other kind) join the entity table.
     kind, ranks = ranked
-    entity_filter = _entity_conditions(search, "entity__")
-    for condition in also:
-        entity_filter &= Q(entity__in=Entity.objects.filter(condition).values("id"))
-    return (
-        EntityTag.objects.filter(
-            Q(kind=kind, tag_id__in=list(ranks)) & _tag_time_filter("", search) & entity_filter
-        )
-        .values(eid=F("entity_id"))
-        .annotate(match_rank=Min(_rank_case(ranks)), lname=Lower("entity__name"))
+    tags = EntityTag.objects.filter(
+        Q(kind=kind, tag_id__in=list(ranks), listed=True) & _tag_time_filter("", search)
+    )
+    if search.exclude is not None:
+        tags = tags.exclude(entity_id=search.exclude.pk)
+    if _filters_beyond_listing(search) or also:
+        entity_filter = _entity_conditions(search, "entity__")
+        for condition in also:
+            entity_filter &= Q(entity__in=Entity.objects.filter(condition).values("id"))
+        tags = tags.filter(entity_filter)
+    return tags.values(eid=F("entity_id")).annotate(match_rank=Min(_rank_case(ranks)), lname=Min("sort_name"))
+
+
+def _filters_beyond_listing(search: EntitySearch) -> bool:
+    return bool(
+        (search.name and search.name.strip())
+        or (search.category and search.category.strip())
+        or search.favorites_of is not None
     )
 
 
