@@ -43,7 +43,9 @@ def _require_postgres_when_asked(request):
 def _database_is_what_ci_expects(django_db_setup, django_db_blocker):
     if os.environ.get("MCCS_REQUIRE_POSTGRES"):
         with django_db_blocker.unblock():
-            assert connection.vendor == "postgresql", "CI expected PostgreSQL but the suite runs on " + connection.vendor
+            assert connection.vendor == "postgresql", (
+                "CI expected PostgreSQL but the suite runs on " + connection.vendor
+            )
 
 
 class ApiClient(Client):
@@ -99,20 +101,38 @@ def api():
 def make_member(db):
     counter = {"n": 0}
 
-    def make(email: str | None = None, *, status: str = EntityStatus.PENDING, name: str | None = None,
-             offers=(), wants=(), **entity_fields) -> Member:
+    def make(
+        email: str | None = None,
+        *,
+        status: str = EntityStatus.PENDING,
+        name: str | None = None,
+        offers=(),
+        wants=(),
+        **entity_fields,
+    ) -> Member:
         counter["n"] += 1
         email = email or f"member{counter['n']}@example.org"
         result = member_sign_up(
-            email=email, password=PASSWORD, user_fields={},
-            entity_fields={"name": name or f"Entity {counter['n']}", "offers": list(offers),
-                           "wants": list(wants), **entity_fields},
+            email=email,
+            password=PASSWORD,
+            user_fields={},
+            entity_fields={
+                "name": name or f"Entity {counter['n']}",
+                "offers": list(offers),
+                "wants": list(wants),
+                **entity_fields,
+            },
         )
         if status != EntityStatus.PENDING:
             Entity.objects.filter(pk=result.entity.pk).update(status=status)
             result.entity.refresh_from_db()
-        return Member(user=result.user, entity=result.entity, token=result.token, api=ApiClient(result.token),
-                      email=email)
+        return Member(
+            user=result.user,
+            entity=result.entity,
+            token=result.token,
+            api=ApiClient(result.token),
+            email=email,
+        )
 
     return make
 

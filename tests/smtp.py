@@ -38,8 +38,9 @@ class _Handler:
     received: list[Received] = field(default_factory=list)
 
     async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=email.policy.default)
+        message = email.message_from_bytes(
+            envelope.original_content or envelope.content, policy=email.policy.default
+        )
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 OK"
 
@@ -70,7 +71,9 @@ class SMTPServer:
                 if predicate(item):
                     return item
             time.sleep(0.05)
-        raise AssertionError(f"no matching email within {timeout}s; received: {[r.subject for r in self.received]}")
+        raise AssertionError(
+            f"no matching email within {timeout}s; received: {[r.subject for r in self.received]}"
+        )
 
     def settings(self) -> dict[str, object]:
         return {

@@ -41,7 +41,12 @@ def test_idempotency_key_with_nul_is_refused(make_member):
     b = make_member(status="tradingAccepted")
     response = a.api.post_json(
         "/transfers",
-        {"transfer": "out", "initiator": a.entity.account.number, "receiver": b.entity.account.number, "amount": 1},
+        {
+            "transfer": "out",
+            "initiator": a.entity.account.number,
+            "receiver": b.entity.account.number,
+            "amount": 1,
+        },
         HTTP_IDEMPOTENCY_KEY="key\x00",
     )
     assert response.status_code == 400

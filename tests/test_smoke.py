@@ -5,8 +5,15 @@ def test_health_answers_with_the_database(api, db):
 
 
 def test_signup_then_own_entity(api, db):
-    response = api.post_json("/signup", {"userEmail": "Jane@Example.org", "password": "1TrulySecurePassword!!",
-                                         "entityName": "New World", "offers": ["Café", "3D printing"]})
+    response = api.post_json(
+        "/signup",
+        {
+            "userEmail": "Jane@Example.org",
+            "password": "1TrulySecurePassword!!",
+            "entityName": "New World",
+            "offers": ["Café", "3D printing"],
+        },
+    )
     assert response.status_code == 200, response.content
     data = response.json()["data"]
     api.token = data["token"]

@@ -22,6 +22,9 @@ def page_bounds(page: int, page_size: int) -> tuple[int, int]:
 def paginate(queryset_or_list, page: int, page_size: int):
     """Returns (items on this page, meta)."""
     start, end = page_bounds(page, page_size)
-    total = queryset_or_list.count() if hasattr(queryset_or_list, "count") and not isinstance(
-        queryset_or_list, list) else len(queryset_or_list)
+    total = (
+        queryset_or_list.count()
+        if hasattr(queryset_or_list, "count") and not isinstance(queryset_or_list, list)
+        else len(queryset_or_list)
+    )
     return list(queryset_or_list[start:end]), page_meta(total, page_size)

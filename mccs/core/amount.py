@@ -21,14 +21,17 @@ class Amount:
     cents: int
 
     @classmethod
-    def parse(cls, value: object, *, field: str = "amount", allow_zero: bool = False,
-              allow_negative: bool = False) -> Amount:
+    def parse(
+        cls, value: object, *, field: str = "amount", allow_zero: bool = False, allow_negative: bool = False
+    ) -> Amount:
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
             raise InvalidRequest(f"The {field} must be a number with at most two decimals.", field=field)
         try:
             number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
         except InvalidOperation:
-            raise InvalidRequest(f"The {field} must be a number with at most two decimals.", field=field) from None
+            raise InvalidRequest(
+                f"The {field} must be a number with at most two decimals.", field=field
+            ) from None
         if not number.is_finite():
             raise InvalidRequest(f"The {field} must be a finite number.", field=field)
         cents = number * CENTS

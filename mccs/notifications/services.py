@@ -29,8 +29,12 @@ def email_enqueue(
     subject = " ".join(render_to_string(f"email/{template}_subject.txt", ctx).split())
     body = render_to_string(f"email/{template}.txt", ctx)
     email = OutboxEmail(
-        to=recipients, subject=subject[:255], body=body, reply_to=list(reply_to),
-        dedupe_key=dedupe_key, next_attempt_at=now(),
+        to=recipients,
+        subject=subject[:255],
+        body=body,
+        reply_to=list(reply_to),
+        dedupe_key=dedupe_key,
+        next_attempt_at=now(),
     )
     if dedupe_key is None:
         email.save()

@@ -52,14 +52,20 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
             if connection is None:
                 connection = get_connection(fail_silently=False)
             message = EmailMessage(
-                subject=email.subject, body=email.body, from_email=settings.DEFAULT_FROM_EMAIL,
-                to=email.to, reply_to=email.reply_to or None, connection=connection,
+                subject=email.subject,
+                body=email.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=email.to,
+                reply_to=email.reply_to or None,
+                connection=connection,
             )
             message.send()
         except Exception as exc:  # any transport failure: keep the email, try again later
             attempts = email.attempts + 1
             OutboxEmail.objects.filter(pk=email_id).update(
-                attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000], claimed_until=None,
+                attempts=attempts,
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                claimed_until=None,
                 next_attempt_at=now() + timedelta(seconds=backoff_seconds(attempts)),
             )
             log.warning("email %s not sent (attempt %s): %s", email_id, attempts, exc)

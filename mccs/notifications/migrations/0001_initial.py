@@ -4,32 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OutboxEmail',
+            name="OutboxEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to', models.JSONField(help_text='List of recipient addresses.')),
-                ('subject', models.CharField(max_length=255)),
-                ('body', models.TextField()),
-                ('html_body', models.TextField(blank=True)),
-                ('reply_to', models.JSONField(blank=True, default=list)),
-                ('dedupe_key', models.CharField(blank=True, max_length=200, null=True, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('next_attempt_at', models.DateTimeField(db_index=True)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to", models.JSONField(help_text="List of recipient addresses.")),
+                ("subject", models.CharField(max_length=255)),
+                ("body", models.TextField()),
+                ("html_body", models.TextField(blank=True)),
+                ("reply_to", models.JSONField(blank=True, default=list)),
+                ("dedupe_key", models.CharField(blank=True, max_length=200, null=True, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("next_attempt_at", models.DateTimeField(db_index=True)),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, db_index=True, null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['sent_at', 'next_attempt_at'], name='outbox_due_idx')],
+                "indexes": [models.Index(fields=["sent_at", "next_attempt_at"], name="outbox_due_idx")],
             },
         ),
     ]
