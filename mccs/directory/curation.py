@@ -265,7 +265,6 @@ def category_delete(*, actor, category: Category) -> Category:
         before = _category_lists(entity_ids)
         source_id, name = source.pk, source.name
         source.delete()
-        transaction.on_commit(vocabulary_invalidate)
         audit_record(
             actor=actor,
             action="category.delete",
