@@ -239,9 +239,8 @@ def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, ob
     """Everything an administrator may change on an entity: the member-editable details, ``status``,
     ``categories`` and the account limits (``max_positive_balance``, ``max_negative_balance``).
 
-    Everything is validated before anything is written. The limits go first, through the ledger's own service
-    (its own durable transaction, which also refuses limits the balance already exceeds); the rest follows in one
-    transaction. So a refused limit changes nothing at all."""
+    Everything is validated first, then written in one transaction, so a refused limit changes nothing at all.
+    Limits go through the ledger's own service, which refuses a limit the balance already uses."""
     changes = dict(changes)
     status = changes.pop("status", None)
     categories = changes.pop("categories", None)
@@ -254,9 +253,9 @@ def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, ob
         status_clean(status)
     if categories is not None:
         categories_resolve(categories)
-    if limits:
-        admin_limits_set(actor=actor, entity=entity, **limits)
     with transaction.atomic():
+        if limits:
+            account_limits_set(actor=actor, entity=entity, **limits)
         diff = entity_apply_changes(entity=entity, changes=cleaned) if cleaned else {}
         if categories is not None:
             diff.update(entity_categories_set(actor=actor, entity=entity, names=categories, record=False))
@@ -264,19 +263,6 @@ def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, ob
         if status is not None:
             entity_status_set(actor=actor, entity=entity, status=status)
     return admin_entity_get(entity_id=entity.pk)
-
-
-def admin_limits_set(
-    *, actor: User, entity: Entity, max_positive_balance: object = None, max_negative_balance: object = None
-) -> Account:
-    """Set an account's limits through the ledger's service, which refuses a limit the balance already uses and
-    records ``account.limits_change``. A limit left out (None) stays as it is."""
-    return account_limits_set(
-        actor=actor,
-        entity=entity,
-        max_positive_balance=max_positive_balance,
-        max_negative_balance=max_negative_balance,
-    )
 
 
 def admin_entity_delete(*, actor: User, entity: Entity) -> Entity:

@@ -1,6 +1,7 @@
 """Ledger use-cases: propose, accept, reject and cancel transfers; administrator transfers; account limits.
 
-Every service is one durable transaction that follows "lock, re-read, check, write": accounts are locked in
+Every transfer service is one durable transaction that follows "lock, re-read, check, write" (``account_limits_set``
+is not durable, so that an administrator's entity edit can include it): accounts are locked in
 primary-key order (lock_objects.py), the transfer's state changes by compare-and-set
 (``filter(pk=…, state=PENDING).update(…)``), and the database's CHECK constraints are the last line of defence.
 Emails go to the outbox in the same transaction; the worker sends them after commit.
@@ -537,7 +538,8 @@ def account_limits_set(
     account_id = Account.objects.filter(entity=entity).values_list("pk", flat=True).first()
     if account_id is None:
         raise NotFound("This entity has no account.")
-    with transaction.atomic(durable=True):
+    # Not durable: an administrator's entity edit changes limits and details in one transaction.
+    with transaction.atomic():
         account = accounts_lock(account_id)[account_id]
         before = Limits(account.max_positive_balance, account.max_negative_balance)
         if positive is not None:
