@@ -7,6 +7,7 @@ postings and the audit log are as real as they get.
 from __future__ import annotations
 
 from mccs.core.amount import Amount
+from mccs.core.clock import now
 from mccs.directory.models import Category, Entity, EntityStatus
 from mccs.ledger.onboarding import member_sign_up
 
@@ -368,7 +369,10 @@ def seed_demo(*, only_if_empty: bool = False) -> str:
                 "receive_daily_match_notification_email": status == TA,
             },
         )
-        Entity.objects.filter(pk=result.entity.pk).update(status=status)
+        # Statuses are set directly rather than through entity_status_set, which would email each demo member.
+        Entity.objects.filter(pk=result.entity.pk).update(
+            status=status, member_started_at=now() if status == TA else None
+        )
         result.entity.categories.set(_categories(categories))
         created += 1
     transfers = seed_transfers()

@@ -6,6 +6,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from mccs.audit.services import audit_record
@@ -14,6 +15,7 @@ from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied, TooMany
 from mccs.directory.models import ContactMessage, Entity
 from mccs.directory.policies import can_be_contacted, can_manage_entity
 from mccs.directory.search import ENTITY_NOT_FOUND, listed_entities, parse_entity_id
+from mccs.directory.services import entity_recipients
 from mccs.notifications.services import email_enqueue
 
 MAX_MESSAGE_LENGTH = 5000
@@ -69,13 +71,6 @@ def _reply_address(entity: Entity, actor) -> str:
     return entity.email or actor.email
 
 
-def _receiver_address(entity: Entity) -> str:
-    if entity.email:
-        return entity.email
-    user = entity.users.order_by("date_joined").first()
-    return user.email if user else ""
-
-
 def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) -> ContactMessage:
     """Relay a message by email. The receiver's address is used only as the envelope recipient and is never
     returned; the sender's address goes in Reply-To so the receiver decides whether to answer."""
@@ -100,12 +95,14 @@ def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) ->
             f"The message is too long: at most {MAX_MESSAGE_LENGTH} characters, this one has {len(text)}.",
             field="body",
         )
-    to = _receiver_address(receiver)
+    to = entity_recipients(receiver)
     if not to:
         raise InvalidRequest("This entity cannot receive messages: it has no email address.")
     moment = now()
     limit = contact_limit_per_hour()
     with transaction.atomic():
+        # One member's sends queue behind each other, so parallel requests cannot all pass the count.
+        list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
         recent = ContactMessage.objects.filter(sender_user=actor, sent_at__gt=moment - RATE_WINDOW)
         if recent.count() >= limit:
             oldest = recent.order_by("sent_at").values_list("sent_at", flat=True).first()

@@ -18,7 +18,7 @@ from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.directory.models import Category, Entity, EntityStatus, EntityTag, Tag
 from mccs.directory.search import vocabulary_invalidate
-from mccs.directory.services import entity_update_record
+from mccs.directory.services import entity_recipients, entity_update_record
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
 from mccs.notifications.services import email_enqueue
 
@@ -89,13 +89,6 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
                 },
             )
     return entity
-
-
-def entity_recipients(entity: Entity) -> list[str]:
-    """Where mail for an entity goes: its own address, else the addresses of its active users."""
-    if entity.email:
-        return [entity.email]
-    return sorted(entity.users.filter(is_active=True).values_list("email", flat=True))
 
 
 def status_clean(status: object) -> str:

@@ -3,14 +3,13 @@
 Each entity's digest covers the window (``last_match_digest_at``, now]. A match appears in a window when the other
 entity added the matching tag in it, or when this entity added its own tag in it. Windows never overlap, the
 window end is moved forward with a compare-and-set in the same transaction that queues the email, and the email
-carries a dedupe key of its match set, so two workers (or the worker and ``mccs send-daily-digest``) never send
+carries a dedupe key of its window, so two workers (or the worker and ``mccs send-daily-digest``) never send
 the same matches twice. The worker calls ``digests_send`` often (settings.MCCS_PERIODIC_TASKS); it decides per
 entity whether a day has passed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from django.db import transaction
 from mccs.core.clock import now
 from mccs.directory.models import Entity, EntityTag
 from mccs.directory.search import EntitySearch, Matches, entities_in_order, entity_search, listed_entities
+from mccs.directory.services import entity_recipients
 from mccs.notifications.services import email_enqueue
 
 log = logging.getLogger(__name__)
@@ -62,14 +62,6 @@ def digest_matches(entity: Entity, *, start, end, memo: dict | None = None) -> M
     )
 
 
-def _dedupe_key(entity: Entity, matches: Matches) -> str:
-    pairs = sorted(
-        [f"w{e.pk}" for e in matches.want_what_you_offer] + [f"o{e.pk}" for e in matches.offer_what_you_want]
-    )
-    digest = hashlib.sha256("|".join(pairs).encode()).hexdigest()[:24]
-    return f"match-digest:{entity.pk}:{digest}"
-
-
 def digest_send_one(entity: Entity, *, moment, memo: dict | None = None) -> bool:
     """Check one entity's window and queue its digest if anything matched. Returns whether an email was queued."""
     previous = entity.last_match_digest_at
@@ -84,23 +76,21 @@ def digest_send_one(entity: Entity, *, moment, memo: dict | None = None) -> bool
             )
             if not moved.update(last_match_digest_at=moment):
                 raise _Skipped
-            if not matches:
+            recipients = entity_recipients(entity)
+            if not matches or not recipients:
                 return False
             total = len(matches.want_what_you_offer) + len(matches.offer_what_you_want)
             queued = email_enqueue(
-                to=entity.email or _first_user_email(entity),
+                to=recipients,
                 template="digest",
                 context={"entity": entity, "matches": matches, "total": total},
-                dedupe_key=_dedupe_key(entity, matches),
+                # One digest per entity and window: the same matches may appear again in a later window when
+                # somebody adds another matching tag, and that is news worth sending.
+                dedupe_key=f"match-digest:{entity.pk}:{moment.isoformat()}",
             )
             return queued is not None
     except _Skipped:
         return False
-
-
-def _first_user_email(entity: Entity) -> str:
-    user = entity.users.order_by("date_joined").first()
-    return user.email if user else ""
 
 
 def digests_due(*, moment, force: bool = False):

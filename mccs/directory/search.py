@@ -161,13 +161,14 @@ def parse_since(value: str | None, *, field: str = "tagged_since") -> datetime.d
     text = str(value).strip()
     try:
         moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        moment = moment.astimezone(datetime.UTC)  # the database compares in UTC; out of range → refused here
+    except (ValueError, OverflowError):
         raise InvalidRequest(
             f"{field} must be an ISO 8601 date or date-time such as 2024-05-01T12:00:00Z; got '{text[:40]}'.",
             field=field,
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
     return moment
 
 

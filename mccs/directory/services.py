@@ -10,8 +10,9 @@ from django.db import transaction
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
-from mccs.core.errors import InvalidRequest
+from mccs.core.errors import InvalidRequest, PermissionDenied
 from mccs.directory.models import Entity, EntityTag, IncType, Tag
+from mccs.directory.policies import can_manage_entity
 from mccs.matching.normalise import normalise_tags
 
 # Fields a member may change on their own entity (status, categories and limits belong to administrators).
@@ -138,8 +139,18 @@ def entity_apply_changes(
         if before != value:
             setattr(entity, field, value)
             diff[field] = (before, value)
-    entity.save()
+    # Only the changed columns: a full save would put back a status an administrator set meanwhile.
+    columns = [field for field in diff if field not in {"offers", "wants"}]
+    if columns:
+        entity.save(update_fields=[*columns, "updated_at"])
     return diff
+
+
+def entity_recipients(entity: Entity) -> list[str]:
+    """Where mail for an entity goes: its own address, else the addresses of its active users (maybe none)."""
+    if entity.email:
+        return [entity.email]
+    return sorted(entity.users.filter(is_active=True).values_list("email", flat=True))
 
 
 def entity_update_record(*, actor, entity: Entity, diff: Mapping[str, tuple[object, object]]) -> None:
@@ -156,7 +167,9 @@ def entity_update_record(*, actor, entity: Entity, diff: Mapping[str, tuple[obje
 
 
 def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> Entity:
-    """A member changes their own entity's details (the caller has checked they act for it)."""
+    """A member changes their own entity's details."""
+    if not can_manage_entity(actor, entity):
+        raise PermissionDenied("You do not act for this entity.")
     cleaned = entity_clean_changes(changes)
     with transaction.atomic():
         diff = entity_apply_changes(entity=entity, changes=cleaned)

@@ -21,6 +21,7 @@ from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity
 from mccs.directory.selectors import parse_id
+from mccs.directory.services import entity_recipients
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
 from mccs.ledger.errors import (
@@ -110,15 +111,9 @@ def limit_breach(*, payer: Account, payee: Account, amount: int) -> str | None:
     return None
 
 
-def _recipients(entity: Entity) -> list[str]:
-    if entity.email:
-        return [entity.email]
-    return sorted(entity.users.values_list("email", flat=True))
-
-
 def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
     for account in accounts:
-        recipients = _recipients(account.entity)
+        recipients = entity_recipients(account.entity)
         if not recipients:
             continue
         other = transfer.payee if account.pk == transfer.payer_id else transfer.payer

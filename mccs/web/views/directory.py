@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from mccs.core.errors import ApplicationError, NotFound
 from mccs.directory import contact, search
 from mccs.directory.models import Category, Entity
+from mccs.directory.policies import can_be_contacted
 from mccs.directory.selectors import entities_for_user
 
 PAGE_SIZE = 20
@@ -147,7 +148,7 @@ def entity_detail(
         "is_me": me is not None and me.pk == entity.pk,
         "is_favorite": entity.pk in search.favorite_ids(me, [entity.pk]),
         "show_email": search.email_visible(me, entity),
-        "can_contact": me is not None and me.is_listed and me.pk != entity.pk,
+        "can_contact": me is not None and can_be_contacted(me) and me.pk != entity.pk,
         "form": form or ContactForm(),
     }
     return render(request, "web/directory/entity.html", context, status=status)
