@@ -17,9 +17,12 @@ CATEGORIES = ("admin", "user", "system")
 def _moment(value: str, *, field: str, end: bool) -> datetime.datetime:
     """An ISO date or date-time. A bare date covers that whole day (UTC)."""
     text = value.strip()
-    moment = parse_datetime(text.replace(" ", "+")) if "T" in text or ":" in text else None
+    try:  # well-formed but impossible dates (2024-02-30) raise ValueError
+        moment = parse_datetime(text.replace(" ", "+")) if "T" in text or ":" in text else None
+        day = parse_date(text) if moment is None and len(text) == 10 else None
+    except ValueError:
+        moment = day = None
     if moment is None:
-        day = parse_date(text) if len(text) == 10 else None
         if day is None:
             raise InvalidRequest(
                 f"{field} must be a date (2024-05-31) or a date and time (2024-05-31T14:00:00Z).", field=field

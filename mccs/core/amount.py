@@ -34,6 +34,9 @@ class Amount:
             ) from None
         if not number.is_finite():
             raise InvalidRequest(f"The {field} must be a finite number.", field=field)
+        # Before any arithmetic: 1e999999 would overflow, and 1e999990 would take seconds to multiply out.
+        if number and number.adjusted() >= len(str(MAX_CENTS // CENTS)):
+            raise InvalidRequest(f"The {field} is too large.", field=field)
         cents = number * CENTS
         if cents != cents.to_integral_value():
             raise InvalidRequest(f"The {field} can have at most two decimals.", field=field)

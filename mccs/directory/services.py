@@ -86,6 +86,8 @@ def _clean_value(field: str, value: object) -> object:
         )
     if field == "website":
         candidate = value if "://" in value else f"https://{value}"
+        if len(candidate) > max_length:
+            raise InvalidRequest(f"The {label} can be at most {max_length} characters long.", field=field)
         try:
             URLValidator(schemes=["http", "https"])(candidate)
         except ValidationError:

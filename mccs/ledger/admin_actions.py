@@ -253,7 +253,9 @@ def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, ob
         status_clean(status)
     if categories is not None:
         categories_resolve(categories)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        # Entity before account, the same order as deleting an entity, so two administrators never deadlock.
+        Entity.objects.select_for_update().filter(pk=entity.pk).values_list("pk", flat=True).first()
         if limits:
             account_limits_set(actor=actor, entity=entity, **limits)
         diff = entity_apply_changes(entity=entity, changes=cleaned) if cleaned else {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from mccs.audit.services import audit_record
 from mccs.core.errors import InvalidRequest
@@ -38,44 +38,53 @@ def member_sign_up(
     address = email_clean(email, field="userEmail")
     password_check(password)
     entity_changes = dict(entity_fields)
-    entity_changes.setdefault("email", address)
     if not entity_changes.get("email"):
         entity_changes["email"] = address
     cleaned = entity_clean_changes(entity_changes)
-    with transaction.atomic():
+    taken = InvalidRequest(
+        "An account with this email address already exists. Try signing in or resetting your password.",
+        field="userEmail",
+        code="email_taken",
+    )
+    if User.objects.filter(email=address).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return _sign_up(address, password, user_fields, cleaned, ip, issue_token)
+    except IntegrityError:
+        # Two sign-ups with one address at the same moment: the unique index lets one win.
         if User.objects.filter(email=address).exists():
-            raise InvalidRequest(
-                "An account with this email address already exists. Try signing in or "
-                "resetting your password.",
-                field="userEmail",
-                code="email_taken",
-            )
-        user = User.objects.create_user(address, password)  # type: ignore[arg-type]
-        user.last_login_ip = ip
-        user.save(update_fields=["last_login_ip"])
-        if user_fields:
-            user_update(actor=user, user=user, changes=user_fields)
-        entity = Entity.objects.create()
-        entity.users.add(user)
-        entity_apply_changes(entity=entity, changes=cleaned)
-        account = account_open(entity=entity)
-        audit_record(
-            actor=user,
-            action="user.signup",
-            object_type="user",
-            object_id=user.pk,
-            user_id=user.pk,
-            entity_id=entity.pk,
-            changes={
-                "email": (None, address),
-                "entityName": (None, entity.name),
-                "accountNumber": (None, account.number),
-            },
-        )
-        email_enqueue(
-            to=entity.email or user.email,
-            template="welcome",
-            context={"user": user, "entity": entity, "account": account},
-        )
-        token = token_issue(user=user, scope=AuthToken.Scope.MEMBER) if issue_token else None
+            raise taken from None
+        raise
+
+
+def _sign_up(
+    address: str, password, user_fields: Mapping[str, object], cleaned: dict, ip: str, issue_token: bool
+) -> SignUpResult:
+    user = User.objects.create_user(address, password, last_login_ip=ip)  # type: ignore[arg-type]
+    if user_fields:
+        user_update(actor=user, user=user, changes=user_fields)
+    entity = Entity.objects.create()
+    entity.users.add(user)
+    entity_apply_changes(entity=entity, changes=cleaned)
+    account = account_open(entity=entity)
+    audit_record(
+        actor=user,
+        action="user.signup",
+        object_type="user",
+        object_id=user.pk,
+        user_id=user.pk,
+        entity_id=entity.pk,
+        changes={
+            "email": (None, address),
+            "entityName": (None, entity.name),
+            "accountNumber": (None, account.number),
+        },
+    )
+    email_enqueue(
+        to=entity.email or user.email,
+        template="welcome",
+        context={"user": user, "entity": entity, "account": account},
+    )
+    token = token_issue(user=user, scope=AuthToken.Scope.MEMBER) if issue_token else None
     return SignUpResult(user=user, entity=entity, token=token)

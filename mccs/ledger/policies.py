@@ -30,10 +30,12 @@ def _party_entity_ids(actor, transfer: Transfer) -> set:
     return cache[actor.pk]
 
 
-def _acts_for_party(actor, transfer: Transfer, account: Account | None) -> bool:
+def _acts_for_party(
+    actor, transfer: Transfer, account: Account | None, *, administrators: bool = True
+) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
-    if is_administrator(actor):
+    if administrators and is_administrator(actor):
         return True
     ids = _party_entity_ids(actor, transfer)
     return bool(ids) if account is None else account.entity_id in ids
@@ -44,8 +46,9 @@ def can_see_transfer(actor, transfer: Transfer) -> bool:
 
 
 def can_respond_to_transfer(actor, transfer: Transfer) -> bool:
-    """Accept or reject: only the receiver (the party that did not propose it)."""
-    return _acts_for_party(actor, transfer, transfer.receiver)
+    """Accept or reject: only the receiver (the party that did not propose it). Administrators may see and cancel
+    any transfer, but agreeing to one is for the member whose account it moves."""
+    return _acts_for_party(actor, transfer, transfer.receiver, administrators=False)
 
 
 def can_cancel_transfer(actor, transfer: Transfer) -> bool:

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
 from mccs.core.clock import now
-from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
+from mccs.core.errors import ApplicationError, InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity
 from mccs.directory.selectors import parse_id
 from mccs.directory.services import entity_recipients
@@ -138,7 +138,11 @@ def _audit(actor, action: str, transfer: Transfer, changes: dict) -> None:
     """Recorded against the entity that acted: the receiver for accept/reject, otherwise the initiator. The other
     party's account number is in ``changes`` so that a search finds both sides."""
     responder = transfer.payee if transfer.initiator_id == transfer.payer_id else transfer.payer
-    acting = responder if action in {"transfer.accept", "transfer.reject"} else transfer.initiator
+    acting = (
+        responder
+        if action in {"transfer.accept", "transfer.accept_failed", "transfer.reject"}
+        else transfer.initiator
+    )
     other = transfer.payer if acting.pk == transfer.payee_id else transfer.payee
     audit_record(
         actor=actor,
@@ -163,8 +167,8 @@ def _run(*, idempotency: Idempotency | None, print_: str, work: Work) -> Transfe
                 transfer, error = work()
                 if idempotency is not None:
                     idempotency_save(idempotency, print_, transfer=transfer, error=error)
-        except (IntegrityError, Conflict):
-            # A copy of this very request may have committed first: answer as it did.
+        except (IntegrityError, TransferNotPending):
+            # A copy of this very request may have committed first (and won the race): answer as it did.
             if idempotency is not None and attempt == 1 and idempotency_exists(idempotency):
                 continue
             raise
@@ -313,7 +317,7 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
             )
             _audit(
                 actor,
-                "transfer.cancel",
+                "transfer.accept_failed",
                 transfer,
                 {
                     "state": (TransferState.PENDING, transfer.state),
@@ -553,7 +557,6 @@ def account_limits_set(
                     field="maxNegativeBalance",
                 )
             account.max_negative_balance = negative.cents
-        account.save(update_fields=["max_positive_balance", "max_negative_balance"])
         changes = {}
         if before.max_positive_balance != account.max_positive_balance:
             changes["maxPositiveBalance"] = (
@@ -565,6 +568,10 @@ def account_limits_set(
                 str(Amount(before.max_negative_balance)),
                 str(Amount(account.max_negative_balance)),
             )
+        if not changes:
+            account.entity = entity
+            return account
+        account.save(update_fields=["max_positive_balance", "max_negative_balance"])
         audit_record(
             actor=actor,
             action="account.limits_change",

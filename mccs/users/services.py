@@ -263,9 +263,12 @@ def admin_create_or_reset(*, email: str, password: str) -> tuple[User, bool]:
         if created:
             user = User.objects.create_user(address, password, is_staff=True, is_superuser=True)
         else:
+            # The rescue path for a locked-out administrator: reactivate and lift the sign-in throttle too.
             user.set_password(password)
-            user.save(update_fields=["password"])
+            user.is_active = True
+            user.save(update_fields=["password", "is_active"])
             tokens_revoke_all(user=user)
+            login_failures_clear(email=user.email)
         audit_record(
             actor=None,
             actor_email="mccs createadmin",

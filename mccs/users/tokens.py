@@ -33,7 +33,14 @@ def token_user(*, raw: str, scope: str) -> User | None:
         return None
     token = (
         AuthToken.objects.select_related("user")
-        .filter(key_hash=_hash(raw), scope=scope, expires_at__gt=now(), user__is_active=True)
+        .filter(
+            key_hash=_hash(raw),
+            scope=scope,
+            expires_at__gt=now(),
+            user__is_active=True,
+            # A demoted administrator's admin token (or a promoted member's member token) stops at once.
+            user__is_staff=scope == AuthToken.Scope.ADMIN,
+        )
         .first()
     )
     return token.user if token else None
