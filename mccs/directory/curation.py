@@ -21,6 +21,7 @@ from mccs.directory.search import vocabulary_invalidate
 from mccs.directory.services import entity_recipients, entity_update_record
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
 from mccs.notifications.services import email_enqueue
+from mccs.users.policies import require_administrator
 
 CATEGORY_NOT_FOUND = "Category not found."
 TAG_NOT_FOUND = "Tag not found."
@@ -52,6 +53,7 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
 
     ``member_started_at`` is set the first time the entity becomes ``tradingAccepted`` and never changes after.
     """
+    require_administrator(actor, what="change an entity's status")
     status = status_clean(status)
     with transaction.atomic():
         locked = Entity.objects.select_for_update().get(pk=entity.pk)
@@ -164,6 +166,7 @@ def category_get(*, category_id: object) -> Category:
 
 
 def category_create(*, actor, name: object) -> Category:
+    require_administrator(actor, what="manage categories")
     return _curated_create(Category, actor=actor, name=name, what="category")
 
 
@@ -198,6 +201,7 @@ def _record_entity_lists(*, actor, field: str, before: dict, after: dict, entity
 
 def category_rename(*, actor, category: Category, name: object) -> Category:
     """Rename a category. Onto an existing name, the two merge: its entities join the other, and it goes."""
+    require_administrator(actor, what="manage categories")
     clean = curated_name_clean(name, what="category")
     with transaction.atomic():
         source = Category.objects.select_for_update().filter(pk=category.pk).first()
@@ -248,6 +252,7 @@ def category_rename(*, actor, category: Category, name: object) -> Category:
 
 def category_delete(*, actor, category: Category) -> Category:
     """Delete a category; every entity that had it loses it. Returns the deleted category (with its id)."""
+    require_administrator(actor, what="manage categories")
     with transaction.atomic():
         source = Category.objects.select_for_update().filter(pk=category.pk).first()
         if source is None:
@@ -284,6 +289,7 @@ def tag_get(*, tag_id: object) -> Tag:
 
 
 def tag_create(*, actor, name: object) -> Tag:
+    require_administrator(actor, what="manage tags")
     return _curated_create(Tag, actor=actor, name=name, what="tag")
 
 
@@ -314,6 +320,7 @@ def _record_tag_lists(*, actor, before: dict, after: dict, entity_ids: list) -> 
 def tag_rename(*, actor, tag: Tag, name: object) -> Tag:
     """Rename a tag on every entity. Onto an existing tag, the two merge; an entity that listed both keeps one,
     dated from whichever it listed first (so "new matches since" does not fire again)."""
+    require_administrator(actor, what="manage tags")
     clean = curated_name_clean(name, what="tag")
     with transaction.atomic():
         source = Tag.objects.select_for_update().filter(pk=tag.pk).first()
@@ -369,6 +376,7 @@ def _merge_entity_tags(*, source: Tag, target: Tag) -> None:
 
 def tag_delete(*, actor, tag: Tag) -> Tag:
     """Delete a tag; every entity that offered or wanted it loses it."""
+    require_administrator(actor, what="manage tags")
     with transaction.atomic():
         source = Tag.objects.select_for_update().filter(pk=tag.pk).first()
         if source is None:

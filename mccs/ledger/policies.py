@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from mccs.directory.models import Entity
 from mccs.ledger.models import Account, Transfer
-
-
-def is_administrator(actor) -> bool:
-    return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.is_staff)
+from mccs.users.policies import is_administrator
 
 
 def can_act_for_account(actor, account: Account) -> bool:
