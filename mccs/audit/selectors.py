@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 
 from mccs.audit.models import AuditEntry
 from mccs.core.errors import InvalidRequest
+from mccs.core.ids import uuid_or_none
 
 CATEGORIES = ("admin", "user", "system")
 
@@ -56,7 +56,7 @@ def audit_search(
     if user_id.strip():
         value = user_id.strip()
         about = Q(user_id=value)
-        entries = entries.filter(about | Q(actor_id=value) if _is_uuid(value) else about)
+        entries = entries.filter(about | Q(actor_id=value) if uuid_or_none(value) is not None else about)
     if entity_id.strip():
         entries = entries.filter(entity_id=entity_id.strip())
     if action.strip():
@@ -91,14 +91,6 @@ def audit_search(
         else:
             entries = entries.filter(at__lte=_moment(date_to, field="date_to", end=False))
     return entries.order_by("-at", "-id")
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def audit_category(entry: AuditEntry) -> str:

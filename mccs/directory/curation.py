@@ -7,7 +7,6 @@ name that already exists merges the two. Every change is audited: one entry for 
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -16,6 +15,7 @@ from django.db import transaction
 from mccs.audit.services import audit_record, audit_record_many
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, NotFound
+from mccs.core.ids import uuid_or_none
 from mccs.directory.models import Category, Entity, EntityStatus, EntityTag, Tag
 from mccs.directory.search import vocabulary_invalidate
 from mccs.directory.services import entity_recipients, entity_update_record
@@ -139,7 +139,7 @@ def entity_categories_set(
 
 
 def _curated_get(model, pk: object, message: str):
-    found = model.objects.filter(pk=_uuid_or_none(pk)).first()
+    found = model.objects.filter(pk=uuid_or_none(pk)).first()
     if found is None:
         raise NotFound(message)
     return found
@@ -396,10 +396,3 @@ def tag_delete(*, actor, tag: Tag) -> Tag:
         _record_tag_lists(actor=actor, before=before, after=_tag_lists(entity_ids), entity_ids=entity_ids)
     source.pk = source_id
     return source
-
-
-def _uuid_or_none(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return None

@@ -18,6 +18,7 @@ from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet
 from django.db.models.functions import Lower
 
 from mccs.core.errors import InvalidRequest, NotFound
+from mccs.core.ids import parse_id
 from mccs.directory.models import LISTED_STATUSES, Category, Entity, EntityStatus, EntityTag, Tag
 from mccs.matching.ranking import FuzzyVocabulary, Rank, plural_variants, search_terms
 
@@ -134,11 +135,8 @@ def listed_entities() -> QuerySet[Entity]:
     return Entity.objects.filter(status__in=LISTED_STATUSES)
 
 
-def parse_entity_id(value: object, *, message: str = ENTITY_NOT_FOUND) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise NotFound(message) from None
+def parse_entity_id(value: object) -> uuid.UUID:
+    return parse_id(value, message=ENTITY_NOT_FOUND)
 
 
 def listed_entity(entity_id: object) -> Entity:

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import uuid
-
 from django.db.models import QuerySet
 
 from mccs.core.errors import NotFound
+from mccs.core.ids import parse_id
 from mccs.directory.models import Entity
 
 ENTITY_NOT_FOUND = "Entity not found."
@@ -16,13 +15,6 @@ def entities_with_details() -> QuerySet[Entity]:
 
 def entities_for_user(*, user) -> QuerySet[Entity]:
     return entities_with_details().filter(users=user).order_by("created_at")
-
-
-def parse_id(value: str, *, message: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        raise NotFound(message) from None
 
 
 def entity_for_user(*, user, entity_id: str) -> Entity:

@@ -8,7 +8,6 @@ when the ledger must keep its history, and limit overrides on transfers.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from django.db.models import Q, QuerySet
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
+from mccs.core.ids import uuid_or_none
 from mccs.directory.curation import categories_resolve, entity_categories_set, entity_status_set, status_clean
 from mccs.directory.models import Entity, EntityStatus
 from mccs.directory.services import entity_apply_changes, entity_clean_changes, entity_update_record
@@ -32,13 +32,6 @@ from mccs.users.tokens import tokens_revoke_all
 
 USER_NOT_FOUND = "User not found."
 ENTITY_NOT_FOUND = "Entity not found."
-
-
-def _uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError):
-        return None
 
 
 # --- users ----------------------------------------------------------------------------------------------------
@@ -61,7 +54,7 @@ def admin_user_search(*, last_name: str = "", email: str = "") -> QuerySet[User]
 
 
 def admin_user_get(*, user_id: object) -> User:
-    user = admin_user_search().filter(pk=_uuid(user_id)).first()
+    user = admin_user_search().filter(pk=uuid_or_none(user_id)).first()
     if user is None:
         raise NotFound(USER_NOT_FOUND)
     return user
@@ -156,7 +149,7 @@ def admin_entity_queryset() -> QuerySet[Entity]:
 
 
 def admin_entity_get(*, entity_id: object) -> Entity:
-    entity = admin_entity_queryset().filter(pk=_uuid(entity_id)).first()
+    entity = admin_entity_queryset().filter(pk=uuid_or_none(entity_id)).first()
     if entity is None:
         raise NotFound(ENTITY_NOT_FOUND)
     return entity

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, Sum
 
 from mccs.core.errors import InvalidRequest
+from mccs.core.ids import parse_id
 from mccs.directory.models import Entity, EntityStatus
-from mccs.directory.selectors import parse_id
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
 from mccs.ledger.errors import TransferNotFound

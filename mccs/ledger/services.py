@@ -19,8 +19,8 @@ from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
 from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound, PermissionDenied
+from mccs.core.ids import parse_id
 from mccs.directory.models import Entity
-from mccs.directory.selectors import parse_id
 from mccs.directory.services import entity_recipients
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
