@@ -93,6 +93,33 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
     return entity
 
 
+# The approval queue's one-click decisions: what "accept" and "reject" mean for the application an entity waits on.
+DECISIONS = {
+    EntityStatus.PENDING: {"accept": EntityStatus.ACCEPTED, "reject": EntityStatus.REJECTED},
+    EntityStatus.TRADING_PENDING: {
+        "accept": EntityStatus.TRADING_ACCEPTED,
+        "reject": EntityStatus.TRADING_REJECTED,
+    },
+}
+
+
+def entity_decide(*, actor, entity: Entity, decision: str) -> str | None:
+    """Accept or reject the application ``entity`` is waiting on. Decided under the entity's lock, so of two
+    administrators deciding at once only the first changes anything. Returns the new status, or None when the
+    entity was no longer waiting for a decision."""
+    require_administrator(actor, what="decide on applications")
+    with transaction.atomic():
+        current = (
+            Entity.objects.select_for_update().filter(pk=entity.pk).values_list("status", flat=True).first()
+        )
+        target = DECISIONS.get(current, {}).get(decision)
+        if target is None:
+            entity.status = current or entity.status
+            return None
+        entity_status_set(actor=actor, entity=entity, status=target)
+    return target
+
+
 def status_clean(status: object) -> str:
     if not isinstance(status, str) or status not in EntityStatus.values:
         raise InvalidRequest(f"The status must be one of: {', '.join(EntityStatus.values)}.", field="status")

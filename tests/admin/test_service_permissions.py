@@ -28,3 +28,11 @@ def test_members_cannot_use_administrator_services(member, call):
     entity = Entity.objects.get(pk=member.entity.pk)
     assert entity.status == "pending"
     assert not Category.objects.exists()
+
+
+def test_a_decision_applies_only_to_an_application_still_waiting(make_member, admin):
+    applicant = make_member(status="pending")
+    assert curation.entity_decide(actor=admin, entity=applicant.entity, decision="accept") == "accepted"
+    # A second administrator clicking "reject" on the same, now decided, application changes nothing.
+    assert curation.entity_decide(actor=admin, entity=applicant.entity, decision="reject") is None
+    assert Entity.objects.get(pk=applicant.entity.pk).status == "accepted"

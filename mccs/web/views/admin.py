@@ -79,26 +79,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 # What accepting or rejecting means for each waiting status.
-DECISIONS = {
-    EntityStatus.PENDING: {"accept": EntityStatus.ACCEPTED, "reject": EntityStatus.REJECTED},
-    EntityStatus.TRADING_PENDING: {
-        "accept": EntityStatus.TRADING_ACCEPTED,
-        "reject": EntityStatus.TRADING_REJECTED,
-    },
-}
-
-
 @staff_required
 @require_POST
 def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
     """One click from the queue: accept or reject the application the entity is waiting on."""
     entity = admin_actions.admin_entity_get(entity_id=entity_id)
-    decision = request.POST.get("decision", "")
-    target = DECISIONS.get(entity.status, {}).get(decision)
+    target = curation.entity_decide(
+        actor=request.user, entity=entity, decision=request.POST.get("decision", "")
+    )
     if target is None:
         message = f"{entity} is no longer waiting for a decision (status: {entity.status})."
     else:
-        curation.entity_status_set(actor=request.user, entity=entity, status=target)
         message = f"{entity} is now {target}."
     if request.htmx:
         return render(request, "web/admin/_queue_row_done.html", {"entity": entity, "message": message})
