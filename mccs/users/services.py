@@ -146,6 +146,29 @@ def _users_of_side(admin: bool | None):
     return users if admin is None else users.filter(is_staff=admin)
 
 
+def user_password_change(*, user: User, current_password: object, password: object, ip: str) -> None:
+    """Change one's own password after proving the current one. Wrong guesses count towards the same sign-in
+    throttle as failed logins, so a borrowed session cannot be used to try passwords without limit."""
+    login_throttle_check(email=user.email, ip=ip)
+    if not isinstance(current_password, str) or not user.check_password(current_password):
+        with transaction.atomic():
+            login_failure_record(email=user.email, ip=ip)
+            audit_record(
+                actor=user,
+                action="user.password_change_failed",
+                object_type="user",
+                object_id=user.pk,
+                user_id=user.pk,
+            )
+        raise InvalidRequest("Your current password is not correct.", field="current_password")
+    user_password_set(
+        user=user,
+        password=password,
+        actor=user,  # type: ignore[arg-type]
+        action="admin.password_change" if user.is_staff else "user.password_change",
+    )
+
+
 def password_reset_request(*, email: object, admin: bool | None = False) -> None:
     """Email a single-use reset link. Answers the same whether or not the address is known.
 

@@ -60,3 +60,23 @@ def test_website_that_grows_past_its_limit_with_the_scheme_is_refused(member):
 def test_impossible_dates_in_the_log_search_are_a_400(admin_api, value):
     response = admin_api.get_json(f"/admin/logs?date_from={value}")
     assert response.status_code == 400, response.content
+
+
+def test_guessing_the_current_password_is_throttled_like_sign_in(member, settings):
+    from django.test import Client
+
+    settings.MCCS_LOGIN_FAILURE_LIMIT = 3
+    web = Client()
+    web.force_login(member.user)
+    body = {
+        "current_password": "wrong-guess",
+        "password": "a-new-good-password",
+        "password_again": "a-new-good-password",
+    }
+    for _ in range(3):
+        assert "not correct" in web.post("/password-change", body).content.decode()
+    body["current_password"] = member.password  # even the right one is refused until the window passes
+    page = web.post("/password-change", body).content.decode()
+    assert "Too many failed sign-in attempts" in page
+    user = User.objects.get(pk=member.user.pk)
+    assert user.check_password(member.password)

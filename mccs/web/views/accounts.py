@@ -256,27 +256,20 @@ class PasswordChangeForm(NewPasswordForm):
 def password_change_view(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not request.user.check_password(form.cleaned_data["current_password"]):
-            form.add_error("current_password", "Your current password is not correct.")
+        try:
+            user_services.user_password_change(
+                user=request.user,
+                current_password=form.cleaned_data["current_password"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+            )
+        except ApplicationError as exc:
+            form_error(form, exc)
         else:
-            try:
-                user_services.user_password_set(
-                    user=request.user,
-                    password=form.cleaned_data["password"],
-                    actor=request.user,
-                    action=password_change_action(request.user),
-                )
-            except ApplicationError as exc:
-                form_error(form, exc)
-            else:
-                update_session_auth_hash(request, request.user)  # stay signed in here; other sessions end
-                messages.success(request, "Your password has been changed.")
-                return redirect("web:profile")
+            update_session_auth_hash(request, request.user)  # stay signed in here; other sessions end
+            messages.success(request, "Your password has been changed.")
+            return redirect("web:profile")
     return render(request, "web/accounts/password_change.html", {"form": form})
-
-
-def password_change_action(user) -> str:
-    return "admin.password_change" if user.is_staff else "user.password_change"
 
 
 class UserForm(Form):
