@@ -87,6 +87,12 @@ def user_login(
 ) -> tuple[User, str | None, dict[str, object]]:
     """Sign in. Returns the user, a fresh bearer token (if asked) and the previous login's date and address."""
     user = user_authenticate(email=email, password=password, ip=ip, admin=admin)
+    token, previous = user_login_record(user=user, ip=ip, issue_token=issue_token)
+    return user, token, previous
+
+
+def user_login_record(*, user: User, ip: str, issue_token: bool) -> tuple[str | None, dict[str, object]]:
+    """The bookkeeping of a sign-in that has succeeded: dates, address, throttle reset, token, audit entry."""
     with transaction.atomic():
         previous = {"lastLoginDate": user.last_login, "lastLoginIP": user.last_login_ip}
         user.previous_login = user.last_login
@@ -106,7 +112,7 @@ def user_login(
             object_id=user.pk,
             user_id=user.pk,
         )
-    return user, token, previous
+    return token, previous
 
 
 def user_logout(*, user: User, raw_token: str | None) -> None:

@@ -80,3 +80,27 @@ def test_guessing_the_current_password_is_throttled_like_sign_in(member, setting
     assert "Too many failed sign-in attempts" in page
     user = User.objects.get(pk=member.user.pk)
     assert user.check_password(member.password)
+
+
+def test_a_member_refused_by_the_django_admin_site_is_not_recorded_as_signed_in(member):
+    from django.test import Client
+
+    from mccs.audit.models import AuditEntry
+
+    before = User.objects.get(pk=member.user.pk).last_login
+    response = Client().post(
+        "/django-admin/login/",
+        {"username": member.email, "password": member.password, "next": "/django-admin/"},
+    )
+    assert response.status_code == 200  # the form says this account cannot use the admin site
+    assert User.objects.get(pk=member.user.pk).last_login == before
+    assert not AuditEntry.objects.filter(action="user.login", user_id=str(member.user.pk)).exists()
+
+
+def test_a_web_sign_in_is_recorded_once(member, client):
+    from mccs.audit.models import AuditEntry
+
+    response = client.post("/login", {"email": member.email, "password": member.password})
+    assert response.status_code == 302, response.content[:300]
+    assert AuditEntry.objects.filter(action="user.login", user_id=str(member.user.pk)).count() == 1
+    assert User.objects.get(pk=member.user.pk).last_login is not None
