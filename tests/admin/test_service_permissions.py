@@ -36,3 +36,39 @@ def test_a_decision_applies_only_to_an_application_still_waiting(make_member, ad
     # A second administrator clicking "reject" on the same, now decided, application changes nothing.
     assert curation.entity_decide(actor=admin, entity=applicant.entity, decision="reject") is None
     assert Entity.objects.get(pk=applicant.entity.pk).status == "accepted"
+
+
+def test_an_administrator_transfer_retried_with_its_key_moves_credit_once(make_member, admin_api):
+    from mccs.ledger.models import Account, Transfer
+
+    a = make_member(status="tradingAccepted")
+    b = make_member(status="tradingAccepted")
+    body = {"payer": a.entity.account.number, "payee": b.entity.account.number, "amount": 3}
+    first = admin_api.post_json("/admin/transfers", body, HTTP_IDEMPOTENCY_KEY="admin-retry-1")
+    again = admin_api.post_json("/admin/transfers", body, HTTP_IDEMPOTENCY_KEY="admin-retry-1")
+    assert first.status_code == again.status_code == 200
+    assert first.json()["data"]["id"] == again.json()["data"]["id"]
+    assert Transfer.objects.count() == 1
+    assert Account.objects.get(pk=a.entity.account.pk).balance == -300
+
+
+def test_the_web_transfer_form_carries_a_one_time_key(admin, make_member):
+    from django.test import Client
+
+    from mccs.ledger.models import Transfer
+
+    a = make_member(status="tradingAccepted")
+    b = make_member(status="tradingAccepted")
+    web = Client()
+    web.force_login(admin)
+    page = web.get("/admin/transfers").content.decode()
+    assert 'name="idempotency_key"' in page and 'type="hidden"' in page
+    body = {
+        "payer": a.entity.account.number,
+        "payee": b.entity.account.number,
+        "amount": "2.50",
+        "idempotency_key": "form-key-1",
+    }
+    web.post("/admin/transfers", body)
+    web.post("/admin/transfers", body)  # a double click
+    assert Transfer.objects.count() == 1

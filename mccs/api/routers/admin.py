@@ -17,13 +17,14 @@ from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.pagination import paginate
 from mccs.api.rendering import iso_utc
 from mccs.api.routers.accounts import ENTITY_FIELDS, EntityPatchIn, UserOut, user_out
-from mccs.api.routers.ledger import JsonNumber, amount_from_json
+from mccs.api.routers.ledger import IDEMPOTENCY_HEADER, JsonNumber, amount_from_json
 from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
 from mccs.core.amount import cents_to_decimal
 from mccs.core.errors import InvalidRequest
 from mccs.directory import curation
 from mccs.ledger import admin_actions
+from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Transfer, TransferState
 from mccs.ledger.selectors import transfer_get, transfer_list
 
@@ -359,7 +360,9 @@ def admin_transfer_out(transfer: Transfer) -> dict:
 )
 def transfer_create(request, payload: AdminTransferIn):
     """Moves credit from ``payer`` to ``payee`` (account numbers) at once, recorded as made by this administrator.
-    Limits are respected unless ``overrideLimits`` is true: then the limits are raised just enough, and logged."""
+    Limits are respected unless ``overrideLimits`` is true: then the limits are raised just enough, and logged.
+    An ``Idempotency-Key`` header makes a retry safe, as on ``POST /transfers``."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
     transfer = admin_actions.admin_transfer_create(
         actor=request.auth,
         payer=payload.payer,
@@ -367,6 +370,7 @@ def transfer_create(request, payload: AdminTransferIn):
         amount=amount_from_json(payload.amount),
         description=payload.description,
         override_limits=payload.overrideLimits,
+        idempotency=Idempotency(user=request.auth, key=key) if key is not None else None,
     )
     return {"data": admin_transfer_out(transfer_get(transfer_id=transfer.pk))}
 

@@ -6,6 +6,7 @@ Each view validates a form and calls the same service as the admin API; domain e
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ from mccs.core.errors import ApplicationError, NotFound
 from mccs.directory import curation
 from mccs.directory.models import Category, EntityStatus, Tag
 from mccs.ledger import admin_actions
+from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.selectors import transfer_get, transfer_list
 
 PAGE_SIZE = 25
@@ -419,6 +421,8 @@ class TransferForm(forms.Form):
         label="Override limits",
         help_text="Raise the payer's or payee's limit as far as this transfer needs (recorded in the log).",
     )
+    # One key per rendered form: a double click or a resubmitted page makes the transfer once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255, required=False)
 
 
 TRANSFER_FORM_ERRORS = {"payer": "payer", "payee": "payee", "amount": "amount", "description": "description"}
@@ -429,7 +433,7 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
     status_filter = request.GET.get("status", "all")
     if status_filter not in ("all", "initiated", "completed", "cancelled"):
         status_filter = "all"
-    form = TransferForm(request.POST or None)
+    form = TransferForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -442,6 +446,9 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
                     amount=Amount.parse(data["amount"]),
                     description=data["description"],
                     override_limits=data["override_limits"],
+                    idempotency=Idempotency(user=request.user, key=key)
+                    if (key := data["idempotency_key"])
+                    else None,
                 )
             except ApplicationError as exc:
                 _error(form, exc, TRANSFER_FORM_ERRORS)
