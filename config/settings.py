@@ -197,6 +197,7 @@ MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
 # Jobs the worker runs periodically: (dotted path of a function with no arguments, every N seconds).
 MCCS_PERIODIC_TASKS: list[tuple[str, int]] = [
     ("mccs.directory.digest.digests_send", 3600),  # decides per entity whether a day has passed
+    ("mccs.users.tokens.tokens_prune", 3600),  # expired tokens and old reset links
 ]
 
 # Private contact: messages one member may send per hour before 429.

@@ -28,6 +28,14 @@ def backoff_seconds(attempts: int) -> int:
     return min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
 
 
+def _close_quietly(connection) -> None:
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # the server may already be gone
+            log.debug("closing the mail connection failed", exc_info=True)
+
+
 def outbox_deliver_due(*, limit: int = BATCH) -> int:
     """Send what is due. Returns the number of emails sent."""
     moment = now()
@@ -50,7 +58,9 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
         email = OutboxEmail.objects.get(pk=email_id)
         try:
             if connection is None:
+                # Opened once for the batch: otherwise every message would connect and disconnect on its own.
                 connection = get_connection(fail_silently=False)
+                connection.open()
             message = EmailMessage(
                 subject=email.subject,
                 body=email.body,
@@ -69,12 +79,14 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
                 next_attempt_at=now() + timedelta(seconds=backoff_seconds(attempts)),
             )
             log.warning("email %s not sent (attempt %s): %s", email_id, attempts, exc)
+            _close_quietly(connection)
             connection = None
             continue
         OutboxEmail.objects.filter(pk=email_id).update(
             sent_at=now(), attempts=email.attempts + 1, claimed_until=None, last_error=""
         )
         sent += 1
+    _close_quietly(connection)
     return sent
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from mccs.core.clock import now
-from mccs.users.models import AuthToken, User
+from mccs.users.models import AuthToken, PasswordResetToken, User
 
 
 def _hash(raw: str) -> str:
@@ -56,3 +56,11 @@ def tokens_revoke_all(*, user: User) -> None:
 
 def hash_secret(raw: str) -> str:
     return _hash(raw)
+
+
+def tokens_prune() -> int:
+    """Delete expired bearer tokens and spent or expired reset links (the worker runs this hourly)."""
+    moment = now()
+    expired, _ = AuthToken.objects.filter(expires_at__lte=moment).delete()
+    spent, _ = PasswordResetToken.objects.filter(expires_at__lte=moment - timedelta(days=1)).delete()
+    return expired + spent

@@ -104,3 +104,28 @@ def test_a_web_sign_in_is_recorded_once(member, client):
     assert response.status_code == 302, response.content[:300]
     assert AuditEntry.objects.filter(action="user.login", user_id=str(member.user.pk)).count() == 1
     assert User.objects.get(pk=member.user.pk).last_login is not None
+
+
+def test_expired_tokens_and_old_reset_links_are_pruned(member):
+    import datetime
+
+    from mccs.users.models import AuthToken, PasswordResetToken
+    from mccs.users.tokens import tokens_prune
+
+    live = AuthToken.objects.get(user=member.user)
+    past = live.expires_at - datetime.timedelta(days=30)
+    AuthToken.objects.create(key_hash="0" * 64, user=member.user, scope="member", expires_at=past)
+    PasswordResetToken.objects.create(token_hash="1" * 64, user=member.user, expires_at=past)
+    assert tokens_prune() == 2
+    assert list(AuthToken.objects.all()) == [live]
+    assert member.api.get_json("/user").status_code == 200
+
+
+def test_one_smtp_connection_serves_a_whole_batch(smtp_server, make_member):
+    from tests.conftest import deliver_outbox
+
+    for _ in range(3):
+        make_member()  # three welcome emails
+    assert deliver_outbox() == 3
+    smtp_server.wait_for(lambda r: True)
+    assert len(smtp_server.received) == 3
