@@ -33,16 +33,15 @@ keys = itertools.count()
 
 
 def test_ledger_state_machine(make_member, admin):
-    members = [
-        make_member(f"sm{i}@example.org", name=f"Trader {i}", status=EntityStatus.TRADING_ACCEPTED)
-        for i in range(4)
-    ]
-
     class Ledger(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
-            self.members = members
-            self.accounts = [Account.objects.get(entity=m.entity) for m in members]
+            # Fresh accounts for every example: Hypothesis replays and shrinks examples, and they must not see the
+            # balances an earlier example left behind (that made rule preconditions, and so the test, flaky).
+            self.members = [
+                make_member(name=f"Trader {i}", status=EntityStatus.TRADING_ACCEPTED) for i in range(4)
+            ]
+            self.accounts = [Account.objects.get(entity=m.entity) for m in self.members]
             self.balances = {a.pk: a.balance for a in self.accounts}
             self.limits = {a.pk: (a.max_positive_balance, a.max_negative_balance) for a in self.accounts}
             self.pending: dict = {}  # transfer id → (payer pk, payee pk, initiator index, amount)
