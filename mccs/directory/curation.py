@@ -8,7 +8,8 @@ name that already exists merges the two. Every change is audited: one entry for 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -229,83 +230,13 @@ def _record_entity_lists(*, actor, field: str, before: dict, after: dict, entity
 def category_rename(*, actor, category: Category, name: object) -> Category:
     """Rename a category. Onto an existing name, the two merge: its entities join the other, and it goes."""
     require_administrator(actor, what="manage categories")
-    clean = curated_name_clean(name, what="category")
-    with transaction.atomic():
-        source = Category.objects.select_for_update().filter(pk=category.pk).first()
-        if source is None:
-            raise NotFound(CATEGORY_NOT_FOUND)
-        if source.name == clean:
-            return source
-        through = Entity.categories.through
-        entity_ids = list(through.objects.filter(category=source).values_list("entity_id", flat=True))
-        before = _category_lists(entity_ids)
-        target = Category.objects.select_for_update().filter(name=clean).first()
-        if target is None:
-            old = source.name
-            source.name = clean
-            source.save(update_fields=["name"])
-            audit_record(
-                actor=actor,
-                action="category.rename",
-                object_type="category",
-                object_id=source.pk,
-                changes={"name": (old, clean)},
-            )
-            result = source
-        else:
-            already = set(through.objects.filter(category=target).values_list("entity_id", flat=True))
-            through.objects.bulk_create(
-                [through(entity_id=eid, category=target) for eid in entity_ids if eid not in already]
-            )
-            source_id, old = source.pk, source.name
-            source.delete()
-            audit_record(
-                actor=actor,
-                action="category.merge",
-                object_type="category",
-                object_id=source_id,
-                changes={"name": (old, clean), "id": (source_id, target.pk)},
-            )
-            result = target
-        _record_entity_lists(
-            actor=actor,
-            field="categories",
-            before=before,
-            after=_category_lists(entity_ids),
-            entity_ids=entity_ids,
-        )
-    return result
+    return _curated_rename(CATEGORIES, actor=actor, item=category, name=name)
 
 
 def category_delete(*, actor, category: Category) -> Category:
     """Delete a category; every entity that had it loses it. Returns the deleted category (with its id)."""
     require_administrator(actor, what="manage categories")
-    with transaction.atomic():
-        source = Category.objects.select_for_update().filter(pk=category.pk).first()
-        if source is None:
-            raise NotFound(CATEGORY_NOT_FOUND)
-        entity_ids = list(
-            Entity.categories.through.objects.filter(category=source).values_list("entity_id", flat=True)
-        )
-        before = _category_lists(entity_ids)
-        source_id, name = source.pk, source.name
-        source.delete()
-        audit_record(
-            actor=actor,
-            action="category.delete",
-            object_type="category",
-            object_id=source_id,
-            changes={"name": (name, None)},
-        )
-        _record_entity_lists(
-            actor=actor,
-            field="categories",
-            before=before,
-            after=_category_lists(entity_ids),
-            entity_ids=entity_ids,
-        )
-    source.pk = source_id
-    return source
+    return _curated_delete(CATEGORIES, actor=actor, item=category)
 
 
 # --- tags -----------------------------------------------------------------------------------------------------
@@ -348,44 +279,7 @@ def tag_rename(*, actor, tag: Tag, name: object) -> Tag:
     """Rename a tag on every entity. Onto an existing tag, the two merge; an entity that listed both keeps one,
     dated from whichever it listed first (so "new matches since" does not fire again)."""
     require_administrator(actor, what="manage tags")
-    clean = curated_name_clean(name, what="tag")
-    with transaction.atomic():
-        source = Tag.objects.select_for_update().filter(pk=tag.pk).first()
-        if source is None:
-            raise NotFound(TAG_NOT_FOUND)
-        if source.name == clean:
-            return source
-        entity_ids = sorted(set(EntityTag.objects.filter(tag=source).values_list("entity_id", flat=True)))
-        before = _tag_lists(entity_ids)
-        # The fuzzy vocabulary only notices new tags by itself; a rename must refresh it here at once.
-        transaction.on_commit(vocabulary_invalidate)
-        target = Tag.objects.select_for_update().filter(name=clean).first()
-        if target is None:
-            old = source.name
-            source.name = clean
-            source.save(update_fields=["name"])
-            audit_record(
-                actor=actor,
-                action="tag.rename",
-                object_type="tag",
-                object_id=source.pk,
-                changes={"name": (old, clean)},
-            )
-            result = source
-        else:
-            _merge_entity_tags(source=source, target=target)
-            source_id, old = source.pk, source.name
-            source.delete()
-            audit_record(
-                actor=actor,
-                action="tag.merge",
-                object_type="tag",
-                object_id=source_id,
-                changes={"name": (old, clean), "id": (source_id, target.pk)},
-            )
-            result = target
-        _record_tag_lists(actor=actor, before=before, after=_tag_lists(entity_ids), entity_ids=entity_ids)
-    return result
+    return _curated_rename(TAGS, actor=actor, item=tag, name=name)
 
 
 def _merge_entity_tags(*, source: Tag, target: Tag) -> None:
@@ -404,22 +298,123 @@ def _merge_entity_tags(*, source: Tag, target: Tag) -> None:
 def tag_delete(*, actor, tag: Tag) -> Tag:
     """Delete a tag; every entity that offered or wanted it loses it."""
     require_administrator(actor, what="manage tags")
+    return _curated_delete(TAGS, actor=actor, item=tag)
+
+
+# --- renaming, merging and deleting either kind -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Curated:
+    """How categories and tags differ when renamed, merged or deleted; the rest is the same for both."""
+
+    model: type
+    what: str
+    not_found: str
+    entity_ids: Callable[[object], list]  # the entities carrying an item
+    lists: Callable[[list], dict]  # those entities' lists, to record before/after
+    record: Callable[..., None]  # record each entity's changed list
+    merge: Callable[[object, object], None]  # move the source's entities onto the target
+    changed: Callable[[], None] = lambda: None  # after commit
+
+
+def _category_entity_ids(category) -> list:
+    return list(
+        Entity.categories.through.objects.filter(category=category).values_list("entity_id", flat=True)
+    )
+
+
+def _merge_categories(source, target) -> None:
+    through = Entity.categories.through
+    already = set(through.objects.filter(category=target).values_list("entity_id", flat=True))
+    through.objects.bulk_create(
+        [
+            through(entity_id=eid, category=target)
+            for eid in _category_entity_ids(source)
+            if eid not in already
+        ]
+    )
+
+
+CATEGORIES = _Curated(
+    model=Category,
+    what="category",
+    not_found=CATEGORY_NOT_FOUND,
+    entity_ids=_category_entity_ids,
+    lists=_category_lists,
+    record=lambda **kw: _record_entity_lists(field="categories", **kw),
+    merge=_merge_categories,
+)
+TAGS = _Curated(
+    model=Tag,
+    what="tag",
+    not_found=TAG_NOT_FOUND,
+    entity_ids=lambda tag: sorted(set(EntityTag.objects.filter(tag=tag).values_list("entity_id", flat=True))),
+    lists=_tag_lists,
+    record=_record_tag_lists,
+    merge=lambda source, target: _merge_entity_tags(source=source, target=target),
+    # The fuzzy vocabulary only notices new tags by itself; renames and deletes must refresh it.
+    changed=vocabulary_invalidate,
+)
+
+
+def _curated_rename(kind: _Curated, *, actor, item, name: object):
+    clean = curated_name_clean(name, what=kind.what)
     with transaction.atomic():
-        source = Tag.objects.select_for_update().filter(pk=tag.pk).first()
+        source = kind.model.objects.select_for_update().filter(pk=item.pk).first()
         if source is None:
-            raise NotFound(TAG_NOT_FOUND)
-        entity_ids = sorted(set(EntityTag.objects.filter(tag=source).values_list("entity_id", flat=True)))
-        before = _tag_lists(entity_ids)
+            raise NotFound(kind.not_found)
+        if source.name == clean:
+            return source
+        entity_ids = kind.entity_ids(source)
+        before = kind.lists(entity_ids)
+        transaction.on_commit(kind.changed)
+        target = kind.model.objects.select_for_update().filter(name=clean).first()
+        if target is None:
+            old = source.name
+            source.name = clean
+            source.save(update_fields=["name"])
+            audit_record(
+                actor=actor,
+                action=f"{kind.what}.rename",
+                object_type=kind.what,
+                object_id=source.pk,
+                changes={"name": (old, clean)},
+            )
+            result = source
+        else:
+            kind.merge(source, target)
+            source_id, old = source.pk, source.name
+            source.delete()
+            audit_record(
+                actor=actor,
+                action=f"{kind.what}.merge",
+                object_type=kind.what,
+                object_id=source_id,
+                changes={"name": (old, clean), "id": (source_id, target.pk)},
+            )
+            result = target
+        kind.record(actor=actor, before=before, after=kind.lists(entity_ids), entity_ids=entity_ids)
+    return result
+
+
+def _curated_delete(kind: _Curated, *, actor, item):
+    with transaction.atomic():
+        source = kind.model.objects.select_for_update().filter(pk=item.pk).first()
+        if source is None:
+            raise NotFound(kind.not_found)
+        entity_ids = kind.entity_ids(source)
+        before = kind.lists(entity_ids)
         source_id, name = source.pk, source.name
         source.delete()
-        transaction.on_commit(vocabulary_invalidate)
+        transaction.on_commit(kind.changed)
         audit_record(
             actor=actor,
-            action="tag.delete",
-            object_type="tag",
+            action=f"{kind.what}.delete",
+            object_type=kind.what,
             object_id=source_id,
             changes={"name": (name, None)},
         )
-        _record_tag_lists(actor=actor, before=before, after=_tag_lists(entity_ids), entity_ids=entity_ids)
+        kind.record(actor=actor, before=before, after=kind.lists(entity_ids), entity_ids=entity_ids)
     source.pk = source_id
     return source
