@@ -7,6 +7,7 @@ from django.core import mail
 from mccs.audit.models import AuditEntry
 from mccs.directory.models import Entity, EntityStatus
 from mccs.ledger.models import Account
+from mccs.notifications.models import OutboxEmail
 from mccs.users.models import User
 from tests.conftest import deliver_outbox
 
@@ -189,8 +190,14 @@ def test_status_change_sets_member_started_at_once_and_emails(
 
 
 def test_same_status_again_changes_nothing(admin_api, member, new_entries):
-    admin_api.patch_json(f"/admin/entities/{member.entity.pk}", {"status": "pending"})
+    emails_before = OutboxEmail.objects.count()
+    response = admin_api.patch_json(f"/admin/entities/{member.entity.pk}", {"status": "pending"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["status"] == "pending"
+    member.entity.refresh_from_db()
+    assert member.entity.status == "pending"
     assert new_entries(action="entity.status_change") == []
+    assert OutboxEmail.objects.count() == emails_before
 
 
 def test_bad_entity_input_is_400_and_changes_nothing(admin_api, member):
