@@ -732,7 +732,7 @@ def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTrans
     top = topology()
     with transaction.atomic():
         ft = (
-            FederatedTransfer.objects.select_for_update()
+            FederatedTransfer.objects.select_for_update(of=("self",))
             .select_related("upstream", "downstream")
             .get(pk=ft_id)
         )
