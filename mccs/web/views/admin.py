@@ -27,6 +27,7 @@ from mccs.directory.models import Category, EntityStatus, Tag
 from mccs.ledger import admin_actions
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.selectors import transfer_get, transfer_list
+from mccs.web.fields import AmountField
 
 PAGE_SIZE = 25
 STATUS_CHOICES = [(s.value, s.value) for s in EntityStatus]
@@ -125,7 +126,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, entities)
     rows = [{"entity": e, "balance": _balance(e)} for e in page]
     context = {"form": form, "page": page, "rows": rows, "query": _query_without_page(request)}
-    return render(request, "web/admin/entities.html", context)
+    return render(request, "web/admin/entities.html", context, status=400 if form.errors else 200)
 
 
 def _balance(entity):
@@ -148,8 +149,8 @@ class EntityForm(forms.Form):
     wants = forms.CharField(required=False, help_text="Comma-separated.")
     status = forms.ChoiceField(choices=STATUS_CHOICES, help_text="The member is emailed when it changes.")
     categories = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    max_positive_balance = forms.DecimalField(min_value=0, decimal_places=2, label="Maximum positive balance")
-    max_negative_balance = forms.DecimalField(min_value=0, decimal_places=2, label="Maximum negative balance")
+    max_positive_balance = AmountField(allow_zero=True, label="Maximum positive balance")
+    max_negative_balance = AmountField(allow_zero=True, label="Maximum negative balance")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,8 +185,8 @@ def _entity_initial(entity) -> dict:
         "offers": ", ".join(entity.offers),
         "wants": ", ".join(entity.wants),
         "categories": [c.name for c in entity.categories.all()],
-        "max_positive_balance": cents_to_decimal(account.max_positive_balance) if account else None,
-        "max_negative_balance": cents_to_decimal(account.max_negative_balance) if account else None,
+        "max_positive_balance": Amount(account.max_positive_balance) if account else None,
+        "max_negative_balance": Amount(account.max_negative_balance) if account else None,
     }
 
 
@@ -414,7 +415,7 @@ def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpRespon
 class TransferForm(forms.Form):
     payer = forms.CharField(max_length=16, label="Payer account number")
     payee = forms.CharField(max_length=16, label="Payee account number")
-    amount = forms.DecimalField(min_value=0, decimal_places=2)
+    amount = AmountField(label="Amount")
     description = forms.CharField(max_length=500, required=False)
     override_limits = forms.BooleanField(
         required=False,
@@ -443,7 +444,7 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     payer=data["payer"],
                     payee=data["payee"],
-                    amount=Amount.parse(data["amount"]),
+                    amount=data["amount"],
                     description=data["description"],
                     override_limits=data["override_limits"],
                     idempotency=Idempotency(user=request.user, key=key)
