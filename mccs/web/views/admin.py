@@ -127,7 +127,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, entities)
     rows = [{"entity": e, "balance": _balance(e)} for e in page]
     context = {"form": form, "page": page, "rows": rows, "query": _query_without_page(request)}
-    return render(request, "web/admin/entities.html", context)
+    return render(request, "web/admin/entities.html", context, status=400 if form.errors else 200)
 
 
 def _balance(entity):
