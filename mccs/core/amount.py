@@ -6,6 +6,7 @@ that is not an exact, finite, positive number with at most two decimals.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -58,3 +59,93 @@ class Amount:
 
 def cents_to_decimal(cents: int) -> Decimal:
     return Amount(cents).to_decimal()
+
+
+# --- amounts typed by people ----------------------------------------------------------------------------------
+
+# Characters that only ever group digits: spaces of every kind and apostrophes (1 234,50 · 1'234.50).
+_SPACES = frozenset(" \u00a0\u202f\u2009'\u2019")
+_MARKS = frozenset(".,")
+_SPLIT = re.compile(r"([.,\u00a0\u202f\u2009'\u2019 ])")
+
+
+def _(message: str) -> str:
+    from django.utils.translation import gettext
+
+    return gettext(message)
+
+
+def decimal_separator(language: str | None = None) -> str:
+    """The decimal separator of ``language`` (default: the active language), from Django's locale formats."""
+    from django.utils import formats, translation
+
+    return formats.get_format("DECIMAL_SEPARATOR", lang=language or translation.get_language())
+
+
+def _written(cents: int, decimal: str) -> str:
+    return f"{cents // CENTS}{decimal}{cents % CENTS:02d}"
+
+
+def amount_from_text(
+    text: object, *, field: str = "amount", language: str | None = None, allow_zero: bool = False
+) -> Amount:
+    """An amount a person typed, read the way people write numbers, or a clear refusal — never another amount.
+
+    ``10.50`` and ``10,50`` are ten and a half; ``1,234.50``, ``1.234,50`` and ``1 234,50`` are read by their
+    structure: a separator that is followed by other separators groups digits in threes, and the last one, when it
+    is a point or a comma seen only once, is the decimal separator. What could honestly mean two amounts is refused
+    rather than guessed: ``1,050`` or ``1.050`` is a thousand and fifty in one country and one point zero five in
+    another. The member's language (``language``, default the active one) decides how examples in messages are
+    written. What is left is checked by :meth:`Amount.parse`: positive, at most two decimals, not absurdly large.
+    """
+    decimal = decimal_separator(language)
+    words = {"field": field, "example": _written(1050, decimal)}
+    if not isinstance(text, str):
+        raise InvalidRequest(_("The %(field)s must be a number, like %(example)s.") % words, field=field)
+    shown = text.strip()
+    raw = shown
+    sign = ""
+    if raw[:1] in ("-", "+", "\u2212"):
+        sign, raw = ("" if raw[0] == "+" else "-"), raw[1:].lstrip()
+    parts = _SPLIT.split(raw)
+    groups, separators = parts[0::2], parts[1::2]
+    if not raw or not all(g.isascii() and g.isdigit() for g in groups):
+        raise InvalidRequest(_("The %(field)s must be a number, like %(example)s.") % words, field=field)
+    odd = InvalidRequest(
+        _("The %(field)s has its separators in odd places. Write it like %(example)s.") % words, field=field
+    )
+    integer_groups, fraction = groups, ""
+    if separators and separators[-1] in _MARKS and separators[-1] not in separators[:-1]:
+        integer_groups, fraction = groups[:-1], groups[-1]
+        separators = separators[:-1]
+        if (
+            not separators
+            and len(fraction) == 3
+            and len(integer_groups[0]) <= 3
+            and integer_groups[0][0] != "0"
+        ):
+            whole = int(integer_groups[0] + fraction)
+            words.update(text=shown, whole=whole, other=f"{integer_groups[0]}{decimal}{fraction}")
+            if fraction.endswith("0"):
+                words["near"] = _written(int(integer_groups[0]) * CENTS + int(fraction) // 10, decimal)
+                message = _(
+                    "“%(text)s” could mean %(whole)s or %(other)s. Write %(whole)s without a separator, "
+                    "or %(near)s with two decimals."
+                )
+            else:
+                message = _(
+                    "“%(text)s” could mean %(whole)s or %(other)s, and amounts have at most two decimals. "
+                    "Write %(whole)s without a separator if you mean %(whole)s."
+                )
+            raise InvalidRequest(
+                message % words,
+                field=field,
+                code="ambiguous_amount",
+            )
+    if separators:
+        kinds = {"space" if s in _SPACES else s for s in separators}
+        first, rest = integer_groups[0], integer_groups[1:]
+        if len(kinds) != 1 or not 1 <= len(first) <= 3 or any(len(g) != 3 for g in rest):
+            raise odd
+    digits = "".join(integer_groups) + (f".{fraction}" if fraction else "")
+    return Amount.parse(sign + digits, field=field, allow_zero=allow_zero)

@@ -96,7 +96,12 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
 
 # The approval queue's one-click decisions: what "accept" and "reject" mean for the application an entity waits on.
 DECISIONS = {
-    EntityStatus.PENDING: {"accept": EntityStatus.ACCEPTED, "reject": EntityStatus.REJECTED},
+    # "trade": list a new member and let them trade at once, the shortest path from sign-up to first payment.
+    EntityStatus.PENDING: {
+        "accept": EntityStatus.ACCEPTED,
+        "trade": EntityStatus.TRADING_ACCEPTED,
+        "reject": EntityStatus.REJECTED,
+    },
     EntityStatus.TRADING_PENDING: {
         "accept": EntityStatus.TRADING_ACCEPTED,
         "reject": EntityStatus.TRADING_REJECTED,
@@ -127,10 +132,20 @@ def status_clean(status: object) -> str:
     return status
 
 
+MAX_ENTITY_CATEGORIES = 50  # bounds the lookup a client's list drives (one IN list, never thousands of names)
+
+
 def categories_resolve(names: object) -> list[Category]:
     """Existing categories by name, in the order given (a typo must not create a new heading)."""
     if isinstance(names, str) or not isinstance(names, Iterable):
         raise InvalidRequest("categories must be a list of category names.", field="categories")
+    names = list(names)
+    if len(names) > MAX_ENTITY_CATEGORIES:
+        raise InvalidRequest(
+            f"An entity can have at most {MAX_ENTITY_CATEGORIES} categories; {len(names)} were given.",
+            code="too_many_items",
+            field="categories",
+        )
     wanted: list[str] = []
     for raw in names:
         name = curated_name_clean(raw, what="category")

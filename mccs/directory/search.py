@@ -75,24 +75,22 @@ def tag_names_matching(terms: Iterable[str], memo: dict | None = None) -> dict[s
                 if rank < merged.get(name, Rank.FUZZY + 1):
                     merged[name] = rank
         return merged
+    terms = list(terms)
+    if not terms:
+        return {}
+    variants = set().union(*(plural_variants(term) for term in terms))
+    # One query for every term: a tag containing a term or one of its variants is at least a wildcard match; the
+    # exact and singular/plural ones among those are told apart here, so the cost does not grow per term.
+    contains = Q()
+    for needle in sorted(set(terms) | variants):
+        contains |= Q(name__contains=needle)
     ranks: dict[str, Rank] = {}
-
-    def note(names: Iterable[str], rank: Rank) -> None:
-        for name in names:
-            if rank < ranks.get(name, Rank.FUZZY + 1):
-                ranks[name] = rank
-
-    vocabulary = None
+    for name in Tag.objects.filter(contains).values_list("name", flat=True):
+        ranks[name] = Rank.EXACT if name in terms else Rank.PLURAL if name in variants else Rank.WILDCARD
+    vocabulary = tag_vocabulary()
     for term in terms:
-        variants = plural_variants(term)
-        note(Tag.objects.filter(name=term).values_list("name", flat=True), Rank.EXACT)
-        note(Tag.objects.filter(name__in=variants).values_list("name", flat=True), Rank.PLURAL)
-        contains = Q(name__contains=term)
-        for variant in variants:
-            contains |= Q(name__contains=variant)
-        note(Tag.objects.filter(contains).values_list("name", flat=True), Rank.WILDCARD)
-        vocabulary = vocabulary or tag_vocabulary()
-        note(vocabulary.fuzzy(term), Rank.FUZZY)
+        for name in vocabulary.fuzzy(term):
+            ranks.setdefault(name, Rank.FUZZY)
     return ranks
 
 
@@ -107,7 +105,7 @@ def tag_ids_matching(terms: Iterable[str], memo: dict | None = None) -> dict[uui
 
 def tag_search(fragment: str | None) -> list[Tag]:
     """``GET /tags``: every tag, or the exact, plural, partial and fuzzy matches of a fragment, best first."""
-    terms = search_terms(fragment) if fragment else []
+    terms = search_terms(fragment, field="fragment") if fragment else []
     if not terms:
         if fragment and fragment.strip():
             return []
@@ -183,6 +181,14 @@ class EntitySearch:
     favorites_of: Entity | None = None
     exclude: Entity | None = None
     memo: dict | None = None  # term → matching tags, shared by searches that reuse terms (the daily digest)
+
+    def __post_init__(self) -> None:
+        # Comma-separated text comes from a client: more than MAX_TERMS terms is refused, naming the field.
+        # Lists are the node's own (an entity's tags) and keep their first MAX_TERMS terms.
+        if isinstance(self.offers, str):
+            self.offers = search_terms(self.offers, field="offers")
+        if isinstance(self.wants, str):
+            self.wants = search_terms(self.wants, field="wants")
 
 
 def _rank_case(ranks: dict[uuid.UUID, Rank]) -> Case:

@@ -19,7 +19,8 @@ from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.core.ids import uuid_or_none
 from mccs.directory.curation import categories_resolve, entity_categories_set, entity_status_set, status_clean
-from mccs.directory.models import Entity, EntityStatus
+from mccs.directory.models import Entity, EntityStatus, EntityTag
+from mccs.directory.search import search_terms, tag_ids_matching
 from mccs.directory.services import entity_apply_changes, entity_clean_changes, entity_update_record
 from mccs.ledger import policies
 from mccs.ledger.idempotency import Idempotency
@@ -199,14 +200,23 @@ def admin_entity_search(
         if status.strip() not in EntityStatus.values:
             raise InvalidRequest(f"status must be one of: {', '.join(EntityStatus.values)}.", field="status")
         entities = entities.filter(status=status.strip())
-    tag_since = Q(entity_tags__added_at__gte=tagged_since) if tagged_since else Q()
-    for kind, words in (("offer", offers), ("want", wants)):
-        for word in [w.strip().lower() for w in words.split(",") if w.strip()]:
-            entities = entities.filter(
-                Q(entity_tags__kind=kind, entity_tags__tag__name__icontains=word) & tag_since
-            )
-    if tagged_since and not (offers.strip() or wants.strip()):
-        entities = entities.filter(entity_tags__added_at__gte=tagged_since)
+    tag_since = Q(added_at__gte=tagged_since) if tagged_since else Q()
+    searched = False
+    for kind, field, text in (
+        (EntityTag.Kind.OFFER, "offers", offers),
+        (EntityTag.Kind.WANT, "wants", wants),
+    ):
+        # Matched like the directory search (exact, singular/plural, part of a tag, typo), at most MAX_TERMS
+        # terms: the terms pick tag ids from the small vocabulary, and one subquery keeps the entities having any
+        # of them, so the query has the same shape for one term as for ten.
+        terms = search_terms(text, field=field)
+        if not terms:
+            continue
+        searched = True
+        tagged = EntityTag.objects.filter(Q(kind=kind, tag_id__in=list(tag_ids_matching(terms))) & tag_since)
+        entities = entities.filter(pk__in=tagged.values("entity_id"))
+    if tagged_since and not searched:
+        entities = entities.filter(pk__in=EntityTag.objects.filter(tag_since).values("entity_id"))
     if category.strip():
         entities = entities.filter(categories__name__icontains=category.strip())
     if balance not in (None, ""):

@@ -21,6 +21,11 @@ class Account(models.Model):
     balance = models.BigIntegerField(default=0)
     max_positive_balance = models.BigIntegerField()
     max_negative_balance = models.BigIntegerField()
+    # The last posting applied to ``balance``. Only the database moves it (with the balance), one posting at a time:
+    # see migration 0005 and docs/ledger.md ("Double entry in the database").
+    last_posting = models.ForeignKey(
+        "Posting", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

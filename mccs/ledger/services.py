@@ -40,7 +40,7 @@ from mccs.ledger.idempotency import (
     idempotency_save,
 )
 from mccs.ledger.lock_objects import accounts_lock
-from mccs.ledger.models import Account, Posting, Transfer, TransferKind, TransferState
+from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.notifications.services import email_enqueue
 
 MAX_DESCRIPTION = 500
@@ -329,7 +329,7 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
                 f"The transfer could not be completed and has been cancelled. {breach}"
             )
         _set_state(transfer, TransferState.COMPLETED, completed_at=at)
-        _post(transfer, payer=payer, payee=payee, at=at)
+        _post(transfer, payer=payer, payee=payee)
         _audit(
             actor,
             "transfer.accept",
@@ -346,18 +346,11 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
     return _run(idempotency=idempotency, print_=print_, work=work)
 
 
-def _post(transfer: Transfer, *, payer: Account, payee: Account, at) -> None:
-    """Double entry: two postings that sum to zero, and the cached balances that they imply."""
+def _post(transfer: Transfer, *, payer: Account, payee: Account) -> None:
+    """Double entry happens in the database: when a transfer becomes completed, a trigger writes its two postings
+    (summing to zero) and moves both cached balances (migration 0005). Here the loaded accounts only follow suit."""
     payer.balance -= transfer.amount
     payee.balance += transfer.amount
-    payer.save(update_fields=["balance"])
-    payee.save(update_fields=["balance"])
-    Posting.objects.bulk_create(
-        [
-            Posting(transfer=transfer, account=payer, amount=-transfer.amount, created_at=at),
-            Posting(transfer=transfer, account=payee, amount=transfer.amount, created_at=at),
-        ]
-    )
 
 
 def _close(
@@ -465,7 +458,7 @@ def transfer_admin_create(
             completed_at=at,
             initiated_by=actor,
         )
-        _post(transfer, payer=paying, payee=receiving, at=at)
+        _post(transfer, payer=paying, payee=receiving)
         _audit(
             actor,
             "transfer.admin_create",

@@ -8,8 +8,11 @@ the function — the sqlite3 shell, another program — get an error, so their D
 
 from __future__ import annotations
 
+import importlib
 import threading
 from contextlib import contextmanager
+
+from django.db import connections
 
 _state = threading.local()
 
@@ -45,3 +48,23 @@ def allow_wipe_during_flush() -> None:
 
     execute_sql_flush._mccs_wraps = True  # type: ignore[attr-defined]
     DatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+
+
+TRIGGER_MIGRATIONS = ("0003_append_only_triggers", "0005_double_entry_in_the_database")
+
+
+def reinstall_triggers(sender, using="default", **kwargs) -> None:
+    """After ``migrate``, put back any ledger trigger that SQLite lost. SQLite cannot alter most columns in place,
+    so Django rebuilds a table (copy, drop, rename) when a later migration changes it — and dropping a table drops
+    its triggers. The triggers' text lives in the migrations that first created them."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'ledger_posting'")
+        if cursor.fetchone() is None:
+            return  # migrated backwards, or not yet
+        for name in TRIGGER_MIGRATIONS:
+            module = importlib.import_module(f"mccs.ledger.migrations.{name}")
+            for sql in module.SQLITE_FORWARD:
+                cursor.execute(sql.replace("CREATE TRIGGER ", "CREATE TRIGGER IF NOT EXISTS ", 1))

@@ -40,9 +40,11 @@ def normalise_tags(values: Iterable[object], *, field: str) -> list[str]:
                 f"The {field} tag '{tag[:20]}…' is too long: at most {MAX_TAG_LENGTH} characters.",
                 field=field,
             )
+        if len(result) == MAX_TAGS:  # refuse at the first one too many: a huge list costs nothing more
+            raise InvalidRequest(
+                f"At most {MAX_TAGS} {field} are allowed; more were given.",
+                code="too_many_items",
+                field=field,
+            )
         result.append(tag)
-    if len(result) > MAX_TAGS:
-        raise InvalidRequest(
-            f"At most {MAX_TAGS} {field} are allowed; {len(result)} were given.", field=field
-        )
     return result

@@ -22,10 +22,11 @@ from enum import IntEnum
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from mccs.core.errors import InvalidRequest
 from mccs.matching.normalise import normalise_tag
 
 FUZZY_MIN_LENGTH = 4  # shorter terms match too many unrelated words with even one edit
-MAX_TERMS = 10
+MAX_TERMS = 10  # search terms one request may send; more is refused (a search is not a bulk export)
 
 
 class Rank(IntEnum):
@@ -69,17 +70,29 @@ def plural_variants(term: str) -> set[str]:
     return {prefix + variant for variant in _word_variants(last)} - {term}
 
 
-def search_terms(raw: str | Iterable[str] | None) -> list[str]:
-    """Comma-separated (or listed) search words, normalised like tags; empty ones dropped, at most MAX_TERMS."""
+def search_terms(raw: str | Iterable[str] | None, *, field: str | None = None) -> list[str]:
+    """Comma-separated (or listed) search words, normalised like tags; empty ones and repeats dropped.
+
+    With ``field`` (the input comes from a client), more than MAX_TERMS distinct terms is refused with an error
+    naming that field; without it (the node's own lists, such as an entity's tags) the first MAX_TERMS are kept.
+    Either way no caller ever searches for more than MAX_TERMS terms, and no more than MAX_TERMS + 1 are read."""
     if raw is None:
         return []
-    parts = raw.split(",") if isinstance(raw, str) else list(raw)
+    parts = raw.split(",") if isinstance(raw, str) else raw
     terms: list[str] = []
     for part in parts:
-        term = normalise_tag(part)[:50]
+        term = normalise_tag(part)[:50] if isinstance(part, str) else ""
         if term and term not in terms:
+            if len(terms) == MAX_TERMS:
+                if field is None:
+                    break
+                raise InvalidRequest(
+                    f"{field} can hold at most {MAX_TERMS} comma-separated search terms.",
+                    code="too_many_terms",
+                    field=field,
+                )
             terms.append(term)
-    return terms[:MAX_TERMS]
+    return terms
 
 
 class FuzzyVocabulary:

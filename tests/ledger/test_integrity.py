@@ -40,6 +40,17 @@ def without_checks(table: str, *constraints: str) -> None:
             raw(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
 
 
+def without_double_entry_triggers() -> None:
+    """Take away the database's double-entry triggers for this test only (rolled back with it), to play a client
+    that went around them — e.g. an operator with the database owner's rights — and see the audit catch it."""
+    from importlib import import_module
+
+    migration = import_module("mccs.ledger.migrations.0005_double_entry_in_the_database")
+    backward = migration.SQLITE_BACKWARD if connection.vendor == "sqlite" else migration.POSTGRES_BACKWARD
+    for sql in backward:
+        raw(sql)
+
+
 @pytest.fixture(autouse=True)
 def _restore_sqlite_checks(db):
     yield
@@ -77,6 +88,70 @@ def test_a_finished_transfer_cannot_change_in_the_database(completed):
         raw("UPDATE ledger_transfer SET state = 'pending', completed_at = NULL")
 
 
+def pk_param(transfer: Transfer):
+    return transfer.pk.hex if connection.vendor == "sqlite" else transfer.pk
+
+
+def test_the_database_refuses_postings_that_do_not_sum_to_zero(completed, alice, bob, carol):
+    """Double entry lives in the database: no raw INSERT can add a posting that its transfer does not imply."""
+    insert = (
+        "INSERT INTO ledger_posting (transfer_id, account_id, amount, created_at) VALUES (%s, %s, %s, %s)"
+    )
+    pending = transfer_propose(
+        actor=alice.user, initiator=number(alice), receiver=number(bob), direction="out", amount=Amount(100)
+    )
+    attempts = [
+        [pk_param(completed), account(carol).pk, 7],  # a third party's posting on a completed transfer
+        [pk_param(completed), account(bob).pk, 2500],  # the payee a second time
+        [pk_param(pending), account(alice).pk, -100],  # half a transfer that is still pending
+        [pk_param(pending), account(bob).pk, 100],
+    ]
+    for transfer_id, account_id, amount in attempts:
+        with pytest.raises(DatabaseError), transaction.atomic():
+            raw(insert, [transfer_id, account_id, amount, completed.completed_at])
+    assert Posting.objects.count() == 2
+    assert ledger_audit() == []
+
+
+def test_the_database_refuses_a_balance_that_differs_from_its_postings(completed, alice, bob, carol):
+    for sql, params in (
+        ("UPDATE ledger_account SET balance = 100 WHERE id = %s", [account(bob).pk]),
+        ("UPDATE ledger_account SET balance = balance + 1 WHERE id = %s", [account(carol).pk]),
+        ("UPDATE ledger_account SET last_posting_id = NULL WHERE id = %s", [account(bob).pk]),
+        # moving the balance by the amount of an existing posting that was already applied
+        (
+            "UPDATE ledger_account SET balance = balance + 2500, last_posting_id = "
+            "(SELECT max(id) FROM ledger_posting) WHERE id = %s",
+            [account(bob).pk],
+        ),
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            raw(sql, params)
+    new_account = (
+        "INSERT INTO ledger_account (entity_id, number, balance, max_positive_balance, max_negative_balance, "
+        "created_at) SELECT entity_id, '0000000000000000', 5, 500, 500, created_at FROM ledger_account WHERE id = %s"
+    )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        raw(new_account, [account(carol).pk])
+    assert ledger_audit() == []
+    assert [account(alice).balance, account(bob).balance, account(carol).balance] == [-2500, 2500, 0]
+
+
+def test_ledger_triggers_survive_a_table_rebuild_on_sqlite(completed, bob):
+    """SQLite drops a table's triggers when a migration rebuilds it; ``migrate`` puts them back."""
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite rebuilds tables to alter them")
+    from mccs.ledger.sqlite_guard import reinstall_triggers
+
+    raw("DROP TRIGGER ledger_account_balance_from_postings")
+    raw("DROP TRIGGER ledger_posting_no_update")
+    reinstall_triggers(sender=None)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        raw("UPDATE ledger_account SET balance = 100 WHERE id = %s", [account(bob).pk])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        raw("UPDATE ledger_posting SET amount = amount + 1")
+
+
 def test_check_constraints_refuse_impossible_rows(alice, bob):
     transfer = transfer_propose(
         actor=alice.user, initiator=number(alice), receiver=number(bob), direction="out", amount=Amount(100)
@@ -93,6 +168,7 @@ def test_check_constraints_refuse_impossible_rows(alice, bob):
 
 
 def test_audit_names_a_posting_that_breaks_zero_sum(completed, carol, capsys):
+    without_double_entry_triggers()
     raw(
         "INSERT INTO ledger_posting (transfer_id, account_id, amount, created_at) VALUES (%s, %s, %s, %s)",
         [
@@ -114,6 +190,7 @@ def test_audit_names_a_posting_that_breaks_zero_sum(completed, carol, capsys):
 
 
 def test_audit_names_a_cached_balance_that_drifted(completed, bob):
+    without_double_entry_triggers()
     raw("UPDATE ledger_account SET balance = 100 WHERE id = %s", [account(bob).pk])
     assert ledger_audit() == [
         f"account {number(bob)}: cached balance 100 differs from the sum of its postings 2500"
@@ -125,6 +202,7 @@ def test_audit_names_postings_of_a_transfer_that_is_not_completed(alice, bob, ca
         actor=alice.user, initiator=number(alice), receiver=number(bob), direction="out", amount=Amount(100)
     )
     pk = pending.pk.hex if connection.vendor == "sqlite" else pending.pk
+    without_double_entry_triggers()
     raw(
         "INSERT INTO ledger_posting (transfer_id, account_id, amount, created_at) VALUES (%s, %s, %s, %s)",
         [pk, account(alice).pk, -100, pending.created_at],
@@ -137,6 +215,7 @@ def test_audit_names_postings_of_a_transfer_that_is_not_completed(alice, bob, ca
 
 
 def test_audit_names_balances_outside_limits_illegal_states_and_bad_numbers(completed, alice, bob):
+    without_double_entry_triggers()
     without_checks("ledger_account", "account_balance_within_positive_limit")
     raw("UPDATE ledger_account SET max_positive_balance = 1000 WHERE id = %s", [account(bob).pk])
     bad = number(alice)[:-1] + str((int(luhn_check_digit(number(alice)[:-1])) + 1) % 10)

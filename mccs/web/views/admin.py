@@ -27,9 +27,11 @@ from mccs.directory.models import Category, EntityStatus, Tag
 from mccs.ledger import admin_actions
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.selectors import transfer_get, transfer_list
+from mccs.web.fields import AmountField
+from mccs.web.templatetags.mccs_web import STATUS_LABELS, status_label
 
 PAGE_SIZE = 25
-STATUS_CHOICES = [(s.value, s.value) for s in EntityStatus]
+STATUS_CHOICES = [(s.value, STATUS_LABELS[s.value]) for s in EntityStatus]
 
 
 def staff_required(view):
@@ -90,9 +92,9 @@ def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
         actor=request.user, entity=entity, decision=request.POST.get("decision", "")
     )
     if target is None:
-        message = f"{entity} is no longer waiting for a decision (status: {entity.status})."
+        message = f"{entity} is no longer waiting for a decision (status: {status_label(entity.status)})."
     else:
-        message = f"{entity} is now {target}."
+        message = f"{entity} is now: {status_label(target)}."
     if request.htmx:
         return render(request, "web/admin/_queue_row_done.html", {"entity": entity, "message": message})
     messages.success(request, message)
@@ -125,7 +127,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, entities)
     rows = [{"entity": e, "balance": _balance(e)} for e in page]
     context = {"form": form, "page": page, "rows": rows, "query": _query_without_page(request)}
-    return render(request, "web/admin/entities.html", context)
+    return render(request, "web/admin/entities.html", context, status=400 if form.errors else 200)
 
 
 def _balance(entity):
@@ -148,8 +150,8 @@ class EntityForm(forms.Form):
     wants = forms.CharField(required=False, help_text="Comma-separated.")
     status = forms.ChoiceField(choices=STATUS_CHOICES, help_text="The member is emailed when it changes.")
     categories = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    max_positive_balance = forms.DecimalField(min_value=0, decimal_places=2, label="Maximum positive balance")
-    max_negative_balance = forms.DecimalField(min_value=0, decimal_places=2, label="Maximum negative balance")
+    max_positive_balance = AmountField(allow_zero=True, label="Maximum positive balance")
+    max_negative_balance = AmountField(allow_zero=True, label="Maximum negative balance")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,8 +186,8 @@ def _entity_initial(entity) -> dict:
         "offers": ", ".join(entity.offers),
         "wants": ", ".join(entity.wants),
         "categories": [c.name for c in entity.categories.all()],
-        "max_positive_balance": cents_to_decimal(account.max_positive_balance) if account else None,
-        "max_negative_balance": cents_to_decimal(account.max_negative_balance) if account else None,
+        "max_positive_balance": Amount(account.max_positive_balance) if account else None,
+        "max_negative_balance": Amount(account.max_negative_balance) if account else None,
     }
 
 
@@ -414,7 +416,7 @@ def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpRespon
 class TransferForm(forms.Form):
     payer = forms.CharField(max_length=16, label="Payer account number")
     payee = forms.CharField(max_length=16, label="Payee account number")
-    amount = forms.DecimalField(min_value=0, decimal_places=2)
+    amount = AmountField(label="Amount")
     description = forms.CharField(max_length=500, required=False)
     override_limits = forms.BooleanField(
         required=False,
@@ -443,7 +445,7 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     payer=data["payer"],
                     payee=data["payee"],
-                    amount=Amount.parse(data["amount"]),
+                    amount=data["amount"],
                     description=data["description"],
                     override_limits=data["override_limits"],
                     idempotency=Idempotency(user=request.user, key=key)

@@ -72,6 +72,18 @@ class SearchForm(forms.Form):
         if not show_favorites:
             del self.fields["favorites_only"]
 
+    def _terms(self, field: str) -> list[str]:
+        try:
+            return search.search_terms(self.cleaned_data.get(field), field=field)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_offers(self) -> list[str]:
+        return self._terms("offers")
+
+    def clean_wants(self) -> list[str]:
+        return self._terms("wants")
+
 
 def _page_number(request: HttpRequest) -> int:
     try:
@@ -218,9 +230,9 @@ def matches_panel(request: HttpRequest) -> HttpResponse:
 
 def tag_suggestions(request: HttpRequest) -> HttpResponse:
     """Autocomplete options for the search box (an htmx partial filling a <datalist>)."""
-    tags = (
-        search.tag_search(request.GET.get("offers") or request.GET.get("fragment") or "")[:10]
-        if (request.GET.get("offers") or request.GET.get("fragment"))
-        else []
-    )
+    typed = request.GET.get("offers") or request.GET.get("fragment") or ""
+    try:
+        tags = search.tag_search(typed)[:10] if typed else []
+    except ApplicationError:  # more terms than a search takes: the search form says so when it is sent
+        tags = []
     return render(request, "web/directory/_suggestions.html", {"tags": tags})

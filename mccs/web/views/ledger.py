@@ -6,6 +6,7 @@ import csv
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from mccs.core.amount import Amount
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
 from mccs.directory.selectors import entities_for_user, entity_for_user
 from mccs.ledger import selectors, services
 from mccs.ledger.templatetags.ledger import money, pending_lines
+from mccs.web.fields import AmountField
 
 
 class TransferForm(forms.Form):
@@ -32,10 +33,12 @@ class TransferForm(forms.Form):
         max_length=100,
         help_text="Type the member's name, or their 16-digit account number.",
     )
-    amount = forms.CharField(
-        label="Amount", max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
-    )
+    amount = AmountField(label="Amount")
     description = forms.CharField(label="Description (optional)", max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 def _entity(request: HttpRequest):
@@ -63,7 +66,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     entity = _entity(request)
     account = selectors.account_for_entity(entity)
     form = TransferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and entity.can_trade and form.is_valid():
         data = form.cleaned_data
         matches = selectors.counterparty_search(query=data["counterparty"], exclude=account)
         if not matches:
@@ -77,13 +80,12 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
             )
         else:
             try:
-                amount = Amount.parse(data["amount"].replace(",", ""), field="amount")
                 transfer = services.transfer_propose(
                     actor=request.user,
                     initiator=account.number,
                     receiver=matches[0].number,
                     direction=data["direction"],
-                    amount=amount,
+                    amount=data["amount"],
                     description=data["description"],
                 )
             except ApplicationError as exc:
@@ -91,13 +93,14 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
             else:
                 other = matches[0].entity.name
                 what = (
-                    f"You offered to pay {other} {money(transfer.amount)}"
+                    f"You offered to pay {other} {money(transfer.amount)} {settings.MCCS_CURRENCY_UNIT}"
                     if data["direction"] == "out"
-                    else f"You asked {other} to pay you {money(transfer.amount)}"
+                    else f"You asked {other} to pay you {money(transfer.amount)} {settings.MCCS_CURRENCY_UNIT}"
                 )
                 messages.success(request, f"{what}. Nothing moves until they accept.")
                 return redirect("web:dashboard")
-    return render(request, "web/ledger/new.html", {"form": form, "entity": entity})
+    status = 403 if request.method == "POST" and not entity.can_trade else 200
+    return render(request, "web/ledger/new.html", {"form": form, "entity": entity}, status=status)
 
 
 @login_required

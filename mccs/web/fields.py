@@ -1,0 +1,46 @@
+"""Form fields shared by the web pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils import formats
+
+from mccs.core.amount import Amount, amount_from_text
+from mccs.core.errors import InvalidRequest
+
+
+class AmountField(forms.CharField):
+    """An amount typed the way the member writes numbers (``10.50``, ``10,50``, ``1.234,50``), cleaned to an
+    :class:`Amount` by the one parser in ``mccs.core.amount``; anything ambiguous is refused, never guessed.
+    The widget carries the currency unit, which the templates show beside the input."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_length", 30)
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "data-unit": settings.MCCS_CURRENCY_UNIT}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def clean(self, value) -> Amount | None:
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return amount_from_text(text, field=self.field_name, allow_zero=self.allow_zero)
+        except InvalidRequest as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+    def prepare_value(self, value):
+        """A stored amount is shown the way the member's language writes numbers, without grouping."""
+        if isinstance(value, Amount):
+            return formats.number_format(value.to_decimal(), 2)
+        return value
+
+    @property
+    def field_name(self) -> str:
+        return str(self.label or "amount").lower()
+
+    @property
+    def unit(self) -> str:
+        return settings.MCCS_CURRENCY_UNIT
