@@ -48,7 +48,7 @@ from mccs.federation.paths import NAME_RE, Topology
 from mccs.ledger import policies
 from mccs.ledger.accounts import account_open, default_limits
 from mccs.ledger.lock_objects import accounts_lock
-from mccs.ledger.models import Account, Posting, Transfer, TransferKind, TransferState
+from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.services import _visible_transfer, account_by_number
 from mccs.ledger.services import money as money_text
 from mccs.notifications.services import email_enqueue
@@ -790,33 +790,26 @@ def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTrans
 
 
 def _complete(transfer: Transfer, *, at, actor) -> None:
-    """Post a completed transfer. Limits were held while it was pending; if a member's local trading used that room
-    meanwhile, the limit is raised just enough (audited): the far side has already completed, so it must stick."""
+    """Complete a transfer: the database writes its two postings and moves both balances (ledger migration 0005).
+    Limits were held while it was pending; if a member's local trading used that room meanwhile, the limit is raised
+    just enough first (audited): the far side has already completed, so it must stick."""
     locked = accounts_lock(transfer.payer_id, transfer.payee_id)
     payer, payee = locked[transfer.payer_id], locked[transfer.payee_id]
+    for account, delta in ((payer, -transfer.amount), (payee, transfer.amount)):
+        after = account.balance + delta
+        if after < -account.max_negative_balance:
+            _override(account, "maxNegativeBalance", account.max_negative_balance, -after)
+            account.max_negative_balance = -after
+            account.save(update_fields=["max_negative_balance"])
+        if after > account.max_positive_balance:
+            _override(account, "maxPositiveBalance", account.max_positive_balance, after)
+            account.max_positive_balance = after
+            account.save(update_fields=["max_positive_balance"])
     updated = Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING).update(
         state=TransferState.COMPLETED, completed_at=at
     )
     if updated != 1:
         raise CCError("This transfer is no longer pending.", cc_class="WorkflowViolation")
-    for account, delta in ((payer, -transfer.amount), (payee, transfer.amount)):
-        account.balance += delta
-        fields = ["balance"]
-        if account.balance < -account.max_negative_balance:
-            _override(account, "maxNegativeBalance", account.max_negative_balance, -account.balance)
-            account.max_negative_balance = -account.balance
-            fields.append("max_negative_balance")
-        if account.balance > account.max_positive_balance:
-            _override(account, "maxPositiveBalance", account.max_positive_balance, account.balance)
-            account.max_positive_balance = account.balance
-            fields.append("max_positive_balance")
-        account.save(update_fields=fields)
-    Posting.objects.bulk_create(
-        [
-            Posting(transfer=transfer, account=payer, amount=-transfer.amount, created_at=at),
-            Posting(transfer=transfer, account=payee, amount=transfer.amount, created_at=at),
-        ]
-    )
     transfer.state = TransferState.COMPLETED
     transfer.completed_at = at
 
