@@ -173,7 +173,7 @@ def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> En
     if not can_manage_entity(actor, entity):
         raise PermissionDenied("You do not act for this entity.")
     cleaned = entity_clean_changes(changes)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         diff = entity_apply_changes(entity=entity, changes=cleaned)
         entity_update_record(actor=actor, entity=entity, diff=diff)
     return entity
