@@ -20,6 +20,7 @@ STATUS_BY_ERROR = [
     (errors.PermissionDenied, 403),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
+    (errors.UnsupportedMediaType, 415),
     (errors.InvalidRequest, 400),
 ]
 
@@ -81,8 +82,9 @@ def on_not_found(request, exc):
 def on_http_error(request, exc: HttpError):
     # Ninja wraps the parser's own error ("Cannot parse request body"); ours says what is wrong.
     cause = exc.__cause__
-    message = cause.message if isinstance(cause, errors.ApplicationError) else str(exc)
-    return error_response(request, exc.status_code, message)
+    if isinstance(cause, errors.ApplicationError):
+        return on_application_error(request, cause)
+    return error_response(request, exc.status_code, str(exc))
 
 
 @api.exception_handler(Exception)

@@ -10,7 +10,7 @@ import simplejson
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
-from mccs.core.errors import InvalidRequest
+from mccs.core.errors import InvalidRequest, UnsupportedMediaType
 from mccs.core.text_guard import refuse_nul
 
 
@@ -18,10 +18,21 @@ def _refuse_constant(name: str):
     raise InvalidRequest(f"{name} is not a valid number.")
 
 
+def is_json(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
 class ExactJSONParser(Parser):
     def parse_body(self, request):
         if not request.body:
             return {}
+        # Only a JSON body is read. A cross-site page can send text/plain, form or multipart bodies without a
+        # preflight, so reading those as JSON would let any web page act through a visitor's browser.
+        if not is_json(request.META.get("CONTENT_TYPE") or ""):
+            raise UnsupportedMediaType(
+                "The request body must be JSON, sent with Content-Type: application/json.",
+                field="Content-Type",
+            )
         try:
             data = simplejson.loads(request.body, parse_float=Decimal, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -50,6 +50,12 @@ class Conflict(ApplicationError):
     code = "conflict"
 
 
+class UnsupportedMediaType(ApplicationError):
+    """The request body is in a format the interface does not read (HTTP 415)."""
+
+    code = "unsupported_media_type"
+
+
 class TooManyRequests(ApplicationError):
     """A rate limit was reached (HTTP 429)."""
 

@@ -97,7 +97,12 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
 
 # The approval queue's one-click decisions: what "accept" and "reject" mean for the application an entity waits on.
 DECISIONS = {
-    EntityStatus.PENDING: {"accept": EntityStatus.ACCEPTED, "reject": EntityStatus.REJECTED},
+    # "trade": list a new member and let them trade at once, the shortest path from sign-up to first payment.
+    EntityStatus.PENDING: {
+        "accept": EntityStatus.ACCEPTED,
+        "trade": EntityStatus.TRADING_ACCEPTED,
+        "reject": EntityStatus.REJECTED,
+    },
     EntityStatus.TRADING_PENDING: {
         "accept": EntityStatus.TRADING_ACCEPTED,
         "reject": EntityStatus.TRADING_REJECTED,

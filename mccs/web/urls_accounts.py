@@ -7,6 +7,7 @@ from mccs.web.views import accounts
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("dashboard", accounts.dashboard, name="dashboard"),
+    path("trading/apply", accounts.apply_for_trading, name="apply_for_trading"),
     path("signup", accounts.signup_view, name="signup"),
     path("login", accounts.login_view, name="login"),
     path("logout", accounts.logout_view, name="logout"),

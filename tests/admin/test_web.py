@@ -74,7 +74,7 @@ def test_queue_lists_waiting_entities_and_accepts_with_htmx(staff, make_member):
         f"/admin/entities/{pending.entity.pk}/decide", {"decision": "accept"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    assert "is now accepted" in response.content.decode()
+    assert "is now: Listed, not trading yet." in response.content.decode()
     assert "<html" not in response.content.decode()  # a partial
     assert Entity.objects.get(pk=pending.entity.pk).status == "accepted"
     response = staff.post(f"/admin/entities/{trading.entity.pk}/decide", {"decision": "reject"})

@@ -35,13 +35,13 @@ def test_approve_from_queue_set_limits_and_find_it_in_the_log(page, live_server)
 
     row = page.locator(f"#queue-{pending.entity.pk}")
     assert "Pending Bakery" in row.inner_text()
-    row.get_by_role("button", name="Accept").click()  # htmx swaps just this row
-    page.locator(f"#queue-{pending.entity.pk}", has_text="is now accepted").wait_for()
+    row.get_by_role("button", name="List only").click()  # htmx swaps just this row
+    page.locator(f"#queue-{pending.entity.pk}", has_text="is now: Listed, not trading yet").wait_for()
     assert page.url.endswith("/admin/")
 
     page.locator(f"#queue-{pending.entity.pk}").get_by_role("link", name="Open Pending Bakery").click()
     page.wait_for_url(re.compile(rf"/admin/entities/{pending.entity.pk}$"))
-    assert page.locator("#entity-status").inner_text() == "accepted"
+    assert page.locator("#entity-status").inner_text() == "Listed, not trading yet"
     page.get_by_label("Maximum positive balance").fill("750")
     page.get_by_label("Maximum negative balance").fill("125.50")
     page.get_by_role("button", name="Save").click()

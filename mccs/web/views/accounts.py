@@ -19,7 +19,7 @@ from mccs.core.client_ip import client_ip
 from mccs.core.errors import ApplicationError, TooManyRequests
 from mccs.directory.models import IncType
 from mccs.directory.selectors import entities_for_user
-from mccs.directory.services import entity_update
+from mccs.directory.services import entity_apply_for_trading, entity_update
 from mccs.ledger.onboarding import member_sign_up
 from mccs.users import services as user_services
 
@@ -47,16 +47,42 @@ def safe_next(request: HttpRequest, default: str = "web:dashboard") -> str:
     return default
 
 
+def landing(user) -> str:
+    """Where a signed-in person starts: administrators at the approval queue, members on their dashboard."""
+    return "web:admin_dashboard" if user.is_staff else "web:dashboard"
+
+
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("web:dashboard")
+        return redirect(landing(request.user))
     return render(request, "web/accounts/home.html")
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    if request.user.is_staff:
+        return redirect("web:admin_dashboard")
     entity = entities_for_user(user=request.user).first()
     return render(request, "web/dashboard.html", {"entity": entity})
+
+
+@login_required
+@require_POST
+def apply_for_trading(request: HttpRequest) -> HttpResponse:
+    """A listed member asks to trade; the entity goes back into the administrators' queue."""
+    entity = entities_for_user(user=request.user).first()
+    if entity is None:
+        raise Http404("You do not act for an entity.")
+    try:
+        entity_apply_for_trading(actor=request.user, entity=entity)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "You have asked to trade. An administrator will decide soon, and you will get an email when they do.",
+        )
+    return redirect("web:dashboard")
 
 
 class LoginForm(Form):
@@ -68,7 +94,7 @@ class LoginForm(Form):
 
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("web:dashboard")
+        return redirect(landing(request.user))
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -83,7 +109,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, user_services.BAD_CREDENTIALS)
             else:
                 login(request, user)
-                return redirect(safe_next(request))
+                return redirect(safe_next(request, landing(user)))
     context = {"form": form, "next": safe_next(request, "")}
     return render(request, "web/accounts/login.html", context, status=status)
 

@@ -28,9 +28,10 @@ from mccs.ledger import admin_actions
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.selectors import transfer_get, transfer_list
 from mccs.web.fields import AmountField
+from mccs.web.templatetags.mccs_web import STATUS_LABELS, status_label
 
 PAGE_SIZE = 25
-STATUS_CHOICES = [(s.value, s.value) for s in EntityStatus]
+STATUS_CHOICES = [(s.value, STATUS_LABELS[s.value]) for s in EntityStatus]
 
 
 def staff_required(view):
@@ -91,9 +92,9 @@ def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
         actor=request.user, entity=entity, decision=request.POST.get("decision", "")
     )
     if target is None:
-        message = f"{entity} is no longer waiting for a decision (status: {entity.status})."
+        message = f"{entity} is no longer waiting for a decision (status: {status_label(entity.status)})."
     else:
-        message = f"{entity} is now {target}."
+        message = f"{entity} is now: {status_label(target)}."
     if request.htmx:
         return render(request, "web/admin/_queue_row_done.html", {"entity": entity, "message": message})
     messages.success(request, message)

@@ -66,7 +66,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     entity = _entity(request)
     account = selectors.account_for_entity(entity)
     form = TransferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and entity.can_trade and form.is_valid():
         data = form.cleaned_data
         matches = selectors.counterparty_search(query=data["counterparty"], exclude=account)
         if not matches:
@@ -99,7 +99,8 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, f"{what}. Nothing moves until they accept.")
                 return redirect("web:dashboard")
-    return render(request, "web/ledger/new.html", {"form": form, "entity": entity})
+    status = 403 if request.method == "POST" and not entity.can_trade else 200
+    return render(request, "web/ledger/new.html", {"form": form, "entity": entity}, status=status)
 
 
 @login_required
