@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 
 from mccs.web.middleware import htmx_sign_in_redirect, sign_in_url
 
@@ -17,6 +17,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if not (user and user.is_authenticated):
         if getattr(request, "htmx", False) or request.headers.get("HX-Request"):
             return htmx_sign_in_redirect(request)
+        if request.path == resolve_url("web:login"):
+            messages.info(request, "The sign-in form had expired. Please try again.")
+            return redirect(request.get_full_path())
         messages.info(request, "Your session has ended. Please sign in again; you will be taken back.")
         return redirect(sign_in_url(request))
     return render(request, "403_csrf.html", status=403)
