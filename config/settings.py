@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "mccs.web.middleware.HtmxSessionEndedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -140,6 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "web:login"
+# A signed-out visitor whose form fails its CSRF check is sent to sign in (and back), not shown a bare 403.
+CSRF_FAILURE_VIEW = "mccs.web.views.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
 
