@@ -48,6 +48,7 @@ def email_enqueue(
         email.save()
         return email
     try:
+        # Savepoint: a duplicate email (same dedupe key) is skipped inside the caller's transaction.
         with transaction.atomic():
             email.save()
     except IntegrityError:
