@@ -49,6 +49,8 @@ def test_no_page_is_wider_than_a_phone_and_the_header_is_compact(page, network, 
 def axe_violations(page) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # Panels that htmx loads after the page (matches) are dimmed while loading: scan what a person then reads.
+    page.wait_for_load_state("networkidle")
     page.evaluate(Axe().axe_script)
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
     result = page.evaluate("options => axe.run(document, options)", options)
