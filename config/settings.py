@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "mccs.matching",
     "mccs.directory",
     "mccs.ledger",
+    "mccs.federation",
     "mccs.api",
     "mccs.web",
 ]
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "mccs.web.middleware.HtmxSessionEndedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,6 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "web:login"
+# A signed-out visitor whose form fails its CSRF check is sent to sign in (and back), not shown a bare 403.
+CSRF_FAILURE_VIEW = "mccs.web.views.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
 
@@ -198,7 +202,11 @@ MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
 MCCS_PERIODIC_TASKS: list[tuple[str, int]] = [
     ("mccs.directory.digest.digests_send", 3600),  # decides per entity whether a day has passed
     ("mccs.users.tokens.tokens_prune", 3600),  # expired tokens and old reset links
+    ("mccs.federation.services.federation_retry_due", 1),  # state changes owed to neighbour nodes
 ]
+
+# Federation (Credit Commons): how long to wait for a neighbour node's answer. The PHP reference waits 2 s.
+MCCS_FEDERATION_TIMEOUT_SECONDS = float(os.environ.get("MCCS_FEDERATION_TIMEOUT_SECONDS", "5"))
 
 # Private contact: messages one member may send per hour before 429.
 MCCS_CONTACT_LIMIT_PER_HOUR = int(os.environ.get("MCCS_CONTACT_LIMIT_PER_HOUR", 10))

@@ -127,6 +127,61 @@ def cmd_send_daily_digest(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_federation(ns: argparse.Namespace) -> int:
+    _setup_django()
+
+    from mccs.core.errors import ApplicationError
+    from mccs.federation import services
+    from mccs.federation.client import encode
+
+    _manage("migrate", "--no-input", verbosity=0)
+    action = ns.federation_command
+    try:
+        if action == "init":
+            node = services.federation_init(name=ns.name)
+            print(f"This node is {node.name} in its Credit Commons tree.")
+            return 0
+        if action == "add-branch":
+            neighbour = services.branch_add(
+                name=ns.name, url=ns.url, max_negative=ns.max_negative, max_positive=ns.max_positive
+            )
+            print(f"Node {neighbour.name} ({neighbour.url}) may now join as a leaf of this node.")
+            return 0
+        if action == "join":
+            neighbour, result = services.trunk_join(
+                name=ns.trunk_name,
+                url=ns.trunk_url,
+                rate=ns.rate,
+                max_negative=ns.max_negative,
+                max_positive=ns.max_positive,
+            )
+            print(f"This node is now a leaf of {neighbour.name} ({neighbour.url}); handshake: {result}")
+            return 0 if result == "ok" else 1
+        if action == "status":
+            status = services.federation_status()
+            failed = [n for n in status["neighbours"] if n["handshake"] != "ok"]
+            if ns.json:
+                for item in status["neighbours"]:
+                    item.pop("queued", None)
+                    item.pop("rate", None)
+                print(encode(status).decode())
+            else:
+                print(f"node: {status['node'] or '(not set: run mccs federation init)'}")
+                for n in status["neighbours"]:
+                    print(
+                        f"  {n['name']:<16} {n['direction']:<9} {n['url']}  balance {n['balance']}  "
+                        f"pending {n['pending']}  limits -{n['maxNegativeBalance']}/+{n['maxPositiveBalance']}  "
+                        f"rate {n['rate']}  last hash {n['lastHash'] or '(none)'}  queued {n['queued']}  "
+                        f"handshake {n['handshake']}"
+                    )
+            return 1 if failed else 0
+    except ApplicationError as exc:
+        print(f"mccs federation {action}: {exc.message}", file=sys.stderr)
+        return 2
+    print("mccs federation: say what to do: init, add-branch, join or status", file=sys.stderr)
+    return 2
+
+
 def openapi_document() -> str:
     """The API's OpenAPI document as committed in docs/openapi.json (stable key order, trailing newline)."""
     import json
@@ -161,6 +216,10 @@ COMMANDS = {
     "seed": (cmd_seed, "load data, e.g. --demo for a small demo network"),
     "ledger-audit": (cmd_ledger_audit, "check every ledger invariant; exits non-zero naming each violation"),
     "send-daily-digest": (cmd_send_daily_digest, "send the daily match emails now"),
+    "federation": (
+        cmd_federation,
+        "place this node in a Credit Commons tree: init, add-branch, join, status",
+    ),
     "export-openapi": (cmd_export_openapi, "write the API's OpenAPI document (default: docs/openapi.json)"),
 }
 
@@ -187,6 +246,25 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--output", "-o", default="docs/openapi.json", help="file to write, or - for stdout"
             )
+        if name == "federation":
+            fed = p.add_subparsers(dest="federation_command", metavar="ACTION")
+            init = fed.add_parser("init", help="name this node in the tree")
+            init.add_argument("--name", required=True)
+            branch = fed.add_parser("add-branch", help="let a node join as a leaf of this node")
+            branch.add_argument("--name", required=True)
+            branch.add_argument(
+                "--url", required=True, help="its Credit Commons base URL, e.g. http://host:port/cc"
+            )
+            branch.add_argument("--max-negative", help="how far its account here may go below zero")
+            branch.add_argument("--max-positive", help="how far its account here may go above zero")
+            join = fed.add_parser("join", help="make this node a leaf of a trunk that lists it as a branch")
+            join.add_argument("--trunk-name", required=True)
+            join.add_argument("--trunk-url", required=True)
+            join.add_argument("--rate", default="1", help="one unit here is worth RATE units of the trunk")
+            join.add_argument("--max-negative")
+            join.add_argument("--max-positive")
+            status = fed.add_parser("status", help="neighbours, balances, last hashes and live handshakes")
+            status.add_argument("--json", action="store_true")
         if name == "seed":
             p.add_argument("--demo", action="store_true", help="load the demo network")
             p.add_argument("--if-empty", action="store_true", help="only when the database has no entities")

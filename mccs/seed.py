@@ -348,9 +348,26 @@ def seed_transfers() -> int:
     return made
 
 
+def sign_in_hint() -> str:
+    """The one thing a person running the demo needs, framed so that it stands out in a terminal."""
+    lines = [
+        f"Demo members sign in with the password: {DEMO_PASSWORD}",
+        "for example alice@demo.mccs (trading) or ed@demo.mccs (waiting for approval). Administrators:",
+        "create one with: mccs createadmin --email you@example.org --password <a long password>",
+    ]
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
+
+
 def seed_demo(*, only_if_empty: bool = False) -> str:
     if only_if_empty and Entity.objects.exists():
-        return "The database already has entities; demo data not loaded."
+        return "The database already has entities; demo data not loaded.\n" + sign_in_hint()
+    # Demo addresses are not real people: the welcome and transfer emails that seeding queues are dropped, so a
+    # fresh `make run` does not bury the sign-in hint under pages of demo emails.
+    from mccs.notifications.models import OutboxEmail
+
+    queued_before = set(OutboxEmail.objects.values_list("pk", flat=True))
     created = 0
     for email, name, city, status, categories, offers, wants in DEMO_MEMBERS:
         if Entity.objects.filter(users__email=email).exists():
@@ -376,7 +393,8 @@ def seed_demo(*, only_if_empty: bool = False) -> str:
         result.entity.categories.set(_categories(categories))
         created += 1
     transfers = seed_transfers()
+    OutboxEmail.objects.exclude(pk__in=queued_before).filter(sent_at__isnull=True).delete()
     return (
         f"Loaded {created} demo member(s) and {transfers} transfer(s); each signs in with password "
-        f"{DEMO_PASSWORD!r} (e.g. alice@demo.mccs)."
+        f"{DEMO_PASSWORD!r} (e.g. alice@demo.mccs).\n" + sign_in_hint()
     )

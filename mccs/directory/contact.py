@@ -48,7 +48,7 @@ def favorite_set(*, actor, entity: Entity, favorite_id: object, is_favorite: boo
         raise NotFound(ENTITY_NOT_FOUND)
     if target.pk == entity.pk:
         raise InvalidRequest("An entity cannot be its own favourite.", field="favoriteEntityID")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         present = entity.favorites.filter(pk=target.pk).exists()
         if present == is_favorite:
             return False
@@ -100,7 +100,7 @@ def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) ->
         raise InvalidRequest("This entity cannot receive messages: it has no email address.")
     moment = now()
     limit = contact_limit_per_hour()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # One member's sends queue behind each other, so parallel requests cannot all pass the count.
         list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
         recent = ContactMessage.objects.filter(sender_user=actor, sent_at__gt=moment - RATE_WINDOW)

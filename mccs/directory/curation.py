@@ -56,6 +56,7 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
     """
     require_administrator(actor, what="change an entity's status")
     status = status_clean(status)
+    # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
     with transaction.atomic():
         locked = Entity.objects.select_for_update().get(pk=entity.pk)
         before = locked.status
@@ -114,7 +115,7 @@ def entity_decide(*, actor, entity: Entity, decision: str) -> str | None:
     administrators deciding at once only the first changes anything. Returns the new status, or None when the
     entity was no longer waiting for a decision."""
     require_administrator(actor, what="decide on applications")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         current = (
             Entity.objects.select_for_update().filter(pk=entity.pk).values_list("status", flat=True).first()
         )
@@ -170,6 +171,7 @@ def entity_categories_set(
     after = sorted(c.name for c in categories)
     if before == after:
         return {}
+    # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
     with transaction.atomic():
         entity.categories.set(categories)
         diff: dict[str, tuple[object, object]] = {"categories": (before, after)}
@@ -190,7 +192,7 @@ def _curated_get(model, pk: object, message: str):
 
 def _curated_create(model, *, actor, name: object, what: str):
     clean = curated_name_clean(name, what=what)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if model.objects.filter(name=clean).exists():
             raise InvalidRequest(f"A {what} named {clean} already exists.", field="name")
         created = model.objects.create(name=clean)
@@ -375,7 +377,7 @@ TAGS = _Curated(
 
 def _curated_rename(kind: _Curated, *, actor, item, name: object):
     clean = curated_name_clean(name, what=kind.what)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         source = kind.model.objects.select_for_update().filter(pk=item.pk).first()
         if source is None:
             raise NotFound(kind.not_found)
@@ -414,7 +416,7 @@ def _curated_rename(kind: _Curated, *, actor, item, name: object):
 
 
 def _curated_delete(kind: _Curated, *, actor, item):
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         source = kind.model.objects.select_for_update().filter(pk=item.pk).first()
         if source is None:
             raise NotFound(kind.not_found)

@@ -68,7 +68,7 @@ def digest_send_one(entity: Entity, *, moment, memo: dict | None = None) -> bool
     start = previous or moment - DIGEST_INTERVAL
     matches = digest_matches(entity, start=start, end=moment, memo=memo)
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             moved = (
                 Entity.objects.filter(pk=entity.pk, last_match_digest_at=previous)
                 if previous

@@ -173,7 +173,7 @@ def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> En
     if not can_manage_entity(actor, entity):
         raise PermissionDenied("You do not act for this entity.")
     cleaned = entity_clean_changes(changes)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         diff = entity_apply_changes(entity=entity, changes=cleaned)
         entity_update_record(actor=actor, entity=entity, diff=diff)
     return entity
@@ -189,7 +189,7 @@ def entity_apply_for_trading(*, actor, entity: Entity) -> Entity:
     Compare-and-set on the status, so a click that races an administrator's decision changes nothing."""
     if not can_manage_entity(actor, entity):
         raise PermissionDenied("You do not act for this entity.")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         before = Entity.objects.filter(pk=entity.pk).values_list("status", flat=True).first()
         moved = Entity.objects.filter(pk=entity.pk, status__in=CAN_APPLY_FOR_TRADING).update(
             status=EntityStatus.TRADING_PENDING, updated_at=now()

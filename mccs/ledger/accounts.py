@@ -25,6 +25,7 @@ def account_open(*, entity: Entity) -> Account:
     positive, negative = default_limits()
     for _ in range(10):
         try:
+            # Savepoint: a colliding account number is retried inside the caller's transaction.
             with transaction.atomic():
                 return Account.objects.create(
                     entity=entity,

@@ -66,7 +66,7 @@ def admin_user_update(*, actor: User, user: User, changes: Mapping[str, object])
     require_administrator(actor, what="edit members' user details")
     changes = dict(changes)
     new_email = changes.pop("email", None)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if new_email is not None:
             address = email_clean(new_email, field="email")
             if address != user.email:
@@ -103,7 +103,7 @@ def admin_user_delete(*, actor: User, user: User) -> tuple[User, bool]:
         "telephone": user.telephone,
         "entities": sorted(str(pk) for pk in user.entities.values_list("pk", flat=True)),
     }
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = members().select_for_update().filter(pk=user.pk).first()
         if locked is None:
             raise NotFound(USER_NOT_FOUND)
@@ -280,7 +280,7 @@ def admin_entity_delete(*, actor: User, entity: Entity) -> Entity:
     The ledger keeps every transfer forever (``Account.entity`` is PROTECT, postings are append-only), so an
     entity that has traded is refused with a message that says what to do instead: set it to ``rejected``."""
     require_administrator(actor, what="delete entities")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = Entity.objects.select_for_update().filter(pk=entity.pk).first()
         if locked is None:
             raise NotFound(ENTITY_NOT_FOUND)

@@ -49,7 +49,7 @@ def member_sign_up(
     if User.objects.filter(email=address).exists():
         raise taken
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             return _sign_up(address, password, user_fields, cleaned, ip, issue_token)
     except IntegrityError:
         # Two sign-ups with one address at the same moment: the unique index lets one win.

@@ -132,3 +132,44 @@ def counterparty_search(*, query: str, exclude: Account | None = None, limit: in
 
 def account_for_entity(entity: Entity) -> Account | None:
     return Account.objects.filter(entity=entity).select_related("entity").first()
+
+
+@dataclass(frozen=True)
+class ClosedTransfer:
+    """A transfer that never moved credit, as its parties should see it."""
+
+    transfer: Transfer
+    how: str  # "rejected" (by the receiver), "cancelled" (by the initiator or an administrator), "failed"
+    incoming: bool  # the other party proposed it
+    pays: bool  # this account would have paid
+    other: Account
+
+
+CLOSING_ACTIONS = {
+    "transfer.reject": "rejected",
+    "transfer.cancel": "cancelled",
+    "transfer.accept_failed": "failed",
+}
+
+
+def closed_transfers_for_account(*, account: Account, limit: int = 50) -> list[ClosedTransfer]:
+    """Rejected and cancelled transfers of ``account``, newest first, each with who closed it (from the log)."""
+    from mccs.audit.models import AuditEntry
+
+    cancelled = transfer_list_for_account(account=account, status="cancelled")
+    transfers = list(cancelled.order_by("-cancelled_at", "-id")[:limit])
+    how = dict(
+        AuditEntry.objects.filter(
+            object_type="transfer", object_id__in=[str(t.pk) for t in transfers], action__in=CLOSING_ACTIONS
+        ).values_list("object_id", "action")
+    )
+    return [
+        ClosedTransfer(
+            transfer=t,
+            how=CLOSING_ACTIONS.get(how.get(str(t.pk), ""), "cancelled"),
+            incoming=t.initiator_id != account.pk,
+            pays=t.payer_id == account.pk,
+            other=t.payee if t.payer_id == account.pk else t.payer,
+        )
+        for t in transfers
+    ]

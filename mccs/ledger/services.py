@@ -530,7 +530,7 @@ def account_limits_set(
     account_id = Account.objects.filter(entity=entity).values_list("pk", flat=True).first()
     if account_id is None:
         raise NotFound("This entity has no account.")
-    # Not durable: an administrator's entity edit changes limits and details in one transaction.
+    # Not durable: also a step of an administrator's entity edit (docs/ledger.md, "Transactions").
     with transaction.atomic():
         account = accounts_lock(account_id)[account_id]
         before = Limits(account.max_positive_balance, account.max_negative_balance)

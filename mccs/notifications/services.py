@@ -6,10 +6,18 @@ from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 
 from mccs.core.clock import now
 from mccs.notifications.models import OutboxEmail
+
+
+def _render_plain(name: str, context: Mapping[str, object]) -> str:
+    """A plain-text template rendered without HTML escaping: a subject is not HTML, so "Ann's" stays "Ann's"
+    (not "Ann&#x27;s"), whatever the template says."""
+    template = get_template(name).template  # the engine's own Template, which takes a Context
+    return template.render(Context(dict(context), autoescape=False))
 
 
 def email_enqueue(
@@ -26,7 +34,7 @@ def email_enqueue(
     """
     recipients = [to] if isinstance(to, str) else list(to)
     ctx = {"base_url": settings.BASE_URL, **(context or {})}
-    subject = " ".join(render_to_string(f"email/{template}_subject.txt", ctx).split())
+    subject = " ".join(_render_plain(f"email/{template}_subject.txt", ctx).split())
     body = render_to_string(f"email/{template}.txt", ctx)
     email = OutboxEmail(
         to=recipients,
@@ -40,6 +48,7 @@ def email_enqueue(
         email.save()
         return email
     try:
+        # Savepoint: a duplicate email (same dedupe key) is skipped inside the caller's transaction.
         with transaction.atomic():
             email.save()
     except IntegrityError:

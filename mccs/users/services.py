@@ -69,7 +69,7 @@ def user_authenticate(*, email: str, password: str, ip: str, admin: bool | None)
         User().set_password(password)  # spend the same time as a real check, so timing tells nothing
     if not ok:
         as_admin = admin if admin is not None else bool(user and user.is_staff)
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             login_failure_record(email=email, ip=ip)
             audit_record(
                 actor=None,
@@ -93,7 +93,7 @@ def user_login(
 
 def user_login_record(*, user: User, ip: str, issue_token: bool) -> tuple[str | None, dict[str, object]]:
     """The bookkeeping of a sign-in that has succeeded: dates, address, throttle reset, token, audit entry."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         previous = {"lastLoginDate": user.last_login, "lastLoginIP": user.last_login_ip}
         user.previous_login = user.last_login
         user.last_login = now()
@@ -116,7 +116,7 @@ def user_login_record(*, user: User, ip: str, issue_token: bool) -> tuple[str | 
 
 
 def user_logout(*, user: User, raw_token: str | None) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if raw_token:
             token_revoke(raw=raw_token)
         audit_record(
@@ -131,6 +131,7 @@ def user_logout(*, user: User, raw_token: str | None) -> None:
 def user_password_set(*, user: User, password: str, actor: User | None, action: str) -> None:
     """Set a new password and revoke every bearer token of the user."""
     password_check(password, user=user)
+    # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -157,7 +158,7 @@ def user_password_change(*, user: User, current_password: object, password: obje
     throttle as failed logins, so a borrowed session cannot be used to try passwords without limit."""
     login_throttle_check(email=user.email, ip=ip)
     if not isinstance(current_password, str) or not user.check_password(current_password):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             login_failure_record(email=user.email, ip=ip)
             audit_record(
                 actor=user,
@@ -192,7 +193,7 @@ def password_reset_request(*, email: object, admin: bool | None = False) -> None
     if recent.count() >= RESET_REQUESTS_PER_TTL:
         return
     raw = secrets.token_urlsafe(32)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         PasswordResetToken.objects.create(
             user=user,
             token_hash=hash_secret(raw),
@@ -234,7 +235,7 @@ def password_reset_user(*, raw_token: str, admin: bool | None = False) -> Passwo
 def password_reset_confirm(*, raw_token: str, password: object, admin: bool | None = False) -> User:
     token = password_reset_user(raw_token=raw_token, admin=admin)
     password_check(password, user=token.user)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # Compare-and-set: of two simultaneous uses of one link, only one succeeds.
         if not PasswordResetToken.objects.filter(pk=token.pk, used_at__isnull=True).update(used_at=now()):
             raise InvalidRequest(RESET_INVALID, code="reset_token_invalid")
@@ -267,6 +268,7 @@ def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> Us
             diff[field] = (getattr(user, field), value)
             setattr(user, field, value)
     if diff:
+        # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
         with transaction.atomic():
             user.save(update_fields=list(diff))
             audit_record(
@@ -287,7 +289,7 @@ def admin_create_or_reset(*, email: str, password: str) -> tuple[User, bool]:
     if user is not None and not user.is_staff:
         raise InvalidRequest(f"{address} is a member account, not an administrator.")
     password_check(password, user=user)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         created = user is None
         if created:
             user = User.objects.create_user(address, password, is_staff=True, is_superuser=True)

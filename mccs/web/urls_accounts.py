@@ -1,11 +1,15 @@
 """URLs of the accounts web pages (included by mccs/web/urls.py)."""
 
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from mccs.web.views import accounts
 
 urlpatterns = [
     path("", accounts.home, name="home"),
+    # Browsers ask for /favicon.ico on their own (pages also name the icon in <link rel="icon">).
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("dashboard", accounts.dashboard, name="dashboard"),
     path("trading/apply", accounts.apply_for_trading, name="apply_for_trading"),
     path("signup", accounts.signup_view, name="signup"),

@@ -128,7 +128,13 @@ def test_login_never_redirects_off_site(browser, member):
 
 def test_forms_are_csrf_protected(member):
     strict = Client(enforce_csrf_checks=True)
-    assert strict.post("/login", {"email": member.email, "password": PASSWORD}).status_code == 403
+    response = strict.post("/login?next=/profile", {"email": member.email, "password": PASSWORD})
+    # Not signed in: sent back to the sign-in form (which now sets the CSRF cookie) with a plain explanation.
+    assert response.status_code == 302 and response["Location"] == "/login?next=/profile"
+    assert "_auth_user_id" not in strict.session
+    assert "The sign-in form had expired" in strict.get(response["Location"]).content.decode()
+    strict.force_login(member.user)
+    assert strict.post("/profile", {"first_name": "Mallory"}).status_code == 403
 
 
 def test_lost_password_by_email_link(browser, member):

@@ -93,9 +93,9 @@ def test_statement_has_running_balance_date_filter_and_csv(alice, bob):
     client = browser_for(alice)
     page = client.get("/transfers").content.decode()
     assert [cell.split("<")[0] for cell in page.split('data-testid="running-balance">')[1:]] == [
-        "-10.00",
+        "-8.50",  # newest first
         "-12.50",
-        "-8.50",
+        "-10.00",
     ]
     assert "closing balance -8.50" in page
     assert "No completed transfers" in client.get("/transfers?date_to=2000-01-01").content.decode()

@@ -18,6 +18,7 @@ from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, erro
 from mccs.core.amount import Amount, cents_to_decimal
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.directory.selectors import entity_for_user
+from mccs.federation import services as federation
 from mccs.ledger import selectors, services
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Account, Transfer, TransferState
@@ -47,12 +48,13 @@ def transfer_view(transfer: Transfer, account: Account) -> dict:
     """The alpha's TransferView, seen from ``account``: ``transfer`` is "out" when this account pays."""
     pays = transfer.payer_id == account.pk
     other = transfer.payee if pays else transfer.payer
+    remote = federation.counterparty(transfer, account) if federation.is_neighbour_account(other) else None
     view = {
         "id": str(transfer.id),
         "transfer": "out" if pays else "in",
         "isInitiator": transfer.initiator_id == account.pk,
-        "accountNumber": other.number,
-        "entityName": other.entity.name,
+        "accountNumber": remote or other.number,
+        "entityName": remote or other.entity.name,
         "amount": cents_to_decimal(transfer.amount),
         "description": transfer.description,
         "status": STATUS_OUT[transfer.state],
@@ -65,11 +67,17 @@ def transfer_view(transfer: Transfer, account: Account) -> dict:
     return view
 
 
+def _party_text(transfer: Transfer, party: Account, other: Account) -> str:
+    if federation.is_neighbour_account(party):
+        return federation.counterparty(transfer, other) or party.number
+    return party.number
+
+
 def transfer_initiated(transfer: Transfer) -> dict:
     return {
         "id": str(transfer.id),
-        "from": transfer.payer.number,
-        "to": transfer.payee.number,
+        "from": _party_text(transfer, transfer.payer, transfer.payee),
+        "to": _party_text(transfer, transfer.payee, transfer.payer),
         "amount": cents_to_decimal(transfer.amount),
         "description": transfer.description,
         "status": STATUS_OUT[transfer.state],
@@ -133,10 +141,22 @@ IDEMPOTENCY_DOC = (
     by_alias=True,
     description="Propose a transfer: `out` pays the receiver, `in` asks the receiver to pay. "
     "`initiator` and `receiver` are account numbers; the initiator must be your entity's account. Both "
-    "entities must be `tradingAccepted`." + IDEMPOTENCY_DOC,
+    "entities must be `tradingAccepted`. With federation, `receiver` may be a Credit Commons path to an account "
+    "on another node (`trunk/branch2/1234567890123452`); the transfer is then relayed across the tree (see "
+    "docs/federation.md)." + IDEMPOTENCY_DOC,
 )
 def transfer_create(request, payload: TransferIn):
     amount = amount_from_json(payload.amount)
+    if federation.is_remote_path(payload.receiver):
+        transfer = federation.remote_transfer_propose(
+            actor=request.auth,
+            initiator=payload.initiator,
+            receiver=payload.receiver,
+            direction=payload.transfer,
+            amount=amount,
+            description=payload.description,
+        )
+        return {"data": transfer_initiated(transfer)}
     idem = _idempotency(request, transfer_initiated)
     transfer = services.transfer_propose(
         actor=request.auth,
@@ -164,6 +184,14 @@ def transfer_act(request, transferID: str, payload: TransferActionIn):
         # Seen from the side that acts: the receiver for accept/reject, the initiator for cancel.
         return transfer_view(t, t.initiator if payload.action == "cancel" else t.receiver)
 
+    if federation.is_federated(transferID):
+        transfer = federation.remote_transfer_act(
+            actor=request.auth,
+            transfer_id=transferID,
+            action=payload.action,
+            reason=payload.cancellationReason,
+        )
+        return {"data": render(transfer)}
     idem = _idempotency(request, render)
     if payload.action == "accept":
         transfer = services.transfer_accept(actor=request.auth, transfer_id=transferID, idempotency=idem)

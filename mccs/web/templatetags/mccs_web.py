@@ -39,3 +39,15 @@ def curated_label(name: str) -> str:
     """Category and tag names are stored normalised (``bakeries-patisserie``); show them as words."""
     text = (name or "").replace("-", " ")
     return text[:1].upper() + text[1:]
+
+
+TRANSFER_STATE_LABELS = {
+    "pending": _("Waiting for an answer"),
+    "completed": _("Completed"),
+    "cancelled": _("Rejected or cancelled"),
+}
+
+
+@register.filter
+def transfer_state_label(value: str) -> str:
+    return str(TRANSFER_STATE_LABELS.get(value, value))

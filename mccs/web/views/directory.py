@@ -154,14 +154,21 @@ def entity_detail(
     except NotFound:
         return render(request, "web/directory/not_found.html", status=404)
     me = acting_entity(request)
+    form = form or ContactForm()
+    show_email = search.email_visible(me, entity)
+    if show_email:
+        # Their address is on this page already: do not claim it is hidden.
+        form.fields[
+            "body"
+        ].help_text = "Sent by email. They see your entity's email address, so they can reply."
     context = {
         "entity": entity,
         "me": me,
         "is_me": me is not None and me.pk == entity.pk,
         "is_favorite": entity.pk in search.favorite_ids(me, [entity.pk]),
-        "show_email": search.email_visible(me, entity),
+        "show_email": show_email,
         "can_contact": me is not None and can_be_contacted(me) and me.pk != entity.pk,
-        "form": form or ContactForm(),
+        "form": form,
     }
     return render(request, "web/directory/entity.html", context, status=status)
 

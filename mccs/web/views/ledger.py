@@ -66,17 +66,28 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     entity = _entity(request)
     account = selectors.account_for_entity(entity)
     form = TransferForm(request.POST or None)
+    choices: list = []
     if request.method == "POST" and entity.can_trade and form.is_valid():
         data = form.cleaned_data
         matches = selectors.counterparty_search(query=data["counterparty"], exclude=account)
-        if not matches:
+        chosen = request.POST.get("choice", "")
+        picked = [a for a in matches if a.number == chosen]
+        if picked:
+            matches = picked
+        if not matches and _is_own_account(account, data["counterparty"]):
+            form.add_error(
+                "counterparty",
+                "That is your own account. Choose the member you want to pay or ask for a payment.",
+            )
+        elif not matches:
             form.add_error(
                 "counterparty", "No member accepted for trading matches that name or account number."
             )
         elif len(matches) > 1:
-            names = ", ".join(f"{a.entity.name} ({a.number})" for a in matches)
+            choices = matches
             form.add_error(
-                "counterparty", f"Several members match: {names}. Type the full name or the account number."
+                "counterparty",
+                f"Several members match “{data['counterparty']}”. Choose one below, then send again.",
             )
         else:
             try:
@@ -100,7 +111,15 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{what}. Nothing moves until they accept.")
                 return redirect("web:dashboard")
     status = 403 if request.method == "POST" and not entity.can_trade else 200
-    return render(request, "web/ledger/new.html", {"form": form, "entity": entity}, status=status)
+    context = {"form": form, "entity": entity, "choices": choices}
+    return render(request, "web/ledger/new.html", context, status=status)
+
+
+def _is_own_account(account, query: str) -> bool:
+    text = query.strip()
+    digits = text.replace(" ", "").replace("-", "")
+    name = (account.entity.name or "").casefold()
+    return digits == account.number or bool(name and text.casefold() in name)
 
 
 @login_required
@@ -151,10 +170,15 @@ def statement(request: HttpRequest) -> HttpResponse:
     try:
         date_from = _date(request.GET.get("date_from"), "from")
         date_to = _date(request.GET.get("date_to"), "to")
+        if date_from and date_to and date_from > date_to:
+            raise InvalidRequest(
+                f"The period starts ({date_from.isoformat()}) after it ends ({date_to.isoformat()}). "
+                "Swap the two dates."
+            )
     except InvalidRequest as exc:
         error, date_from, date_to = exc.message, None, None
     result = selectors.statement_for_account(account=account, date_from=date_from, date_to=date_to)
-    if request.GET.get("format") == "csv":
+    if request.GET.get("format") == "csv" and not error:
         return _statement_csv(result, account)
     return render(
         request,
@@ -162,11 +186,14 @@ def statement(request: HttpRequest) -> HttpResponse:
         {
             "entity": entity,
             "statement": result,
+            "lines": list(reversed(result.lines)),  # newest first; the running balance is still chronological
             "pending": pending_lines(account),
+            "closed": selectors.closed_transfers_for_account(account=account),
             "error": error,
-            "date_from": date_from.isoformat() if date_from else "",
-            "date_to": date_to.isoformat() if date_to else "",
+            "date_from": date_from.isoformat() if date_from else request.GET.get("date_from", "")[:10],
+            "date_to": date_to.isoformat() if date_to else request.GET.get("date_to", "")[:10],
         },
+        status=400 if error else 200,
     )
 
 

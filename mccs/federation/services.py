@@ -1,0 +1,1284 @@
+"""Federation use-cases: the node's place in the tree, relaying transactions, and state changes across links.
+
+How a state change crosses the tree without being lost or doubled (docs/federation.md, ADR 0100):
+
+* A change owed to a neighbour is first written as an ``Intent`` (committed), then sent. The node applies the
+  change to its own ledger only once the neighbour has accepted it, so nothing is ever completed here while the
+  far side has not heard of it; a change the neighbour refuses is applied nowhere.
+* One change at a time crosses a link, in either direction: a short lease on the neighbour row. A node that
+  holds the lease answers a neighbour's change with ``UnavailableNodeFailure`` (retry later).
+* A change that gets no answer (neighbour down, timeout, busy) stays queued; the worker retries it with
+  back-off until the neighbour accepts or refuses it. A neighbour that already applied it recognises the repeat
+  (its link hash is the hash of exactly this change on top of the one presented) and answers as the first time.
+* An intermediate node relays a change onwards before it answers; while the far side cannot be reached it
+  answers "retry later", and both the sender and the intermediate node keep retrying.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid as uuid_lib
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+
+from mccs.audit.services import audit_record
+from mccs.core.amount import Amount
+from mccs.core.clock import now
+from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
+from mccs.directory.models import Entity, EntityStatus
+from mccs.directory.services import entity_recipients
+from mccs.federation import client, money
+from mccs.federation.hashchain import link_hash
+from mccs.federation.models import (
+    CCState,
+    Direction,
+    FederatedTransfer,
+    Intent,
+    LinkHash,
+    Neighbour,
+    Node,
+)
+from mccs.federation.paths import NAME_RE, Topology
+from mccs.ledger import policies
+from mccs.ledger.accounts import account_open, default_limits
+from mccs.ledger.lock_objects import accounts_lock
+from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
+from mccs.ledger.services import _visible_transfer, account_by_number
+from mccs.ledger.services import money as money_text
+from mccs.notifications.services import email_enqueue
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 15
+VALIDATED_TTL = timedelta(minutes=10)
+MAX_BACKOFF = 8
+WORKFLOWS = {"credit", "bill"}
+
+
+class CCError(ApplicationError):
+    """A Credit Commons error: ``cc_class`` and ``fields`` go on the wire in the reference's shape."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cc_class: str,
+        status: int = 400,
+        fields: dict | None = None,
+        retry: bool = False,
+        origin: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.origin = origin
+        self.cc_class = cc_class
+        self.status = status
+        self.fields = fields or {}
+        self.retry = retry
+
+
+def _unavailable(node: str, why: str) -> CCError:
+    return CCError(
+        f"Node {node} cannot be reached just now ({why}); the change is queued and will be retried.",
+        cc_class="UnavailableNodeFailure",
+        status=503,
+        fields={"node": node},
+        retry=True,
+    )
+
+
+# --- configuration ------------------------------------------------------------------------------------------------
+
+
+def node_get() -> Node | None:
+    return Node.objects.filter(pk=1).first()
+
+
+def node_name() -> str:
+    node = node_get()
+    if node is None:
+        raise InvalidRequest("Federation is not set up on this node: run `mccs federation init --name NAME`.")
+    return node.name
+
+
+def topology() -> Topology:
+    node = node_get()
+    name = node.name if node else ""
+    trunk = Neighbour.objects.filter(direction=Direction.TRUNKWARD).values_list("name", flat=True).first()
+    children = set(Neighbour.objects.filter(direction=Direction.LEAFWARD).values_list("name", flat=True))
+    return Topology(name=name, trunk=trunk, children=children)
+
+
+def _clean_name(name: object, *, field: str = "name") -> str:
+    if not isinstance(name, str) or not NAME_RE.match(name.strip()):
+        raise InvalidRequest(
+            f"{name!s} is not a valid node name: use 1-50 lower-case letters, digits, '-' or '_'.",
+            field=field,
+        )
+    return name.strip()
+
+
+def _clean_url(url: object) -> str:
+    if not isinstance(url, str) or not url.strip().startswith(("http://", "https://")):
+        raise InvalidRequest(f"{url!s} is not an http:// or https:// URL.", field="url")
+    return url.strip().rstrip("/")
+
+
+def federation_init(*, name: object) -> Node:
+    clean = _clean_name(name)
+    with transaction.atomic():
+        node = Node.objects.select_for_update().filter(pk=1).first()
+        if node is None:
+            node = Node.objects.create(pk=1, name=clean)
+        elif node.name != clean:
+            if FederatedTransfer.objects.exists():
+                raise InvalidRequest(
+                    f"This node is already named {node.name} and has traded under that name; it cannot be renamed."
+                )
+            node.name = clean
+            node.save(update_fields=["name"])
+        audit_record(actor=None, action="federation.init", object_type="node", object_id=clean)
+    return node
+
+
+def _limit_cents(value: object, field: str, default: int) -> int:
+    if value is None:
+        return default
+    return Amount.parse(str(value), field=field, allow_zero=True).cents
+
+
+def _rate(value: object) -> Decimal:
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        rate = Decimal(0)
+    if not rate.is_finite() or rate <= 0 or rate != rate.quantize(Decimal("1e-12")) or rate >= 10**12:
+        raise InvalidRequest(
+            f"{value} is not a valid rate: a positive number with at most 12 decimals.", field="rate"
+        )
+    return rate
+
+
+def _neighbour_create(
+    *, name: str, url: str, direction: str, rate: Decimal, max_negative: object, max_positive: object
+) -> Neighbour:
+    positive_default, negative_default = default_limits()
+    negative = _limit_cents(max_negative, "max-negative", negative_default)
+    positive = _limit_cents(max_positive, "max-positive", positive_default)
+    if node_get() is None:
+        node_name()
+    if name == node_name():
+        raise InvalidRequest(f"{name} is this node's own name.", field="name")
+    with transaction.atomic():
+        existing = Neighbour.objects.select_for_update().filter(name=name).first()
+        if existing is not None:
+            if existing.direction != direction:
+                raise InvalidRequest(f"{name} is already a {existing.direction} neighbour of this node.")
+            existing.url = url
+            existing.rate = rate
+            existing.save(update_fields=["url", "rate"])
+            account = accounts_lock(existing.account_id)[existing.account_id]
+            _limits_apply(account, negative=negative, positive=positive)
+            return existing
+        if direction == Direction.TRUNKWARD and Neighbour.objects.filter(direction=direction).exists():
+            trunk = Neighbour.objects.get(direction=direction)
+            raise InvalidRequest(
+                f"This node already has a trunk ({trunk.name}); a node has one trunk at most."
+            )
+        entity = Entity.objects.create(name=f"Credit Commons node {name}", status=EntityStatus.PENDING)
+        account = account_open(entity=entity)
+        _limits_apply(account, negative=negative, positive=positive)
+        neighbour = Neighbour.objects.create(
+            name=name, url=url, direction=direction, rate=rate, account=account
+        )
+        audit_record(
+            actor=None,
+            action="federation.neighbour_add",
+            object_type="neighbour",
+            object_id=name,
+            entity_id=entity.pk,
+            changes={"direction": (None, direction), "url": (None, url), "rate": (None, str(rate))},
+        )
+    return neighbour
+
+
+def _limits_apply(account: Account, *, negative: int, positive: int) -> None:
+    if account.balance > positive or -account.balance > negative:
+        raise InvalidRequest(
+            f"The limits cannot be set below what the balance ({money_text(account.balance)}) already uses."
+        )
+    account.max_negative_balance = negative
+    account.max_positive_balance = positive
+    account.save(update_fields=["max_negative_balance", "max_positive_balance"])
+
+
+def branch_add(
+    *, name: object, url: object, max_negative: object = None, max_positive: object = None
+) -> Neighbour:
+    return _neighbour_create(
+        name=_clean_name(name),
+        url=_clean_url(url),
+        direction=Direction.LEAFWARD,
+        rate=Decimal(1),
+        max_negative=max_negative,
+        max_positive=max_positive,
+    )
+
+
+def trunk_join(
+    *, name: object, url: object, rate: object = "1", max_negative: object = None, max_positive: object = None
+) -> tuple[Neighbour, str]:
+    """Make this node a leaf of the trunk; answers the neighbour and the handshake's result ("ok" or why not)."""
+    neighbour = _neighbour_create(
+        name=_clean_name(name),
+        url=_clean_url(url),
+        direction=Direction.TRUNKWARD,
+        rate=_rate(rate if rate is not None else "1"),
+        max_negative=max_negative,
+        max_positive=max_positive,
+    )
+    return neighbour, handshake(neighbour)
+
+
+def neighbour_limits_set(
+    *, actor, name: str, max_negative: object = None, max_positive: object = None
+) -> Neighbour:
+    if not policies.can_change_limits(actor):
+        raise PermissionDenied("Only administrators can change a neighbour's limits.")
+    neighbour = Neighbour.objects.filter(name=name).first()
+    if neighbour is None:
+        raise NotFound(f"No neighbour is called {name}.")
+    with transaction.atomic():
+        account = accounts_lock(neighbour.account_id)[neighbour.account_id]
+        before = (account.max_negative_balance, account.max_positive_balance)
+        _limits_apply(
+            account,
+            negative=_limit_cents(max_negative, "maxNegativeBalance", account.max_negative_balance),
+            positive=_limit_cents(max_positive, "maxPositiveBalance", account.max_positive_balance),
+        )
+        audit_record(
+            actor=actor,
+            action="federation.neighbour_limits",
+            object_type="neighbour",
+            object_id=name,
+            entity_id=account.entity_id,
+            changes={
+                "maxNegativeBalance": (str(Amount(before[0])), str(Amount(account.max_negative_balance))),
+                "maxPositiveBalance": (str(Amount(before[1])), str(Amount(account.max_positive_balance))),
+            },
+        )
+    neighbour.account = account
+    return neighbour
+
+
+def handshake(neighbour: Neighbour) -> str:
+    try:
+        answer = client.call(
+            neighbour.url, "GET", "/handshake", node=node_name(), auth=neighbour.last_hash, timeout=5
+        )
+    except client.Unreachable as exc:
+        return f"unreachable: {exc}"
+    if answer.ok:
+        return "ok"
+    return f"refused ({answer.status}): {answer.message()}"
+
+
+def _pending_of(account_id: int) -> int:
+    """Signed like a balance: what pending federated transfers would add to this account."""
+    open_ = FederatedTransfer.objects.filter(state=CCState.PENDING)
+    incoming = open_.filter(payee_id=account_id).aggregate(s=Sum("amount"))["s"] or 0
+    outgoing = open_.filter(payer_id=account_id).aggregate(s=Sum("amount"))["s"] or 0
+    return incoming - outgoing
+
+
+def federation_status(*, live: bool = True) -> dict:
+    node = node_get()
+    neighbours = []
+    for neighbour in Neighbour.objects.select_related("account").order_by("direction", "name"):
+        account = neighbour.account
+        neighbours.append(
+            {
+                "name": neighbour.name,
+                "url": neighbour.url,
+                "direction": neighbour.direction,
+                "rate": neighbour.rate.normalize() if neighbour.is_trunk else Decimal(1),
+                "balance": Amount(account.balance).to_decimal(),
+                "pending": Amount(_pending_of(account.pk)).to_decimal(),
+                "maxNegativeBalance": Amount(account.max_negative_balance).to_decimal(),
+                "maxPositiveBalance": Amount(account.max_positive_balance).to_decimal(),
+                "lastHash": neighbour.last_hash,
+                "handshake": handshake(neighbour) if live else "",
+                "queued": Intent.objects.filter(neighbour=neighbour, done_at__isnull=True).count(),
+            }
+        )
+    return {
+        "node": node.name if node else "",
+        "sharing": bool(node and node.sharing),
+        "neighbours": neighbours,
+    }
+
+
+# --- leases -------------------------------------------------------------------------------------------------------
+
+
+def _lease(neighbour_id: int) -> str | None:
+    token = uuid_lib.uuid4().hex
+    moment = now()
+    taken = (
+        Neighbour.objects.filter(pk=neighbour_id)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=moment))
+        .update(lease_owner=token, lease_until=moment + timedelta(seconds=LEASE_SECONDS))
+    )
+    return token if taken else None
+
+
+def _release(neighbour_id: int, token: str) -> None:
+    Neighbour.objects.filter(pk=neighbour_id, lease_owner=token).update(lease_owner="", lease_until=None)
+
+
+# --- authentication of nodes --------------------------------------------------------------------------------------
+
+
+def node_authenticate(user: str, presented: str, *, allow_repeat: bool = False) -> Neighbour:
+    """The caller names itself and presents the last hash of our link. A wrong hash is refused without saying
+    which hash was expected. ``allow_repeat`` lets a state change through for the repeat check."""
+    neighbour = Neighbour.objects.filter(name=user).first()
+    if neighbour is None:
+        raise CCError(
+            f"{user} is not a neighbour of this node.",
+            cc_class="DoesNotExistViolation",
+            status=403,
+            fields={"type": "node", "id": user},
+        )
+    if presented != neighbour.last_hash and not allow_repeat:
+        raise hash_mismatch(neighbour, presented)
+    return neighbour
+
+
+def hash_mismatch(neighbour: Neighbour, presented: str) -> CCError:
+    return CCError(
+        f"The hash from node {neighbour.name} does not match this node's hash for that link.",
+        cc_class="HashMismatchFailure",
+        status=403,
+        fields={"remoteNode": neighbour.name, "remoteHash": presented},
+        retry=True,
+    )
+
+
+# --- limits -------------------------------------------------------------------------------------------------------
+
+
+def _reserved(account_id: int) -> tuple[int, int]:
+    """Amounts held by open federated transfers: (paying out, receiving), in hundredths."""
+    recent = Q(state=CCState.PENDING) | Q(state=CCState.VALIDATED, written__gte=now() - VALIDATED_TTL)
+    open_ = FederatedTransfer.objects.filter(recent).filter(Q(payer_id=account_id) | Q(payee_id=account_id))
+    out = open_.filter(payer_id=account_id).aggregate(s=Sum("amount"))["s"] or 0
+    in_ = open_.filter(payee_id=account_id).aggregate(s=Sum("amount"))["s"] or 0
+    return out, in_
+
+
+def _limits_check(
+    payer: Account, payee: Account, amount: int, *, exclude: FederatedTransfer | None = None
+) -> None:
+    """Balance, minus what open federated transfers already hold, must stay within the limits."""
+    out, _ = _reserved(payer.pk)
+    _, in_ = _reserved(payee.pk)
+    if exclude is not None:
+        out -= exclude.amount if exclude.payer_id == payer.pk else 0
+        in_ -= exclude.amount if exclude.payee_id == payee.pk else 0
+    projected = payer.balance - out - amount
+    if projected < -payer.max_negative_balance:
+        raise CCError(
+            f"Paying {money_text(amount)} would take account {_label(payer)} below its limit of "
+            f"-{money_text(payer.max_negative_balance)} (counting transfers still pending).",
+            cc_class="MinLimitViolation",
+            fields={
+                "limit": -Amount(payer.max_negative_balance).to_decimal(),
+                "projected": Amount(projected).to_decimal(),
+                "accId": _label(payer),
+            },
+        )
+    projected = payee.balance + in_ + amount
+    if projected > payee.max_positive_balance:
+        raise CCError(
+            f"Receiving {money_text(amount)} would take account {_label(payee)} above its limit of "
+            f"{money_text(payee.max_positive_balance)} (counting transfers still pending).",
+            cc_class="MaxLimitViolation",
+            fields={
+                "limit": Amount(payee.max_positive_balance).to_decimal(),
+                "projected": Amount(projected).to_decimal(),
+                "accId": _label(payee),
+            },
+        )
+
+
+def _label(account: Account) -> str:
+    neighbour = Neighbour.objects.filter(account=account).values_list("name", flat=True).first()
+    return neighbour or account.number
+
+
+# --- wire forms ---------------------------------------------------------------------------------------------------
+
+
+def _link_rate(neighbour: Neighbour) -> Decimal:
+    return neighbour.rate if neighbour.is_trunk else Decimal(1)
+
+
+def _involves(entry: dict, neighbour: Neighbour, top: Topology) -> bool:
+    return neighbour.name in (top.route(entry["payer"]), top.route(entry["payee"]))
+
+
+def wire_entries(ft: FederatedTransfer, neighbour: Neighbour, top: Topology, *, only=None) -> list[dict]:
+    rate = _link_rate(neighbour)
+    entries = ft.entries if only is None else only
+    return [
+        {
+            "payee": top.to_wire(e["payee"], neighbour.name),
+            "payer": top.to_wire(e["payer"], neighbour.name),
+            "quant": money.to_wire(e["cents"], rate),
+            "description": e["description"],
+            "metadata": e.get("metadata") or {},
+        }
+        for e in entries
+    ]
+
+
+def _hash_entries(ft: FederatedTransfer, neighbour: Neighbour, top: Topology) -> list[tuple[Decimal, str]]:
+    rate = _link_rate(neighbour)
+    return [
+        (money.to_wire(e["cents"], rate), e["description"])
+        for e in ft.entries
+        if _involves(e, neighbour, top)
+    ]
+
+
+def wire_transaction(ft: FederatedTransfer, *, viewer: Neighbour | None = None) -> dict:
+    top = topology()
+    target = viewer or ft.upstream or ft.downstream
+    entries = wire_entries(ft, target, top) if target else []
+    return {
+        "uuid": str(ft.uuid),
+        "written": ft.written.strftime("%Y-%m-%d %H:%M:%S"),
+        "state": ft.state,
+        "type": ft.workflow,
+        "version": ft.version,
+        "entries": entries,
+    }
+
+
+def _entries_from_wire(raw: list, neighbour: Neighbour, top: Topology) -> list[dict]:
+    entries = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise CCError("Each entry must be an object.", cc_class="CCViolation")
+        try:
+            payer = top.from_wire(str(item.get("payer", "")), neighbour.name)
+            payee = top.from_wire(str(item.get("payee", "")), neighbour.name)
+        except ValueError as exc:
+            raise CCError(
+                str(exc), cc_class="DoesNotExistViolation", fields={"type": "account", "id": ""}
+            ) from None
+        try:
+            cents = money.from_wire(item.get("quant"), _link_rate(neighbour), neighbour=neighbour.name)
+        except InvalidRequest as exc:
+            raise CCError(exc.message, cc_class="CCViolation") from None
+        description = item.get("description") or ""
+        if not isinstance(description, str) or len(description) > 500:
+            raise CCError("The description must be text of at most 500 characters.", cc_class="CCViolation")
+        metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+        entries.append(
+            {"payer": payer, "payee": payee, "cents": cents, "description": description, "metadata": metadata}
+        )
+    return entries
+
+
+# --- relay (validate) ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Party:
+    account: Account
+    neighbour: Neighbour | None
+
+
+def _party(path: str, top: Topology) -> Party:
+    route = top.route(path)
+    if route is None:
+        account = Account.objects.select_related("entity").filter(number=path).first()
+        if account is None or hasattr(account, "neighbour"):
+            raise CCError(
+                f"No account {path} on node {top.name}.",
+                cc_class="DoesNotExistViolation",
+                fields={"type": "account", "id": path},
+            )
+        return Party(account, None)
+    if route is None or route == "":
+        raise CCError(
+            f"No route to {path}.", cc_class="DoesNotExistViolation", fields={"type": "node", "id": path}
+        )
+    neighbour = Neighbour.objects.select_related("account").filter(name=route).first()
+    if neighbour is None:
+        raise CCError(
+            f"No node on the way to {path}.",
+            cc_class="DoesNotExistViolation",
+            fields={"type": "node", "id": path.split("/")[0]},
+        )
+    return Party(neighbour.account, neighbour)
+
+
+def _check_member_trading(party: Party) -> None:
+    if party.neighbour is None and party.account.entity.status != EntityStatus.TRADING_ACCEPTED:
+        raise CCError(
+            f"Account {party.account.number} is not accepted for trading.",
+            cc_class="DoesNotExistViolation",
+            fields={"type": "account", "id": party.account.number},
+        )
+
+
+def relay_receive(*, neighbour: Neighbour, body: object) -> list[dict]:
+    """A neighbour proposes a transaction (``POST /transaction/relay``): check it, hold it against the limits,
+    pass it on if it is not for us, and answer the extra entries for the caller (none of our own)."""
+    top = topology()
+    if not isinstance(body, dict):
+        raise CCError("The body must be a transaction object.", cc_class="CCViolation")
+    try:
+        uuid = uuid_lib.UUID(str(body.get("uuid", "")))
+    except ValueError:
+        raise CCError("uuid must be a UUID.", cc_class="CCViolation") from None
+    workflow = body.get("type")
+    if workflow not in WORKFLOWS:
+        raise CCError(
+            f"Unknown workflow {workflow!s}: this node knows credit and bill.",
+            cc_class="DoesNotExistViolation",
+            fields={"type": "workflow", "id": str(workflow)},
+        )
+    raw = body.get("entries")
+    if not isinstance(raw, list) or not raw:
+        raise CCError("A transaction needs at least one entry.", cc_class="CCViolation")
+    existing = FederatedTransfer.objects.filter(uuid=uuid).first()
+    if existing is not None:
+        if existing.upstream_id == neighbour.pk:
+            # The same relay again: one effect, the same answer.
+            appended = [e for e in existing.entries[1:] if e.get("from") == "downstream"]
+            return wire_entries(existing, neighbour, top, only=appended)
+        raise CCError(f"Transaction {uuid} already exists here.", cc_class="CCViolation", status=400)
+    entries = _entries_from_wire(raw, neighbour, top)
+    primary = entries[0]
+    payer, payee = _party(primary["payer"], top), _party(primary["payee"], top)
+    sides = [p.neighbour.pk if p.neighbour else None for p in (payer, payee)]
+    if neighbour.pk not in sides or sides[0] == sides[1]:
+        raise CCError(
+            f"Neither the payer nor the payee of this transaction is reached through {neighbour.name}.",
+            cc_class="SameAccountViolation" if sides[0] == sides[1] else "CCViolation",
+            fields={"wrongId": neighbour.name} if sides[0] == sides[1] else {},
+        )
+    other = payee if payer.neighbour and payer.neighbour.pk == neighbour.pk else payer
+    _check_member_trading(other)
+    for entry in entries:
+        entry["from"] = "upstream"
+    ft = _validated_create(
+        uuid=uuid,
+        workflow=workflow,
+        payer=payer.account,
+        payee=payee.account,
+        entries=entries,
+        upstream=neighbour,
+        downstream=other.neighbour,
+        author=neighbour.name,
+    )
+    if other.neighbour is None:
+        return []
+    try:
+        appended = _relay_send(ft, other.neighbour, top)
+    except CCError:
+        FederatedTransfer.objects.filter(pk=ft.pk, transfer__isnull=True).delete()
+        raise
+    return wire_entries(ft, neighbour, top, only=appended)
+
+
+def _validated_create(
+    *, uuid, workflow, payer: Account, payee: Account, entries, upstream, downstream, author
+) -> FederatedTransfer:
+    amount = entries[0]["cents"]
+    with transaction.atomic():
+        locked = accounts_lock(payer.pk, payee.pk)
+        _limits_check(locked[payer.pk], locked[payee.pk], amount)
+        try:
+            with transaction.atomic():
+                return FederatedTransfer.objects.create(
+                    uuid=uuid,
+                    workflow=workflow,
+                    state=CCState.VALIDATED,
+                    payer=payer,
+                    payee=payee,
+                    amount=amount,
+                    description=entries[0]["description"],
+                    entries=entries,
+                    upstream=upstream,
+                    downstream=downstream,
+                    author=author,
+                    written=now(),
+                )
+        except IntegrityError:
+            raise CCError(f"Transaction {uuid} already exists here.", cc_class="CCViolation") from None
+
+
+def _relay_send(ft: FederatedTransfer, neighbour: Neighbour, top: Topology) -> list[dict]:
+    """Pass a validated transaction on; keep the extra entries the neighbour answers (e.g. a PHP trunk's fees)."""
+    body = {
+        "uuid": str(ft.uuid),
+        "written": "",
+        "type": ft.workflow,
+        "entries": wire_entries(ft, neighbour, top),
+    }
+    try:
+        answer = client.call(
+            neighbour.url, "POST", "/transaction/relay", node=top.name, auth=neighbour.last_hash, body=body
+        )
+    except client.Unreachable as exc:
+        raise _unavailable(neighbour.name, str(exc)) from None
+    if not answer.ok:
+        raise _error_from(answer, neighbour)
+    data = answer.body.get("data") if isinstance(answer.body, dict) else None
+    extra = data if isinstance(data, list) else []
+    appended = _entries_from_wire(extra, neighbour, top) if extra else []
+    for entry in appended:
+        entry["from"] = "downstream"
+    if appended:
+        ft.entries = [*ft.entries, *appended]
+        ft.save(update_fields=["entries"])
+    return appended
+
+
+def _error_from(answer: client.Answer, neighbour: Neighbour) -> CCError:
+    errors = answer.errors()
+    first = errors[0] if errors else {}
+    cc_class = str(first.get("class") or "CCFailure")
+    fields = {
+        k: v
+        for k, v in first.items()
+        if k not in {"class", "node", "method", "path", "user", "trace", "localHash"}
+    }
+    retry = cc_class in {"HashMismatchFailure", "UnavailableNodeFailure"} or answer.status >= 500
+    return CCError(
+        _describe(cc_class, first, neighbour),
+        cc_class=cc_class,
+        status=answer.status if 400 <= answer.status < 600 else 502,
+        fields=fields,
+        retry=retry,
+        origin=str(first.get("node") or ""),
+    )
+
+
+def _describe(cc_class: str, error: dict, neighbour: Neighbour) -> str:
+    where = error.get("node") or neighbour.name
+    if error.get("message"):
+        return str(error["message"])
+    if cc_class == "MinLimitViolation":
+        return f"Node {where} refused: account {error.get('accId')} would go below its limit of {error.get('limit')}."
+    if cc_class == "MaxLimitViolation":
+        return f"Node {where} refused: account {error.get('accId')} would go above its limit of {error.get('limit')}."
+    if cc_class in {"DoesNotExistViolation", "SameAccountViolation"}:
+        what = error.get("id") or error.get("wrongId") or ""
+        return f"Node {where} refused: no such account or node {what}."
+    if cc_class == "HashMismatchFailure":
+        return f"The link with {neighbour.name} is out of step just now; the change will be retried."
+    return f"Node {where} refused ({cc_class})."
+
+
+# --- applying a change here ---------------------------------------------------------------------------------------
+
+TRANSITIONS = {
+    (CCState.VALIDATED, CCState.PENDING),
+    (CCState.PENDING, CCState.COMPLETED),
+    (CCState.PENDING, CCState.ERASED),
+    (CCState.VALIDATED, CCState.ERASED),
+}
+
+
+def _initiator(ft: FederatedTransfer) -> Account:
+    """The side the transaction came from: the upstream neighbour's account, or our own member's."""
+    if ft.upstream_id is not None:
+        return ft.upstream.account
+    return ft.payer if ft.workflow == "credit" else ft.payee
+
+
+def _transfer_ensure(ft: FederatedTransfer) -> Transfer:
+    transfer = Transfer.objects.filter(pk=ft.uuid).first()
+    if transfer is None:
+        transfer = Transfer.objects.create(
+            id=ft.uuid,
+            kind=TransferKind.TRANSFER,
+            payer=ft.payer,
+            payee=ft.payee,
+            initiator=_initiator(ft),
+            amount=ft.amount,
+            description=ft.description,
+            state=TransferState.PENDING,
+            created_at=now(),
+        )
+        FederatedTransfer.objects.filter(pk=ft.pk).update(transfer=transfer)
+        ft.transfer = transfer
+    return transfer
+
+
+def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTransfer:
+    """Save the change here, in one transaction: ledger state, postings, version and the hash of every link."""
+    top = topology()
+    with transaction.atomic():
+        ft = (
+            FederatedTransfer.objects.select_for_update(of=("self",))
+            .select_related("upstream", "downstream")
+            .get(pk=ft_id)
+        )
+        if ft.state == state:
+            return ft
+        if (ft.state, state) not in TRANSITIONS:
+            raise CCError(
+                f"This transaction is {ft.state}; it cannot become {state}.",
+                cc_class="WorkflowViolation",
+                fields={"type": ft.workflow, "from": ft.state, "to": state},
+            )
+        at = now()
+        if state == CCState.PENDING:
+            transfer = _transfer_ensure(ft)
+            _notify(ft, transfer, "proposed")
+        elif state == CCState.COMPLETED:
+            transfer = _transfer_ensure(ft)
+            _complete(transfer, at=at, actor=actor)
+            _notify(ft, transfer, "completed")
+        else:
+            transfer = Transfer.objects.filter(pk=ft.uuid).first()
+            if transfer is not None and transfer.state == TransferState.PENDING:
+                Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING).update(
+                    state=TransferState.CANCELLED, cancelled_at=at, cancellation_reason=reason[:500]
+                )
+                transfer.refresh_from_db()
+                _notify(ft, transfer, "rejected" if reason.startswith("Rejected") else "cancelled")
+        ft.state = state
+        ft.version += 1
+        for neighbour in Neighbour.objects.select_for_update().filter(
+            pk__in=[n for n in (ft.upstream_id, ft.downstream_id) if n]
+        ):
+            new = link_hash(
+                neighbour.last_hash, str(ft.uuid), state, _hash_entries(ft, neighbour, top), ft.version
+            )
+            LinkHash.objects.create(
+                neighbour=neighbour,
+                uuid=ft.uuid,
+                version=ft.version,
+                state=state,
+                previous=neighbour.last_hash,
+                hash=new,
+                created_at=at,
+            )
+            Neighbour.objects.filter(pk=neighbour.pk).update(last_hash=new)
+        ft.save(update_fields=["state", "version"])
+        audit_record(
+            actor=actor,
+            action=f"federation.{state}",
+            object_type="transfer",
+            object_id=ft.uuid,
+            changes={"state": (None, state), "version": (ft.version - 1, ft.version)},
+        )
+    return ft
+
+
+def _complete(transfer: Transfer, *, at, actor) -> None:
+    """Complete a transfer: the database writes its two postings and moves both balances (ledger migration 0005).
+    Limits were held while it was pending; if a member's local trading used that room meanwhile, the limit is raised
+    just enough first (audited): the far side has already completed, so it must stick."""
+    locked = accounts_lock(transfer.payer_id, transfer.payee_id)
+    payer, payee = locked[transfer.payer_id], locked[transfer.payee_id]
+    for account, delta in ((payer, -transfer.amount), (payee, transfer.amount)):
+        after = account.balance + delta
+        if after < -account.max_negative_balance:
+            _override(account, "maxNegativeBalance", account.max_negative_balance, -after)
+            account.max_negative_balance = -after
+            account.save(update_fields=["max_negative_balance"])
+        if after > account.max_positive_balance:
+            _override(account, "maxPositiveBalance", account.max_positive_balance, after)
+            account.max_positive_balance = after
+            account.save(update_fields=["max_positive_balance"])
+    updated = Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING).update(
+        state=TransferState.COMPLETED, completed_at=at
+    )
+    if updated != 1:
+        raise CCError("This transfer is no longer pending.", cc_class="WorkflowViolation")
+    transfer.state = TransferState.COMPLETED
+    transfer.completed_at = at
+
+
+def _override(account: Account, label: str, before: int, after: int) -> None:
+    audit_record(
+        actor=None,
+        action="account.limits_override",
+        object_type="account",
+        object_id=account.number,
+        entity_id=account.entity_id,
+        changes={label: (str(Amount(before)), str(Amount(after)))},
+    )
+
+
+def _counterparty_path(ft: FederatedTransfer, account_id: int) -> str:
+    """The Credit Commons path of the other party, seen from the member whose account is ``account_id``."""
+    top = topology()
+    primary = ft.entries[0] if ft.entries else {}
+    path = primary.get("payee") if ft.payer_id == account_id else primary.get("payer")
+    return top.normalise(path) if path else ""
+
+
+def counterparty(transfer: Transfer, account: Account) -> str | None:
+    ft = FederatedTransfer.objects.filter(pk=transfer.pk).first()
+    if ft is None:
+        return None
+    return _counterparty_path(ft, account.pk)
+
+
+def _notify(ft: FederatedTransfer, transfer: Transfer, event: str) -> None:
+    for account in (ft.payer, ft.payee):
+        if hasattr(account, "neighbour") or Neighbour.objects.filter(account_id=account.pk).exists():
+            continue
+        if event == "proposed" and account.pk == transfer.initiator_id:
+            continue
+        recipients = entity_recipients(account.entity)
+        if not recipients:
+            continue
+        path = _counterparty_path(ft, account.pk)
+        email_enqueue(
+            to=recipients,
+            template=f"transfer_{event}",
+            context={
+                "transfer": transfer,
+                "entity": account.entity,
+                "other": SimpleNamespace(name=path),
+                "other_account": SimpleNamespace(number=path),
+                "amount": money_text(transfer.amount),
+                "pays": account.pk == transfer.payer_id,
+                "is_initiator": account.pk == transfer.initiator_id,
+                "reason": transfer.cancellation_reason,
+            },
+            dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
+        )
+
+
+# --- sending a change ---------------------------------------------------------------------------------------------
+
+
+def _intent_open(
+    ft: FederatedTransfer, neighbour: Neighbour, state: str, *, reason: str = "", actor=None
+) -> Intent:
+    existing = Intent.objects.filter(
+        federated=ft, neighbour=neighbour, state=state, done_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    moment = now()
+    return Intent.objects.create(
+        federated=ft,
+        neighbour=neighbour,
+        state=state,
+        reason=reason[:500],
+        actor_id=str(actor.pk) if getattr(actor, "pk", None) else "",
+        created_at=moment,
+        next_at=moment,
+    )
+
+
+def _reschedule(intent: Intent, why: str) -> None:
+    attempts = intent.attempts + 1
+    delay = min(2 ** min(attempts - 1, 3), MAX_BACKOFF)
+    Intent.objects.filter(pk=intent.pk, done_at__isnull=True).update(
+        attempts=attempts, next_at=now() + timedelta(seconds=delay), outcome=why[:500]
+    )
+
+
+def _close_intent(intent: Intent, outcome: str) -> None:
+    Intent.objects.filter(pk=intent.pk).update(done_at=now(), outcome=outcome[:500])
+
+
+def _drive(intent: Intent, *, held: frozenset[int] = frozenset()) -> str:
+    """Send one owed change and, once the neighbour has it, apply it here. "done" or "queued"; raises CCError
+    when the neighbour refuses (the intent is then closed and nothing changes here)."""
+    ft = FederatedTransfer.objects.select_related("upstream", "downstream").get(pk=intent.federated_id)
+    if ft.state == intent.state or ft.state == CCState.ERASED and intent.state != CCState.ERASED:
+        _close_intent(intent, f"already {ft.state}")
+        return "done"
+    top = topology()
+    tokens: dict[int, str] = {}
+    try:
+        for neighbour in ft.neighbours():
+            if neighbour.pk in held:
+                continue
+            token = _lease(neighbour.pk)
+            if token is None:
+                _reschedule(intent, f"link with {neighbour.name} busy")
+                return "queued"
+            tokens[neighbour.pk] = token
+        neighbour = Neighbour.objects.get(pk=intent.neighbour_id)
+        try:
+            answer = client.call(
+                neighbour.url,
+                "PATCH",
+                f"/transaction/{ft.uuid}/{intent.state}",
+                node=top.name,
+                auth=neighbour.last_hash,
+            )
+        except client.Unreachable as exc:
+            _reschedule(intent, f"unreachable: {exc}")
+            return "queued"
+        if not answer.ok:
+            error = _error_from(answer, neighbour)
+            if error.retry:
+                _reschedule(intent, error.message)
+                return "queued"
+            _close_intent(intent, f"refused: {error.message}")
+            raise error
+        _apply(ft.pk, intent.state, reason=intent.reason, actor=_actor(intent))
+        _close_intent(intent, "done")
+        return "done"
+    finally:
+        for pk, token in tokens.items():
+            _release(pk, token)
+
+
+def _actor(intent: Intent):
+    if not intent.actor_id:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=intent.actor_id).first()
+
+
+def state_receive(*, neighbour: Neighbour, presented: str, uuid: str, state: str) -> int:
+    """A neighbour changes the state of a transaction (``PATCH /transaction/{uuid}/{state}``). Answers the HTTP
+    status (201, or 200 for deleting a validated transaction)."""
+    try:
+        key = uuid_lib.UUID(str(uuid))
+    except ValueError:
+        raise CCError(
+            "No such transaction.",
+            cc_class="DoesNotExistViolation",
+            fields={"type": "transaction", "id": uuid},
+            status=404,
+        ) from None
+    ft = FederatedTransfer.objects.select_related("upstream", "downstream").filter(pk=key).first()
+    if ft is None or neighbour.pk not in (ft.upstream_id, ft.downstream_id):
+        raise CCError(
+            "No such transaction.",
+            cc_class="DoesNotExistViolation",
+            fields={"type": "transaction", "id": str(uuid)},
+            status=404,
+        )
+    if state == "null":
+        state = CCState.ERASED
+        deleting = True
+    else:
+        deleting = False
+    if state not in {CCState.PENDING, CCState.COMPLETED, CCState.ERASED}:
+        raise CCError(
+            f"Unknown state {state}.",
+            cc_class="WorkflowViolation",
+            fields={"type": ft.workflow, "from": ft.state, "to": state},
+        )
+    top = topology()
+    if presented != neighbour.last_hash:
+        # Only the exact repeat of the last change on this link passes with the previous hash.
+        repeat = ft.state == state and neighbour.last_hash == link_hash(
+            presented, str(ft.uuid), state, _hash_entries(ft, neighbour, top), ft.version
+        )
+        if repeat:
+            return 200 if deleting else 201
+        raise hash_mismatch(neighbour, presented)
+    if ft.state == state:
+        return 200 if deleting else 201
+    if (ft.state, state) not in TRANSITIONS:
+        raise CCError(
+            f"This transaction is {ft.state}; it cannot become {state}.",
+            cc_class="WorkflowViolation",
+            fields={"type": ft.workflow, "from": ft.state, "to": state},
+        )
+    if state == CCState.PENDING and neighbour.pk != ft.upstream_id:
+        raise CCError(
+            "Only the side that proposed a transaction can make it pending.",
+            cc_class="WorkflowViolation",
+            fields={"type": ft.workflow, "from": ft.state, "to": state},
+        )
+    if state == CCState.COMPLETED and neighbour.pk != ft.downstream_id:
+        raise CCError(
+            "Only the side that was asked can complete a transaction.",
+            cc_class="WorkflowViolation",
+            fields={"type": ft.workflow, "from": ft.state, "to": state},
+        )
+    token = _lease(neighbour.pk)
+    if token is None:
+        raise _unavailable(top.name, "another change is crossing this link")
+    try:
+        other = ft.downstream if neighbour.pk == ft.upstream_id else ft.upstream
+        reason = f"Cancelled on another node ({neighbour.name})."
+        if other is None:
+            if state == CCState.COMPLETED:
+                _precheck_completion(ft)
+            _apply(ft.pk, state, reason=reason)
+        else:
+            intent = _intent_open(ft, other, state, reason=reason)
+            if _drive(intent, held=frozenset({neighbour.pk})) == "queued":
+                raise _unavailable(other.name, intent_outcome(intent))
+    finally:
+        _release(neighbour.pk, token)
+    return 200 if deleting else 201
+
+
+def intent_outcome(intent: Intent) -> str:
+    return Intent.objects.filter(pk=intent.pk).values_list("outcome", flat=True).first() or "no answer"
+
+
+def _precheck_completion(ft: FederatedTransfer) -> None:
+    """At the node that completes first, refuse a completion that no longer fits a limit (nothing has moved
+    anywhere yet). Held amounts are excluded: this transfer's own amount is among them."""
+    with transaction.atomic():
+        locked = accounts_lock(ft.payer_id, ft.payee_id)
+        _limits_check(locked[ft.payer_id], locked[ft.payee_id], ft.amount, exclude=ft)
+
+
+# --- members ------------------------------------------------------------------------------------------------------
+
+
+def is_remote_path(receiver: object) -> bool:
+    return isinstance(receiver, str) and "/" in receiver.strip().strip("/")
+
+
+def remote_transfer_propose(
+    *, actor, initiator: str, receiver: str, direction: str, amount: Amount, description: object = ""
+) -> Transfer:
+    """A member pays (``credit``) or asks to be paid (``bill``) by an account on another node."""
+    if direction not in ("in", "out"):
+        raise InvalidRequest(
+            'transfer must be "in" (request a payment) or "out" (make a payment).', field="transfer"
+        )
+    if not isinstance(amount, Amount) or amount.cents <= 0:
+        raise InvalidRequest("The amount must be greater than zero.", field="amount")
+    if description is not None and not isinstance(description, str):
+        raise InvalidRequest("The description must be text.", field="description")
+    text = (description or "").strip()
+    if len(text) > 500:
+        raise InvalidRequest("The description can be at most 500 characters long.", field="description")
+    top = topology()
+    if not top.name:
+        raise InvalidRequest("This node is not part of a Credit Commons tree.", field="receiver")
+    try:
+        path = top.normalise(receiver)
+        route = top.route(path)
+    except ValueError:
+        raise InvalidRequest(f"{receiver} is not a valid account path.", field="receiver") from None
+    if route is None:
+        raise InvalidRequest(
+            f"{receiver} is an account on this node: use its account number.", field="receiver"
+        )
+    neighbour = Neighbour.objects.select_related("account").filter(name=route).first()
+    if neighbour is None:
+        raise InvalidRequest(f"No node on the way to {receiver}: this node has no trunk.", field="receiver")
+    own = account_by_number(initiator, field="initiator")
+    if not policies.can_act_for_account(actor, own):
+        raise PermissionDenied(
+            "You can only start transfers from the account of an entity you belong to.", field="initiator"
+        )
+    if hasattr(own, "neighbour"):
+        raise InvalidRequest("That account belongs to a neighbour node.", field="initiator")
+    if own.entity.status != EntityStatus.TRADING_ACCEPTED:
+        raise InvalidRequest(
+            f"{own.entity.name or own.number} is not accepted for trading yet, so it cannot send or receive transfers.",
+            field="initiator",
+        )
+    payer, payee = (own, neighbour.account) if direction == "out" else (neighbour.account, own)
+    entry = {
+        "payer": own.number if direction == "out" else path,
+        "payee": path if direction == "out" else own.number,
+        "cents": amount.cents,
+        "description": text,
+        "metadata": {},
+        "from": "upstream",
+    }
+    try:
+        ft = _validated_create(
+            uuid=uuid_lib.uuid4(),
+            workflow="credit" if direction == "out" else "bill",
+            payer=payer,
+            payee=payee,
+            entries=[entry],
+            upstream=None,
+            downstream=neighbour,
+            author=own.number,
+        )
+    except CCError as exc:
+        raise InvalidRequest(exc.message, field="amount") from None
+    try:
+        _relay_send(ft, neighbour, top)
+    except CCError as exc:
+        FederatedTransfer.objects.filter(pk=ft.pk).delete()
+        if exc.retry:
+            raise InvalidRequest(
+                f"Node {neighbour.name} cannot be reached just now, so nothing was sent. Please try again later.",
+                field="receiver",
+            ) from None
+        raise InvalidRequest(exc.message, field="receiver") from None
+    with transaction.atomic():
+        transfer = _transfer_ensure(ft)
+        intent = _intent_open(ft, neighbour, CCState.PENDING, actor=actor)
+        audit_record(
+            actor=actor,
+            action="transfer.propose",
+            object_type="transfer",
+            object_id=transfer.pk,
+            entity_id=own.entity_id,
+            changes={
+                "state": (None, transfer.state),
+                "counterparty": (None, top.normalise(path)),
+                "amount": (None, str(amount)),
+                "description": (None, text),
+            },
+        )
+    try:
+        _drive(intent)
+    except CCError as exc:
+        _cancel_here(ft, f"Refused by node {neighbour.name}: {exc.message}")
+        raise InvalidRequest(exc.message, field="receiver") from None
+    transfer.refresh_from_db()
+    return transfer
+
+
+def _cancel_here(ft: FederatedTransfer, reason: str) -> None:
+    with transaction.atomic():
+        Transfer.objects.filter(pk=ft.uuid, state=TransferState.PENDING).update(
+            state=TransferState.CANCELLED, cancelled_at=now(), cancellation_reason=reason[:500]
+        )
+        FederatedTransfer.objects.filter(pk=ft.pk, state=CCState.VALIDATED).update(state=CCState.ERASED)
+        Intent.objects.filter(federated=ft, done_at__isnull=True).update(
+            done_at=now(), outcome="cancelled here"
+        )
+
+
+def is_neighbour_account(account: Account) -> bool:
+    cache = account.__dict__.setdefault("_mccs_is_neighbour", None)
+    if cache is None:
+        cache = Neighbour.objects.filter(account_id=account.pk).exists()
+        account.__dict__["_mccs_is_neighbour"] = cache
+    return cache
+
+
+def is_federated(transfer_id: object) -> bool:
+    try:
+        key = uuid_lib.UUID(str(transfer_id))
+    except ValueError:
+        return False
+    return FederatedTransfer.objects.filter(pk=key, transfer__isnull=False).exists()
+
+
+def remote_transfer_act(*, actor, transfer_id: object, action: str, reason: object = "") -> Transfer:
+    """Accept, reject or cancel a federated transfer: the change goes to the neighbour first, then applies here.
+    If the neighbour cannot be reached, the change is queued and the transfer stays pending until it answers."""
+    transfer = _visible_transfer(actor, transfer_id)
+    ft = FederatedTransfer.objects.select_related("upstream", "downstream").get(pk=transfer.pk)
+    if action in ("accept", "reject") and not policies.can_respond_to_transfer(actor, transfer):
+        raise PermissionDenied(f"Only the receiver of a transfer can {action} it; you can cancel it instead.")
+    if action == "cancel" and not policies.can_cancel_transfer(actor, transfer):
+        raise PermissionDenied(
+            "Only the member who proposed a transfer can cancel it; you can reject it instead."
+        )
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidRequest("The reason must be text.", field="cancellationReason")
+    text = (reason or "").strip()[:500]
+    if transfer.state != TransferState.PENDING:
+        what = "completed" if transfer.state == TransferState.COMPLETED else "cancelled"
+        raise Conflict(f"This transfer is already {what}, so it cannot be changed any more.")
+    neighbour = ft.upstream or ft.downstream
+    state = CCState.COMPLETED if action == "accept" else CCState.ERASED
+    if state == CCState.COMPLETED:
+        if ft.state != CCState.PENDING:
+            raise Conflict("This transfer is still being confirmed by the other node; try again in a moment.")
+        try:
+            _precheck_completion(ft)
+        except CCError as exc:
+            raise InvalidRequest(exc.message) from None
+    label = "Rejected" if action == "reject" else "Cancelled"
+    full_reason = f"{label} by the member" + (f": {text}" if text else ".")
+    if ft.state == CCState.VALIDATED:
+        # The proposal itself is still queued: withdraw it here and tell the neighbour to forget it.
+        Intent.objects.filter(federated=ft, done_at__isnull=True).update(done_at=now(), outcome="withdrawn")
+        intent = _intent_open(ft, neighbour, "null", reason=full_reason, actor=actor)
+        try:
+            client.call(
+                neighbour.url,
+                "PATCH",
+                f"/transaction/{ft.uuid}/null",
+                node=topology().name,
+                auth=neighbour.last_hash,
+            )
+        except client.Unreachable:
+            pass
+        _close_intent(intent, "sent")
+        _cancel_here(ft, full_reason)
+        transfer.refresh_from_db()
+        return transfer
+    intent = _intent_open(ft, neighbour, state, reason=full_reason, actor=actor)
+    try:
+        _drive(intent)
+    except CCError as exc:
+        raise InvalidRequest(exc.message) from None
+    transfer.refresh_from_db()
+    return transfer
+
+
+# --- worker -------------------------------------------------------------------------------------------------------
+
+
+def federation_retry_due(*, limit: int = 50) -> int:
+    """Retry every owed change that is due, oldest first (run by the worker every second)."""
+    done = 0
+    for intent in Intent.objects.filter(done_at__isnull=True, next_at__lte=now()).order_by(
+        "created_at", "id"
+    )[:limit]:
+        if intent.state == "null":
+            _close_intent(intent, "dropped")
+            continue
+        try:
+            if _drive(intent) == "done":
+                done += 1
+        except CCError as exc:
+            log.warning(
+                "neighbour refused queued change %s → %s: %s", intent.federated_id, intent.state, exc.message
+            )
+            _after_refusal(intent, exc)
+        except Exception:
+            log.exception("retrying change %s failed", intent.pk)
+            _reschedule(intent, "internal error")
+    _expire_validated()
+    return done
+
+
+def _after_refusal(intent: Intent, exc: CCError) -> None:
+    ft = FederatedTransfer.objects.get(pk=intent.federated_id)
+    if intent.state == CCState.PENDING and ft.state == CCState.VALIDATED and ft.upstream_id is None:
+        _cancel_here(ft, f"Refused by node {intent.neighbour.name}: {exc.message}")
+
+
+def _expire_validated() -> None:
+    """A validated transaction never made pending (its proposer gave up or crashed) stops holding limits after
+    VALIDATED_TTL; it is erased here once nothing is owed for it."""
+    stale = FederatedTransfer.objects.filter(
+        state=CCState.VALIDATED, written__lt=now() - VALIDATED_TTL, transfer__isnull=True
+    ).exclude(intents__done_at__isnull=True)
+    stale.update(state=CCState.ERASED)
+
+
+def federation_enabled() -> bool:
+    return Node.objects.filter(pk=1).exists()
+
+
+def timeout_seconds() -> float:
+    return float(getattr(settings, "MCCS_FEDERATION_TIMEOUT_SECONDS", 5))

@@ -1,0 +1,38 @@
+"""Small things a new user notices: the favicon, branded error pages, an email subject with an apostrophe."""
+
+from __future__ import annotations
+
+from django.core import mail
+from django.test import Client, RequestFactory
+from django.views.defaults import server_error
+
+from tests.conftest import deliver_outbox
+
+
+def test_the_favicon_exists(db):
+    client = Client()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert b"<svg" in b"".join(client.get(response["Location"]).streaming_content)
+    assert 'rel="icon"' in client.get("/").content.decode()
+
+
+def test_an_unknown_address_gets_a_branded_404(db):
+    response = Client().get("/no-such-page")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "Page not found" in page and 'class="site-header"' in page and 'href="/directory"' in page
+
+
+def test_a_server_error_gets_a_branded_500_that_needs_no_database():
+    response = server_error(RequestFactory().get("/"))
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong" in page and 'class="site-header"' in page and "mccs.css" in page
+
+
+def test_a_welcome_subject_keeps_its_apostrophe(make_member):
+    make_member("ann@example.org", name="Ann's Apples")
+    deliver_outbox()
+    subjects = [m.subject for m in mail.outbox]
+    assert "Welcome to MCCS, Ann's Apples" in subjects
