@@ -56,3 +56,9 @@ def test_admin_pages_show_category_names_as_words(make_member, admin):
     page = client.get("/admin/categories").content.decode()
     assert '>Bakeries patisserie <small class="muted">bakeries-patisserie</small>' in page
     assert 'data-label="Name"' in page  # a card on a phone
+
+
+def test_the_page_declares_the_language_it_is_served_in(db):
+    for accept in ("en", "de", "es;q=0.9, en;q=0.5"):
+        response = Client().get("/", HTTP_ACCEPT_LANGUAGE=accept)
+        assert f'<html lang="{response["Content-Language"]}">' in response.content.decode()
