@@ -75,3 +75,22 @@ def test_reject_asks_first(page, make_member):
     page.get_by_role("button", name="Reject").click()
     expect(page.locator("#ledger-panel")).to_contain_text("Transfer rejected.")
     assert Transfer.objects.get().state == "cancelled"
+
+
+def test_a_failed_htmx_action_is_announced_not_silent(page, make_member):
+    make_member("ann@example.org", name="Ann", status=EntityStatus.TRADING_ACCEPTED)
+    ben = make_member("ben@example.org", name="Ben", status=EntityStatus.TRADING_ACCEPTED)
+    page.goto("/login")
+    sign_in(page, "ann@example.org")
+    page.wait_for_url(re.compile(r"/dashboard$"))
+    page.goto(f"/directory/entities/{ben.entity.pk}")
+    status = page.locator("#action-status")
+    expect(status).to_be_hidden()
+    page.route("**/favorite", lambda route: route.fulfill(status=500, body="boom"))
+    page.get_by_role("button", name="Add to favourites").click()
+    expect(status).to_be_visible()
+    expect(status).to_contain_text("That did not work (error 500). Nothing was changed.")
+    page.unroute("**/favorite")
+    page.route("**/favorite", lambda route: route.abort())
+    page.get_by_role("button", name="Add to favourites").click()
+    expect(status).to_contain_text("The server could not be reached")
