@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.shortcuts import redirect
 
 from mccs.core.errors import ApplicationError
 from mccs.users.models import User
@@ -46,3 +47,11 @@ class UserAdmin(admin.ModelAdmin):
         "last_login_ip",
         "date_joined",
     )
+
+
+def _password_change(request, extra_context=None):
+    """Django's own password form would bypass the service (no proof throttle, no email): use the web page."""
+    return redirect("web:password_change")
+
+
+admin.site.password_change = _password_change

@@ -128,8 +128,15 @@ def user_logout(*, user: User, raw_token: str | None) -> None:
         )
 
 
+def password_changed_notify(*, user: User, how: str) -> None:
+    """Tell the user, at their own address, that their password changed: if it was not them, they learn it now."""
+    email_enqueue(
+        to=user.email, template="password_changed", context={"user": user, "how": how, "when": now()}
+    )
+
+
 def user_password_set(*, user: User, password: str, actor: User | None, action: str) -> None:
-    """Set a new password and revoke every bearer token of the user."""
+    """Set a new password, revoke every bearer token of the user and email them that it changed."""
     password_check(password, user=user)
     # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
     with transaction.atomic():
@@ -137,6 +144,7 @@ def user_password_set(*, user: User, password: str, actor: User | None, action: 
         user.save(update_fields=["password"])
         tokens_revoke_all(user=user)
         login_failures_clear(email=user.email)
+        password_changed_notify(user=user, how="reset" if action.endswith("password_reset") else "changed")
         audit_record(
             actor=actor,
             actor_email=None if actor else user.email,
@@ -300,6 +308,7 @@ def admin_create_or_reset(*, email: str, password: str) -> tuple[User, bool]:
             user.save(update_fields=["password", "is_active"])
             tokens_revoke_all(user=user)
             login_failures_clear(email=user.email)
+            password_changed_notify(user=user, how="reset with mccs createadmin")
         audit_record(
             actor=None,
             actor_email="mccs createadmin",

@@ -43,7 +43,10 @@ def test_admin_token_is_refused_on_member_endpoints(admin_api):
 def test_member_token_is_refused_on_admin_endpoints(member):
     assert member.api.post_json("/admin/logout").status_code == 403
     assert (
-        member.api.post_json("/admin/password-change", {"password": "a-brand-new-secret"}).status_code == 403
+        member.api.post_json(
+            "/admin/password-change", {"currentPassword": PASSWORD, "password": "a-brand-new-secret"}
+        ).status_code
+        == 403
     )
     assert member.api.get_json("/user").status_code == 200
 
@@ -72,8 +75,18 @@ def test_admin_logout_revokes_the_token(admin_api):
 
 
 def test_admin_password_change_revokes_tokens(api, admin_api, admin):
-    assert admin_api.post_json("/admin/password-change", {"password": "short"}).status_code == 400
-    assert admin_api.post_json("/admin/password-change", {"password": "admin-new-secret"}).status_code == 200
+    assert (
+        admin_api.post_json(
+            "/admin/password-change", {"currentPassword": PASSWORD, "password": "short"}
+        ).status_code
+        == 400
+    )
+    assert (
+        admin_api.post_json(
+            "/admin/password-change", {"currentPassword": PASSWORD, "password": "admin-new-secret"}
+        ).status_code
+        == 200
+    )
     assert admin_api.post_json("/admin/logout").status_code == 401
     assert (
         api.post_json("/admin/login", {"email": admin.email, "password": "admin-new-secret"}).status_code

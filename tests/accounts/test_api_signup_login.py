@@ -180,7 +180,9 @@ def test_password_change_revokes_every_token(api, member):
     other = ApiClient(
         api.post_json("/login", {"email": member.email, "password": PASSWORD}).json()["data"]["token"]
     )
-    response = member.api.post_json("/password-change", {"password": "a-brand-new-secret"})
+    response = member.api.post_json(
+        "/password-change", {"currentPassword": PASSWORD, "password": "a-brand-new-secret"}
+    )
     assert response.status_code == 200
     assert member.api.get_json("/user").status_code == 401
     assert other.get_json("/user").status_code == 401
@@ -196,18 +198,28 @@ def test_password_change_revokes_every_token(api, member):
     [("short", "too short"), ("p" * 129, "too long"), ("iloveyou", "too common"), ("", "required")],
 )
 def test_password_change_refuses_bad_passwords(member, password, expected):
-    response = member.api.post_json("/password-change", {"password": password})
+    response = member.api.post_json("/password-change", {"currentPassword": PASSWORD, "password": password})
     assert response.status_code == 400
     assert expected in " ".join(errors_of(response)).lower()
     assert member.api.get_json("/user").status_code == 200  # nothing changed, token still valid
 
 
 def test_password_change_needs_a_token(api):
-    assert api.post_json("/password-change", {"password": "a-brand-new-secret"}).status_code == 401
+    assert (
+        api.post_json(
+            "/password-change", {"currentPassword": PASSWORD, "password": "a-brand-new-secret"}
+        ).status_code
+        == 401
+    )
 
 
 def test_exactly_128_characters_is_allowed(member):
-    assert member.api.post_json("/password-change", {"password": "k" * 120 + "-7aQ!zP2"}).status_code == 200
+    assert (
+        member.api.post_json(
+            "/password-change", {"currentPassword": PASSWORD, "password": "k" * 120 + "-7aQ!zP2"}
+        ).status_code
+        == 200
+    )
 
 
 def test_passwords_are_hashed_with_argon2id(member):

@@ -49,7 +49,12 @@ def test_member_account_writes(api, db, new_entries, settings):
     )
     login = api.post_json("/login", {"email": "new@example.org", "password": PASSWORD})
     second = ApiClient(login.json()["data"]["token"])
-    assert second.post_json("/password-change", {"password": "another-long-secret"}).status_code == 200
+    assert (
+        second.post_json(
+            "/password-change", {"currentPassword": PASSWORD, "password": "another-long-secret"}
+        ).status_code
+        == 200
+    )
     assert api.post_json("/password-reset", {"email": "new@example.org"}).status_code == 200
     deliver_outbox()
     token = re.search(r"/password-reset/(\S+)", mail.outbox[-1].body).group(1)
@@ -274,7 +279,7 @@ def test_admin_account_writes(admin, api, new_entries):
 def test_no_secret_ever_reaches_the_log(api, db, admin):
     signup = api.post_json("/signup", {"userEmail": "s@example.org", "password": PASSWORD}).json()["data"]
     client = ApiClient(signup["token"])
-    client.post_json("/password-change", {"password": "a-brand-new-secret"})
+    client.post_json("/password-change", {"currentPassword": PASSWORD, "password": "a-brand-new-secret"})
     admin_token = api.post_json("/admin/login", {"email": admin.email, "password": PASSWORD}).json()["data"][
         "token"
     ]

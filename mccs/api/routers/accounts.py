@@ -109,6 +109,11 @@ class PasswordIn(Schema):
     password: str
 
 
+class PasswordChangeIn(Schema):
+    currentPassword: str
+    password: str
+
+
 class UserOut(Schema):
     id: str
     email: str
@@ -222,12 +227,21 @@ def password_reset_confirm(request, token: str, payload: PasswordIn):
 
 
 @router.post("/password-change", response={200: None, **errors(*BODY, *TOKEN, 429)}, auth=member_auth)
-def password_change(request, payload: PasswordIn):
-    """Sets a new password and revokes every token of the user, including the one used here."""
-    user_services.user_password_set(
-        user=request.auth, password=payload.password, actor=request.auth, action="user.password_change"
-    )
+def password_change(request, payload: PasswordChangeIn):
+    """Needs the current password (a stolen token alone cannot take the account over); wrong ones count towards the
+    sign-in throttle (429). Sets the new password, emails the member and revokes every token of the user,
+    including the one used here."""
+    password_change_with_proof(request, payload)
     return ok()
+
+
+def password_change_with_proof(request, payload: PasswordChangeIn) -> None:
+    user_services.user_password_change(
+        user=request.auth,
+        current_password=payload.currentPassword,
+        password=payload.password,
+        ip=client_ip(request),
+    )
 
 
 @router.get("/user", response={200: DataOut[UserOut], **errors(*TOKEN)}, auth=member_auth)

@@ -6,7 +6,14 @@ from ninja import Router, Schema
 
 from mccs.api.auth import admin_auth
 from mccs.api.rendering import iso_utc
-from mccs.api.routers.accounts import EmailIn, LoginIn, PasswordIn, ok
+from mccs.api.routers.accounts import (
+    EmailIn,
+    LoginIn,
+    PasswordChangeIn,
+    PasswordIn,
+    ok,
+    password_change_with_proof,
+)
 from mccs.api.schemas import BODY, TOKEN, DataOut, errors
 from mccs.core.client_ip import client_ip
 from mccs.users import services as user_services
@@ -55,8 +62,8 @@ def admin_password_reset_confirm(request, token: str, payload: PasswordIn):
 
 
 @router.post("/password-change", response={200: None, **errors(*BODY, *TOKEN, 429)}, auth=admin_auth)
-def admin_password_change(request, payload: PasswordIn):
-    user_services.user_password_set(
-        user=request.auth, password=payload.password, actor=request.auth, action="admin.password_change"
-    )
+def admin_password_change(request, payload: PasswordChangeIn):
+    """As for members: the current password is required, wrong ones are throttled, the administrator is emailed
+    and every token of theirs is revoked."""
+    password_change_with_proof(request, payload)
     return ok()
