@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -12,11 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
 from mccs.directory.selectors import entities_for_user, entity_for_user
 from mccs.ledger import selectors, services
+from mccs.ledger.errors import IdempotencyKeyReused
+from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.templatetags.ledger import money, pending_lines
 from mccs.web.fields import AmountField
 
@@ -35,6 +39,8 @@ class TransferForm(forms.Form):
     )
     amount = AmountField(label="Amount")
     description = forms.CharField(label="Description (optional)", max_length=500, required=False)
+    # One key per form: the same form sent twice is one payment (pwa.js makes a new key per page it shows).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -65,7 +71,7 @@ def _next(request: HttpRequest) -> str:
 def transfer_new(request: HttpRequest) -> HttpResponse:
     entity = _entity(request)
     account = selectors.account_for_entity(entity)
-    form = TransferForm(request.POST or None)
+    form = TransferForm(request.POST or None, initial={"idempotency_key": uuid.uuid4().hex})
     choices: list = []
     if request.method == "POST" and entity.can_trade and form.is_valid():
         data = form.cleaned_data
@@ -98,6 +104,19 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                     direction=data["direction"],
                     amount=data["amount"],
                     description=data["description"],
+                    idempotency=(
+                        Idempotency(user=request.user, key=data["idempotency_key"])
+                        if data["idempotency_key"]
+                        else None
+                    ),
+                )
+            except IdempotencyKeyReused:
+                form.add_error(
+                    None,
+                    _(
+                        "This form was already sent with other details. Open the pay form again to make "
+                        "another payment."
+                    ),
                 )
             except ApplicationError as exc:
                 form.add_error("amount" if exc.field == "amount" else None, exc.message)
@@ -111,7 +130,13 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{what}. Nothing moves until they accept.")
                 return redirect("web:dashboard")
     status = 403 if request.method == "POST" and not entity.can_trade else 200
-    context = {"form": form, "entity": entity, "choices": choices}
+    context = {
+        "form": form,
+        "entity": entity,
+        "account": account,
+        "unit": settings.MCCS_CURRENCY_UNIT,
+        "choices": choices,
+    }
     return render(request, "web/ledger/new.html", context, status=status)
 
 
