@@ -147,6 +147,8 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
 
 MCCS_TOKEN_TTL_SECONDS = int(os.environ.get("MCCS_TOKEN_TTL_SECONDS", 24 * 3600))
+# Tokens that a signed-in web page gets for its own script (POST /api/v1/session/token): short-lived.
+MCCS_SESSION_TOKEN_TTL_SECONDS = int(os.environ.get("MCCS_SESSION_TOKEN_TTL_SECONDS", 600))
 MCCS_PASSWORD_RESET_TTL_SECONDS = int(os.environ.get("MCCS_PASSWORD_RESET_TTL_SECONDS", 3600))
 MCCS_LOGIN_FAILURE_LIMIT = int(os.environ.get("MCCS_LOGIN_FAILURE_LIMIT", 10))
 MCCS_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("MCCS_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))

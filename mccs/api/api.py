@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mccs.api.auth import INSUFFICIENT_SCOPE
 from mccs.api.rendering import ExactJSONParser, ExactJSONRenderer
-from mccs.api.routers import accounts, admin, admin_accounts, directory, ledger
+from mccs.api.routers import accounts, admin, admin_accounts, directory, ledger, session
 from mccs.core import errors
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ def on_unexpected(request, exc):
 
 
 api.add_router("", accounts.router)
+api.add_router("", session.router)
 api.add_router("", directory.router)
 api.add_router("", ledger.router)
 api.add_router("/admin", admin_accounts.router)

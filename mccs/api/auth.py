@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from mccs.core.errors import PermissionDenied
 from mccs.users.models import AuthToken
@@ -49,6 +50,17 @@ class OptionalMemberAuth(MemberAuth):
             request.user = AnonymousUser()
             return request.user
         return super().__call__(request)
+
+
+class WebSessionAuth(SessionAuth):
+    """The web UI's session cookie, only with a valid CSRF token (``X-CSRFToken``); used by one endpoint only."""
+
+    def _get_key(self, request):
+        if check_csrf(request) is not None:
+            raise PermissionDenied(
+                "The page's security token is missing or out of date. Reload the page and try again."
+            )
+        return request.COOKIES.get(self.param_name)
 
 
 member_auth = MemberAuth()

@@ -16,13 +16,13 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def token_issue(*, user: User, scope: str) -> str:
+def token_issue(*, user: User, scope: str, ttl_seconds: int | None = None) -> str:
     raw = secrets.token_urlsafe(32)
     AuthToken.objects.create(
         key_hash=_hash(raw),
         user=user,
         scope=scope,
-        expires_at=now() + timedelta(seconds=settings.MCCS_TOKEN_TTL_SECONDS),
+        expires_at=now() + timedelta(seconds=ttl_seconds or settings.MCCS_TOKEN_TTL_SECONDS),
     )
     return raw
 
@@ -48,6 +48,10 @@ def token_user(*, raw: str, scope: str) -> User | None:
 
 def token_revoke(*, raw: str) -> None:
     AuthToken.objects.filter(key_hash=_hash(raw)).delete()
+
+
+def tokens_revoke_hashes(*, hashes: list[str]) -> None:
+    AuthToken.objects.filter(key_hash__in=hashes).delete()
 
 
 def tokens_revoke_all(*, user: User) -> None:

@@ -1,6 +1,6 @@
 """Web UI routes: one module per domain, so each domain's pages live apart."""
 
-from mccs.web import urls_accounts, urls_admin, urls_directory, urls_ledger
+from mccs.web import urls_accounts, urls_admin, urls_directory, urls_ledger, urls_pwa
 
 app_name = "web"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *urls_ledger.urlpatterns,
     *urls_directory.urlpatterns,
     *urls_admin.urlpatterns,
+    *urls_pwa.urlpatterns,
 ]

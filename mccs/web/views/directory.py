@@ -22,6 +22,7 @@ from mccs.directory import contact, search
 from mccs.directory.models import Category, Entity
 from mccs.directory.policies import can_be_contacted
 from mccs.directory.selectors import entities_for_user
+from mccs.ledger.selectors import account_for_entity
 
 PAGE_SIZE = 20
 
@@ -169,8 +170,17 @@ def entity_detail(
         "show_email": show_email,
         "can_contact": me is not None and can_be_contacted(me) and me.pk != entity.pk,
         "form": form,
+        "pay_number": _pay_number(me, entity),
     }
     return render(request, "web/directory/entity.html", context, status=status)
+
+
+def _pay_number(me, entity) -> str | None:
+    """The account number to pay or bill from this page: only between two members who may trade."""
+    if me is None or me.pk == entity.pk or not (me.can_trade and entity.can_trade):
+        return None
+    account = account_for_entity(entity)
+    return account.number if account else None
 
 
 @login_required

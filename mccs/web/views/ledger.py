@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -12,11 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
 from mccs.directory.selectors import entities_for_user, entity_for_user
 from mccs.ledger import selectors, services
+from mccs.ledger.errors import IdempotencyKeyReused
+from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.templatetags.ledger import money, pending_lines
 from mccs.web.fields import AmountField
 
@@ -32,9 +36,22 @@ class TransferForm(forms.Form):
         label="Member (name or account number)",
         max_length=100,
         help_text="Type the member's name, or their 16-digit account number.",
+        # The browser suggests members as you type (htmx fills the datalist from /transfers/payees).
+        widget=forms.TextInput(
+            attrs={
+                "list": "payee-options",
+                "autocomplete": "off",
+                "hx-get": "/transfers/payees",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#payee-options",
+                "hx-swap": "innerHTML",
+            }
+        ),
     )
     amount = AmountField(label="Amount")
     description = forms.CharField(label="Description (optional)", max_length=500, required=False)
+    # One key per form: the same form sent twice is one payment (pwa.js makes a new key per page it shows).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -65,7 +82,9 @@ def _next(request: HttpRequest) -> str:
 def transfer_new(request: HttpRequest) -> HttpResponse:
     entity = _entity(request)
     account = selectors.account_for_entity(entity)
-    form = TransferForm(request.POST or None)
+    form = TransferForm(
+        request.POST or None, initial={"idempotency_key": uuid.uuid4().hex, **_from_link(request)}
+    )
     choices: list = []
     if request.method == "POST" and entity.can_trade and form.is_valid():
         data = form.cleaned_data
@@ -98,6 +117,19 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                     direction=data["direction"],
                     amount=data["amount"],
                     description=data["description"],
+                    idempotency=(
+                        Idempotency(user=request.user, key=data["idempotency_key"])
+                        if data["idempotency_key"]
+                        else None
+                    ),
+                )
+            except IdempotencyKeyReused:
+                form.add_error(
+                    None,
+                    _(
+                        "This form was already sent with other details. Open the pay form again to make "
+                        "another payment."
+                    ),
                 )
             except ApplicationError as exc:
                 form.add_error("amount" if exc.field == "amount" else None, exc.message)
@@ -111,8 +143,76 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{what}. Nothing moves until they accept.")
                 return redirect("web:dashboard")
     status = 403 if request.method == "POST" and not entity.can_trade else 200
-    context = {"form": form, "entity": entity, "choices": choices}
+    payee = None
+    if request.method == "GET" and request.GET.get("to"):
+        found = selectors.counterparty_search(query=request.GET["to"], exclude=account, limit=2)
+        payee = found[0] if len(found) == 1 else None
+    context = {
+        "form": form,
+        "entity": entity,
+        "account": account,
+        "payee": payee,
+        "unit": settings.MCCS_CURRENCY_UNIT,
+        "choices": choices,
+    }
     return render(request, "web/ledger/new.html", context, status=status)
+
+
+def _from_link(request: HttpRequest) -> dict:
+    """A pay link (QR code, "pay" on a member's page) fills in the payee, and maybe the amount and description."""
+    if request.method != "GET":
+        return {}
+    initial = {
+        field: request.GET[param][:limit]
+        for param, field, limit in [
+            ("to", "counterparty", 100),
+            ("amount", "amount", 30),
+            ("description", "description", 500),
+        ]
+        if request.GET.get(param)
+    }
+    if request.GET.get("direction") in ("in", "out"):
+        initial["direction"] = request.GET["direction"]
+    return initial
+
+
+@login_required
+def payee_options(request: HttpRequest) -> HttpResponse:
+    """The suggestions for the payee field: members accepted for trading, by name or account number."""
+    entity = _entity(request)
+    query = request.GET.get("counterparty", "")
+    found = selectors.counterparty_search(query=query, exclude=selectors.account_for_entity(entity), limit=8)
+    return render(
+        request, "web/ledger/_payee_options.html", {"accounts": found if len(query.strip()) >= 2 else []}
+    )
+
+
+class GetPaidForm(forms.Form):
+    amount = AmountField(label="Amount (optional)", required=False)
+    description = forms.CharField(label="Description (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+@login_required
+def get_paid(request: HttpRequest) -> HttpResponse:
+    """A QR code and link for one payment: the member may fix the amount and description first."""
+    entity = _entity(request)
+    form = GetPaidForm(request.GET or None)
+    amount, description = "", ""
+    if form.is_bound and form.is_valid():
+        amount = str(form.cleaned_data["amount"]) if form.cleaned_data["amount"] else ""
+        description = form.cleaned_data["description"]
+    context = {
+        "form": form,
+        "entity": entity,
+        "amount": amount,
+        "description": description,
+        "unit": settings.MCCS_CURRENCY_UNIT,
+    }
+    return render(request, "web/ledger/get_paid.html", context)
 
 
 def _is_own_account(account, query: str) -> bool:
