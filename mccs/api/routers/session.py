@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from ninja import Router, Schema
 
 from mccs.api.auth import WebSessionAuth
-from mccs.api.schemas import ERRORS_4XX, DataOut
+from mccs.api.schemas import TOKEN, DataOut, errors
 from mccs.core.errors import PermissionDenied
 from mccs.users.models import AuthToken
 from mccs.users.tokens import hash_secret, token_issue, tokens_revoke_hashes
@@ -30,7 +30,7 @@ class SessionTokenOut(Schema):
 
 @router.post(
     "/session/token",
-    response={200: DataOut[SessionTokenOut], **ERRORS_4XX},
+    response={200: DataOut[SessionTokenOut], **errors(*TOKEN)},
     auth=WebSessionAuth(),
     description="For the web UI's own scripts: exchanges the signed-in member's session cookie (plus the CSRF "
     "token in `X-CSRFToken`) for a member bearer token that expires after `expiresIn` seconds and is revoked "
