@@ -26,13 +26,47 @@ def _manage(*args: str, **options: object) -> None:
 def cmd_serve(ns: argparse.Namespace) -> int:
     _setup_django()
     from django.conf import settings
-    from waitress import serve
+    from django.db import connections
 
     from config.wsgi import application
-    from mccs.notifications.worker import Worker
 
+    if ns.workers < 1:
+        print("mccs serve: --workers must be at least 1", file=sys.stderr)
+        return 2
     _manage("migrate", "--no-input", verbosity=0)
     log = logging.getLogger("mccs.serve")
+    log.info(
+        "MCCS serving on http://%s:%s with %s process(es) of %s threads (database: %s)",
+        ns.host,
+        ns.port,
+        ns.workers,
+        ns.threads,
+        settings.DATABASES["default"]["ENGINE"],
+    )
+    if ns.workers > 1:
+        from mccs.server import serve_processes
+
+        # The web workers are forked from this process: none may inherit a database connection.
+        connections.close_all()
+        serve_processes(
+            application,
+            host=ns.host,
+            port=ns.port,
+            workers=ns.workers,
+            threads=ns.threads,
+            with_worker=not ns.no_worker,
+            trust_proxy=settings.MCCS_TRUST_X_FORWARDED_FOR,
+        )
+        return 0
+    return _serve_one_process(ns, application)
+
+
+def _serve_one_process(ns: argparse.Namespace, application) -> int:
+    """`--workers 1`: waitress threads and the background worker in a thread, all in this one process."""
+    from waitress import serve
+
+    from mccs.notifications.worker import Worker
+
     worker = None
     if not ns.no_worker:
         worker = Worker()
@@ -44,12 +78,6 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info(
-        "MCCS serving on http://%s:%s (database: %s)",
-        ns.host,
-        ns.port,
-        settings.DATABASES["default"]["ENGINE"],
-    )
     try:
         serve(application, host=ns.host, port=ns.port, threads=ns.threads, ident="mccs")
     finally:
@@ -64,6 +92,14 @@ def cmd_worker(ns: argparse.Namespace) -> int:
 
     worker = Worker()
     signal.signal(signal.SIGTERM, lambda s, f: worker.stop.set())
+    if ns.parent_pid:
+        # Started by `mccs serve`: stop when that server is gone, even if it was killed without a word.
+        def watch_parent() -> None:
+            while not worker.stop.wait(1):
+                if os.getppid() != ns.parent_pid:
+                    worker.stop.set()
+
+        threading.Thread(target=watch_parent, name="mccs-parent-watch", daemon=True).start()
     try:
         worker.run()
     except KeyboardInterrupt:
@@ -209,7 +245,10 @@ def cmd_export_openapi(ns: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "serve": (cmd_serve, "serve the web UI and the API (applies migrations, runs the worker in-process)"),
+    "serve": (
+        cmd_serve,
+        "serve the web UI and the API (applies migrations, runs the background worker once)",
+    ),
     "worker": (cmd_worker, "run the background worker (email outbox, daily digest) on its own"),
     "migrate": (cmd_migrate, "apply database migrations"),
     "createadmin": (cmd_createadmin, "create an administrator, or reset that administrator's password"),
@@ -238,7 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--host", default=os.environ.get("MCCS_HOST", "127.0.0.1"))
             p.add_argument("--port", type=int, default=int(os.environ.get("MCCS_PORT", "8000")))
             p.add_argument("--threads", type=int, default=int(os.environ.get("MCCS_THREADS", "8")))
+            p.add_argument(
+                "--workers",
+                type=int,
+                default=int(os.environ.get("MCCS_WORKERS") or os.cpu_count() or 1),
+                help="server processes (default: the number of CPUs); 1 keeps everything in one process",
+            )
             p.add_argument("--no-worker", action="store_true", help="do not run the background worker here")
+        if name == "worker":
+            p.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
         if name == "createadmin":
             p.add_argument("--email", required=True)
             p.add_argument("--password", required=True)
