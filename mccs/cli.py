@@ -218,6 +218,39 @@ def cmd_federation(ns: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_backup(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from mccs.backup import BackupError, database_backup
+
+    try:
+        engine = database_backup(ns.file)
+    except BackupError as exc:
+        print(f"mccs backup: {exc}", file=sys.stderr)
+        return 2
+    print(f"Backed up the {engine} database to {ns.file}")
+    return 0
+
+
+def cmd_restore(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from mccs.backup import BackupError, database_restore
+
+    if not ns.yes:
+        print(
+            "mccs restore replaces the whole database with the backup. Stop every `mccs serve` and `mccs worker` "
+            "of this node, then run it again with --yes.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        engine = database_restore(ns.file)
+    except BackupError as exc:
+        print(f"mccs restore: {exc}", file=sys.stderr)
+        return 2
+    print(f"Restored the {engine} database from {ns.file} and applied pending migrations.")
+    return 0
+
+
 def openapi_document() -> str:
     """The API's OpenAPI document as committed in docs/openapi.json (stable key order, trailing newline)."""
     import json
@@ -259,6 +292,8 @@ COMMANDS = {
         cmd_federation,
         "place this node in a Credit Commons tree: init, add-branch, join, status",
     ),
+    "backup": (cmd_backup, "write the whole database to one file, while the node keeps serving"),
+    "restore": (cmd_restore, "replace the whole database with a backup (servers stopped), then migrate"),
     "export-openapi": (cmd_export_openapi, "write the API's OpenAPI document (default: docs/openapi.json)"),
 }
 
@@ -312,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
             join.add_argument("--max-positive")
             status = fed.add_parser("status", help="neighbours, balances, last hashes and live handshakes")
             status.add_argument("--json", action="store_true")
+        if name in ("backup", "restore"):
+            p.add_argument("file", help="the backup file")
+        if name == "restore":
+            p.add_argument("--yes", action="store_true", help="yes, replace the whole database")
         if name == "seed":
             p.add_argument("--demo", action="store_true", help="load the demo network")
             p.add_argument("--if-empty", action="store_true", help="only when the database has no entities")
