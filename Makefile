@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: run test install lint openapi clean
+.PHONY: run test install lint openapi screenshots clean
 
 $(BIN)/mccs: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install
 ## Regenerate docs/openapi.json after changing an API endpoint (a test fails while it is stale).
 openapi: install
 	$(BIN)/mccs export-openapi
+
+## Screenshots of the main screens (phone and desktop) into docs/screenshots/, made by the browser tests.
+screenshots: install
+	MCCS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_screenshots_browser.py
 
 lint: install
 	$(BIN)/ruff check .

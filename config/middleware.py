@@ -24,6 +24,8 @@ class RejectNulMiddleware:
             suspicious = contains_nul(dict(request.POST.lists()))
         if suspicious:
             if request.path.startswith("/api/"):
-                return JsonResponse({"errors": [{"message": NUL_MESSAGE}]}, status=400)
+                return JsonResponse(
+                    {"errors": [{"message": NUL_MESSAGE, "code": "nul_character"}]}, status=400
+                )
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -8,6 +8,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from mccs.api.auth import INSUFFICIENT_SCOPE
 from mccs.api.rendering import ExactJSONParser, ExactJSONRenderer
 from mccs.api.routers import accounts, admin, admin_accounts, directory, ledger
 from mccs.core import errors
@@ -35,11 +36,33 @@ api = NinjaAPI(
 )
 
 
-def error_response(request, status: int, *messages: str, headers: dict[str, str] | None = None):
-    response = api.create_response(request, {"errors": [{"message": m} for m in messages]}, status=status)
+def error_item(message: str, *, code: str, field: str | None = None) -> dict[str, str]:
+    item = {"message": message, "code": code}
+    if field:
+        item["field"] = field
+    return item
+
+
+def error_response(request, status: int, *items: dict[str, str], headers: dict[str, str] | None = None):
+    response = api.create_response(request, {"errors": list(items)}, status=status)
     for key, value in (headers or {}).items():
         response[key] = value
     return response
+
+
+def api_field_name(request, field: str | None) -> str | None:
+    """The name the client used for a field a service names by its model field (``first_name``). Body fields are
+    camelCase in the alpha API and query parameters snake_case, so only body fields are translated; an operation
+    whose body names differ (sign-up's ``entityName``) lists them in ``request.api_field_names``."""
+    if not field:
+        return None
+    names = getattr(request, "api_field_names", {})
+    if field in names:
+        return names[field]
+    if request.method == "GET" or "_" not in field:
+        return field
+    head, *rest = field.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 @api.exception_handler(errors.ApplicationError)
@@ -48,34 +71,46 @@ def on_application_error(request, exc: errors.ApplicationError):
     headers = {}
     if isinstance(exc, errors.TooManyRequests) and exc.retry_after:
         headers["Retry-After"] = str(exc.retry_after)
-    return error_response(request, status, exc.message, headers=headers)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if exc.code == INSUFFICIENT_SCOPE:
+        headers["WWW-Authenticate"] = f'Bearer error="{INSUFFICIENT_SCOPE}"'
+    item = error_item(exc.message, code=exc.code, field=api_field_name(request, exc.field))
+    return error_response(request, status, item, headers=headers)
 
 
-def _describe(error: dict) -> str:
+def _describe(error: dict) -> dict[str, str]:
     location = [
-        str(part) for part in error.get("loc", ()) if part not in {"body", "payload", "query", "path"}
+        str(part)
+        for part in error.get("loc", ())
+        if part not in {"body", "payload", "query", "path", "filters"}
     ]
+    field = location[0] if location else None
     message = error.get("msg", "is invalid")
     if error.get("type") == "missing":
-        return f"{'.'.join(location) or 'A field'} is required."
+        return error_item(f"{'.'.join(location) or 'A field'} is required.", code="required", field=field)
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    return f"{'.'.join(location)}: {message}" if location else message
+    return error_item(
+        f"{'.'.join(location)}: {message}" if location else message, code="invalid", field=field
+    )
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    return error_response(request, 400, *[_describe(e) for e in exc.errors] or ["The request is invalid."])
+    items = [_describe(e) for e in exc.errors] or [error_item("The request is invalid.", code="invalid")]
+    return error_response(request, 400, *items)
 
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request, exc):
-    return error_response(request, 401, "Could not authenticate you. Please sign in again.")
+    item = error_item("Could not authenticate you. Please sign in again.", code="not_authenticated")
+    return error_response(request, 401, item, headers={"WWW-Authenticate": "Bearer"})
 
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return error_response(request, 404, "Not found.")
+    return error_response(request, 404, error_item("Not found.", code="not_found"))
 
 
 @api.exception_handler(HttpError)
@@ -84,13 +119,13 @@ def on_http_error(request, exc: HttpError):
     cause = exc.__cause__
     if isinstance(cause, errors.ApplicationError):
         return on_application_error(request, cause)
-    return error_response(request, exc.status_code, str(exc))
+    return error_response(request, exc.status_code, error_item(str(exc), code="invalid"))
 
 
 @api.exception_handler(Exception)
 def on_unexpected(request, exc):
     log.exception("unexpected error on %s %s", request.method, request.path)
-    return error_response(request, 500, "Internal server error triggered.")
+    return error_response(request, 500, error_item("Internal server error triggered.", code="internal_error"))
 
 
 api.add_router("", accounts.router)

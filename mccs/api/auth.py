@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from ninja.security import HttpBearer
 
+from mccs.core.errors import PermissionDenied
 from mccs.users.models import AuthToken
 from mccs.users.tokens import token_user
+
+INSUFFICIENT_SCOPE = "insufficient_scope"  # RFC 6750: a valid token that does not grant this operation
 
 
 class BearerAuth(HttpBearer):
@@ -15,6 +18,15 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request, token):
         user = token_user(raw=token, scope=self.scope)
         if user is None:
+            # 401 means "no valid token" (clients sign people out on it); a valid token of the other kind is a 403.
+            other = AuthToken.Scope.ADMIN if self.scope == AuthToken.Scope.MEMBER else AuthToken.Scope.MEMBER
+            if token_user(raw=token, scope=other) is not None:
+                raise PermissionDenied(
+                    "This operation is for administrators; sign in at /admin/login."
+                    if self.scope == AuthToken.Scope.ADMIN
+                    else "Administrator tokens are not accepted here: this operation is for members.",
+                    code=INSUFFICIENT_SCOPE,
+                )
             return None
         request.raw_token = token
         request.user = user

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from ninja import Schema
 
+from mccs.api.schemas import Number
 from mccs.core.amount import cents_to_decimal
 from mccs.directory.models import Entity
 
@@ -16,7 +15,7 @@ class TransferViewOut(Schema):
     isInitiator: bool
     accountNumber: str
     entityName: str
-    amount: Decimal
+    amount: Number
     description: str
     status: str
     cancellationReason: str | None = None
@@ -47,9 +46,9 @@ class EntityOut(Schema):
     wants: list[str]
     categories: list[str]
     isFavorite: bool | None = None
-    balance: Decimal | None = None
-    maxPositiveBalance: Decimal | None = None
-    maxNegativeBalance: Decimal | None = None
+    balance: Number | None = None
+    maxPositiveBalance: Number | None = None
+    maxNegativeBalance: Number | None = None
     pendingTransfers: list[TransferViewOut] | None = None
 
 

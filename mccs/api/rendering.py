@@ -36,7 +36,12 @@ class ExactJSONParser(Parser):
         try:
             data = simplejson.loads(request.body, parse_float=Decimal, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidRequest(f"The request body is not valid JSON ({exc.__class__.__name__}).") from None
+            raise InvalidRequest(
+                f"The request body is not valid JSON ({exc.__class__.__name__}).", code="invalid_json"
+            ) from None
+        if not isinstance(data, dict):
+            # Every operation takes an object; a list, string, number or null must not pass as "no changes".
+            raise InvalidRequest("The request body must be a JSON object.", code="not_an_object")
         refuse_nul(data)
         return data
 

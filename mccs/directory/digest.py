@@ -10,16 +10,27 @@ entity whether a day has passed.
 
 from __future__ import annotations
 
+import datetime
 import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
 
 from mccs.core.clock import now
 from mccs.directory.models import Entity, EntityTag
-from mccs.directory.search import EntitySearch, Matches, entities_in_order, entity_search, listed_entities
-from mccs.directory.services import entity_recipients
-from mccs.notifications.services import email_enqueue
+from mccs.directory.search import (
+    MAX_MATCHED_TAGS,
+    EntitySearch,
+    Matches,
+    entities_in_order,
+    entity_search,
+    listed_entities,
+    tag_names_matching,
+)
+from mccs.matching.ranking import Rank, search_terms
+from mccs.notifications.services import email_deferred, emails_queue
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +38,6 @@ DIGEST_INTERVAL = timedelta(hours=24)
 # The worker checks hourly; without some slack a digest would drift later by up to an hour every day.
 DIGEST_SLACK = timedelta(minutes=65)
 MAX_LISTED = 50
-
-
-class _Skipped(Exception):
-    """Another worker took this entity's digest first."""
 
 
 def _union(*groups) -> list[Entity]:
@@ -62,35 +69,230 @@ def digest_matches(entity: Entity, *, start, end, memo: dict | None = None) -> M
     )
 
 
-def digest_send_one(entity: Entity, *, moment, memo: dict | None = None) -> bool:
-    """Check one entity's window and queue its digest if anything matched. Returns whether an email was queued."""
-    previous = entity.last_match_digest_at
-    start = previous or moment - DIGEST_INTERVAL
-    matches = digest_matches(entity, start=start, end=moment, memo=memo)
-    try:
-        with transaction.atomic(durable=True):
-            moved = (
-                Entity.objects.filter(pk=entity.pk, last_match_digest_at=previous)
+# --- the set-wise run (ADR 0091) ------------------------------------------------------------------------------------
+#
+# A run loads the offers and wants of listed entities once — by entity (for each digest's own tags and for showing a
+# match's tags) and by tag (for finding matches) — matches every distinct tag name of the due entities against the
+# vocabulary once (``tag_names_matching`` with a memo), and then answers each entity's two questions in memory:
+# "whose tags added in my window match my old tags?" reads only the rows added since the earliest window start, and
+# "whose tags match my tags added in my window?" reads all rows of the few matched tags. The results are exactly
+# those of ``digest_matches`` (a test compares them), without a query per entity.
+
+CHUNK = 500
+
+
+@dataclass
+class _Run:
+    moment: datetime.datetime
+    end: float
+    memo: dict
+    # entity id -> [(kind, tag name, added_at timestamp)] in EntityTag id order (what ``entity.entity_tags`` gives)
+    by_entity: dict = field(default_factory=dict)
+    # (kind, tag name) -> [(added_at timestamp, entity id)]; ``recent`` only rows added after ``recent_after``
+    by_tag: dict = field(default_factory=lambda: defaultdict(list))
+    recent: dict = field(default_factory=lambda: defaultdict(list))
+    recent_after: float = 0.0
+    sort_names: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
+
+
+def _stamp(moment: datetime.datetime) -> float:
+    return moment.timestamp()
+
+
+def _load_rows(run: _Run, rows) -> None:
+    for entity_id, kind, name, added_at, sort_name, entity_name in rows:
+        at = _stamp(added_at)
+        run.by_entity.setdefault(entity_id, []).append((kind, name, at))
+        run.by_tag[(kind, name)].append((at, entity_id))
+        if at > run.recent_after:
+            run.recent[(kind, name)].append((at, entity_id))
+        run.sort_names[entity_id] = sort_name
+        run.names[entity_id] = entity_name
+
+
+def _run_load(run: _Run, entity_ids: list | None) -> None:
+    """All listed offers and wants (``entity_ids`` None), or those of the given entities only."""
+    rows = EntityTag.objects.filter(listed=True)
+    if entity_ids is not None:
+        rows = rows.filter(entity_id__in=entity_ids)
+    _load_rows(
+        run,
+        rows.order_by("id")
+        .values_list("entity_id", "kind", "tag__name", "added_at", "sort_name", "entity__name")
+        .iterator(chunk_size=20_000),
+    )
+
+
+def _ranked(run: _Run, names: list[str]) -> dict[str, Rank]:
+    """What ``tag_ids_matching`` answers, by name: the best MAX_MATCHED_TAGS matches of these terms."""
+    terms = search_terms(names)
+    if not terms:
+        return {}
+    ranks = tag_names_matching(terms, run.memo)
+    best = sorted(ranks, key=lambda name: (ranks[name], name))[:MAX_MATCHED_TAGS]
+    return {name: ranks[name] for name in best}
+
+
+def _find(run: _Run, entity_id, kind: str, names: list[str], since: float | None) -> list:
+    """``entity_search`` of listed entities with ``kind`` tags matching ``names``, added in (since, end], without
+    this entity: ids ordered by best rank, then sort name, then id; at most MAX_LISTED."""
+    ranks = _ranked(run, names)
+    if not ranks:
+        return []
+    best: dict = {}
+    source = run.by_tag if since is None else run.recent
+    for name, rank in ranks.items():
+        for at, other in source.get((kind, name), ()):
+            if other == entity_id or at > run.end or (since is not None and at <= since):
+                continue
+            if rank < best.get(other, Rank.FUZZY + 1):
+                best[other] = rank
+    ordered = sorted(best, key=lambda other: (best[other], run.sort_names[other], str(other)))
+    return ordered[:MAX_LISTED]
+
+
+def _union_ids(*groups) -> list:
+    seen: dict = {}
+    for group in groups:
+        for other in group:
+            seen.setdefault(other, None)
+    return list(seen)[:MAX_LISTED]
+
+
+def _run_matches(run: _Run, entity_id, start: datetime.datetime) -> tuple[list, list]:
+    since = _stamp(start)
+    mine = run.by_entity.get(entity_id, [])
+    offers_old = [n for k, n, at in mine if k == EntityTag.Kind.OFFER and at <= since]
+    offers_new = [n for k, n, at in mine if k == EntityTag.Kind.OFFER and at > since]
+    wants_old = [n for k, n, at in mine if k == EntityTag.Kind.WANT and at <= since]
+    wants_new = [n for k, n, at in mine if k == EntityTag.Kind.WANT and at > since]
+    want = EntityTag.Kind.WANT
+    offer = EntityTag.Kind.OFFER
+    return (
+        _union_ids(
+            _find(run, entity_id, want, offers_old, since), _find(run, entity_id, want, offers_new, None)
+        ),
+        _union_ids(
+            _find(run, entity_id, offer, wants_old, since), _find(run, entity_id, offer, wants_new, None)
+        ),
+    )
+
+
+def _shown(run: _Run, other, kind: str, key: str) -> dict:
+    return {
+        "id": str(other),
+        "name": run.names.get(other, ""),
+        key: [n for k, n, _ in run.by_entity.get(other, ()) if k == kind],
+    }
+
+
+def _recipients(entities: list[Entity]) -> dict:
+    """``entity_recipients`` for many entities in one query."""
+    found: dict = {e.pk: [e.email] for e in entities if e.email}
+    missing = [e.pk for e in entities if not e.email]
+    if missing:
+        through = Entity.users.through.objects.filter(entity_id__in=missing, user__is_active=True)
+        for entity_id, email in through.values_list("entity_id", "user__email"):
+            found.setdefault(entity_id, []).append(email)
+    return {pk: sorted(emails) for pk, emails in found.items()}
+
+
+def _send_chunk(run: _Run, entities: list[Entity]) -> int:
+    """Move each entity's window forward (compare-and-set) and queue the digests of those that moved."""
+    found = {}
+    for entity in entities:
+        start = entity.last_match_digest_at or run.moment - DIGEST_INTERVAL
+        want, offer = _run_matches(run, entity.pk, start)
+        found[entity.pk] = (want, offer)
+    by_previous: dict = defaultdict(list)
+    for entity in entities:
+        by_previous[entity.last_match_digest_at].append(entity.pk)
+    with transaction.atomic(durable=True):
+        moved: set = set()
+        for previous, ids in by_previous.items():
+            window = Entity.objects.filter(pk__in=ids)
+            window = (
+                window.filter(last_match_digest_at=previous)
                 if previous
-                else Entity.objects.filter(pk=entity.pk, last_match_digest_at__isnull=True)
+                else window.filter(last_match_digest_at__isnull=True)
             )
-            if not moved.update(last_match_digest_at=moment):
-                raise _Skipped
-            recipients = entity_recipients(entity)
-            if not matches or not recipients:
-                return False
-            total = len(matches.want_what_you_offer) + len(matches.offer_what_you_want)
-            queued = email_enqueue(
-                to=recipients,
-                template="digest",
-                context={"entity": entity, "matches": matches, "total": total},
-                # One digest per entity and window: the same matches may appear again in a later window when
-                # somebody adds another matching tag, and that is news worth sending.
-                dedupe_key=f"match-digest:{entity.pk}:{moment.isoformat()}",
+            # Locked (PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock already): a second worker
+            # waits here, then finds the windows moved and skips them.
+            ids_moved = list(window.select_for_update().values_list("pk", flat=True))
+            Entity.objects.filter(pk__in=ids_moved).update(last_match_digest_at=run.moment)
+            moved.update(ids_moved)
+        with_matches = [e for e in entities if e.pk in moved and (found[e.pk][0] or found[e.pk][1])]
+        recipients = _recipients(with_matches)
+        emails = []
+        for entity in with_matches:
+            if not recipients.get(entity.pk):
+                continue
+            want, offer = found[entity.pk]
+            emails.append(
+                email_deferred(
+                    to=recipients[entity.pk],
+                    template="digest",
+                    context={
+                        "entity": {"name": entity.name},
+                        "matches": {
+                            "want_what_you_offer": [
+                                _shown(run, o, EntityTag.Kind.WANT, "wants") for o in want
+                            ],
+                            "offer_what_you_want": [
+                                _shown(run, o, EntityTag.Kind.OFFER, "offers") for o in offer
+                            ],
+                        },
+                        "total": len(want) + len(offer),
+                    },
+                    # One digest per entity and window: the same matches may appear again in a later window when
+                    # somebody adds another matching tag, and that is news worth sending.
+                    dedupe_key=f"match-digest:{entity.pk}:{run.moment.isoformat()}",
+                )
             )
-            return queued is not None
-    except _Skipped:
-        return False
+        emails_queue(emails)
+    return len(emails)
+
+
+def _digests_run(entities: list[Entity], *, moment, everything: bool) -> int:
+    """Digests for ``entities`` (all due ones when ``everything``: then every listed tag row is loaded once)."""
+    if not entities:
+        return 0
+    run = _Run(moment=moment, end=_stamp(moment), memo={})
+    starts = [e.last_match_digest_at or moment - DIGEST_INTERVAL for e in entities]
+    run.recent_after = _stamp(min(starts))
+    if everything:
+        _run_load(run, None)
+    else:
+        # Few entities (one, in tests and ``digest_send_one``): their own rows, then the rows of every tag that
+        # one of their names matches, then the rows of the entities those belong to (to show their tags).
+        _run_load(run, [e.pk for e in entities])
+        names = {n for e in entities for _, n, _ in run.by_entity.get(e.pk, ())}
+        matched = set()
+        for name in names:
+            matched.update(_ranked(run, [name]))
+        own = {e.pk for e in entities}
+        holders = set(
+            EntityTag.objects.filter(listed=True, tag__name__in=matched).values_list("entity_id", flat=True)
+        )
+        run.by_tag.clear()
+        run.recent.clear()
+        run.by_entity.clear()
+        _run_load(run, list(holders | own))
+    queued = 0
+    for i in range(0, len(entities), CHUNK):
+        chunk = entities[i : i + CHUNK]
+        try:
+            queued += _send_chunk(run, chunk)
+        except Exception:  # one chunk's failure must not stop everybody else's digest
+            log.exception("match digests for %s entities failed", len(chunk))
+    return queued
+
+
+def digest_send_one(entity: Entity, *, moment, memo: dict | None = None) -> bool:
+    """Check one entity's window and queue its digest if anything matched. Returns whether an email was queued.
+    (``memo`` is accepted for compatibility; a run matches each name once anyway.)"""
+    return _digests_run([entity], moment=moment, everything=False) > 0
 
 
 def digests_due(*, moment, force: bool = False):
@@ -106,11 +308,5 @@ def digests_due(*, moment, force: bool = False):
 def digests_send(*, force: bool = False) -> int:
     """Queue the daily match emails that are due (all opted-in entities with ``force``). Returns how many."""
     moment = now()
-    queued = 0
-    memo: dict = {}  # many entities share terms: match each term against the vocabulary once per run
-    for entity in digests_due(moment=moment, force=force).iterator(chunk_size=500):
-        try:
-            queued += digest_send_one(entity, moment=moment, memo=memo)
-        except Exception:  # one entity's failure must not stop everybody else's digest
-            log.exception("match digest for entity %s failed", entity.pk)
-    return queued
+    due = list(digests_due(moment=moment, force=force).only("id", "name", "email", "last_match_digest_at"))
+    return _digests_run(due, moment=moment, everything=len(due) > CHUNK)

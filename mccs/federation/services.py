@@ -131,7 +131,7 @@ def _clean_url(url: object) -> str:
 
 def federation_init(*, name: object) -> Node:
     clean = _clean_name(name)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         node = Node.objects.select_for_update().filter(pk=1).first()
         if node is None:
             node = Node.objects.create(pk=1, name=clean)
@@ -174,7 +174,7 @@ def _neighbour_create(
         node_name()
     if name == node_name():
         raise InvalidRequest(f"{name} is this node's own name.", field="name")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         existing = Neighbour.objects.select_for_update().filter(name=name).first()
         if existing is not None:
             if existing.direction != direction:
@@ -253,7 +253,7 @@ def neighbour_limits_set(
     neighbour = Neighbour.objects.filter(name=name).first()
     if neighbour is None:
         raise NotFound(f"No neighbour is called {name}.")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         account = accounts_lock(neighbour.account_id)[neighbour.account_id]
         before = (account.max_negative_balance, account.max_positive_balance)
         _limits_apply(
@@ -605,10 +605,11 @@ def _validated_create(
     *, uuid, workflow, payer: Account, payee: Account, entries, upstream, downstream, author
 ) -> FederatedTransfer:
     amount = entries[0]["cents"]
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = accounts_lock(payer.pk, payee.pk)
         _limits_check(locked[payer.pk], locked[payee.pk], amount)
         try:
+            # Savepoint: a duplicate uuid is answered as a Credit Commons error, not a broken transaction.
             with transaction.atomic():
                 return FederatedTransfer.objects.create(
                     uuid=uuid,
@@ -730,7 +731,7 @@ def _transfer_ensure(ft: FederatedTransfer) -> Transfer:
 def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTransfer:
     """Save the change here, in one transaction: ledger state, postings, version and the hash of every link."""
     top = topology()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         ft = (
             FederatedTransfer.objects.select_for_update(of=("self",))
             .select_related("upstream", "downstream")
@@ -1041,7 +1042,7 @@ def intent_outcome(intent: Intent) -> str:
 def _precheck_completion(ft: FederatedTransfer) -> None:
     """At the node that completes first, refuse a completion that no longer fits a limit (nothing has moved
     anywhere yet). Held amounts are excluded: this transfer's own amount is among them."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = accounts_lock(ft.payer_id, ft.payee_id)
         _limits_check(locked[ft.payer_id], locked[ft.payee_id], ft.amount, exclude=ft)
 
@@ -1127,7 +1128,7 @@ def remote_transfer_propose(
                 field="receiver",
             ) from None
         raise InvalidRequest(exc.message, field="receiver") from None
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         transfer = _transfer_ensure(ft)
         intent = _intent_open(ft, neighbour, CCState.PENDING, actor=actor)
         audit_record(
@@ -1153,7 +1154,7 @@ def remote_transfer_propose(
 
 
 def _cancel_here(ft: FederatedTransfer, reason: str) -> None:
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Transfer.objects.filter(pk=ft.uuid, state=TransferState.PENDING).update(
             state=TransferState.CANCELLED, cancelled_at=now(), cancellation_reason=reason[:500]
         )

@@ -14,8 +14,18 @@ from __future__ import annotations
 from mccs.ledger.models import Account
 
 
-def accounts_lock(*account_ids: int) -> dict[int, Account]:
-    """Lock the given accounts (in primary-key order) and return them freshly read, by id."""
+def accounts_lock(*account_ids: int, with_entities: bool = False, **annotations) -> dict[int, Account]:
+    """Lock the given accounts (in primary-key order) and return them freshly read, by id.
+
+    ``with_entities`` also reads their entities (fresh statuses) in the same statement, locking only the accounts;
+    ``annotations`` add expressions evaluated under the lock (e.g. "is the transfer still pending?"), so that the
+    accept path re-reads everything it checks in one round trip."""
     ids = sorted(set(account_ids))
-    accounts = list(Account.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
+    accounts = Account.objects.filter(pk__in=ids).order_by("pk")
+    if with_entities:
+        accounts = accounts.select_related("entity").select_for_update(no_key=True, of=("self",))
+    else:
+        accounts = accounts.select_for_update(no_key=True)
+    if annotations:
+        accounts = accounts.annotate(**annotations)
     return {account.pk: account for account in accounts}

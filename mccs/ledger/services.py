@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
@@ -41,7 +42,7 @@ from mccs.ledger.idempotency import (
 )
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
-from mccs.notifications.services import email_enqueue
+from mccs.notifications.services import email_deferred, emails_queue
 
 MAX_DESCRIPTION = 500
 MAX_REASON = 500
@@ -84,10 +85,15 @@ def account_by_number(number: object, *, field: str) -> Account:
     return account
 
 
-def _check_trading(*accounts: Account) -> None:
-    statuses = dict(Entity.objects.filter(pk__in=[a.entity_id for a in accounts]).values_list("pk", "status"))
+def _check_trading(*accounts: Account, fresh: bool = False) -> None:
+    """Both entities may trade. ``fresh``: their statuses were just read (with the accounts), ask nothing more."""
+    if not fresh:
+        statuses = dict(
+            Entity.objects.filter(pk__in=[a.entity_id for a in accounts]).values_list("pk", "status")
+        )
+        for account in accounts:
+            account.entity.status = statuses[account.entity_id]
     for account in accounts:
-        account.entity.status = statuses[account.entity_id]
         if not account.entity.can_trade:
             raise TradingNotAllowed(
                 f"{_name(account)} is not accepted for trading yet, so it cannot send or receive transfers."
@@ -112,26 +118,33 @@ def limit_breach(*, payer: Account, payee: Account, amount: int) -> str | None:
 
 
 def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
+    """Queue one email per party, in one INSERT; the worker renders them (ADR 0090). The context is a copy of what
+    the email shows, so it tells what was true at this moment even if a name changes before it is sent."""
+    emails = []
     for account in accounts:
         recipients = entity_recipients(account.entity)
         if not recipients:
             continue
         other = transfer.payee if account.pk == transfer.payer_id else transfer.payer
-        email_enqueue(
-            to=recipients,
-            template=f"transfer_{event}",
-            context={
-                "transfer": transfer,
-                "entity": account.entity,
-                "other": other.entity,
-                "other_account": other,
-                "amount": money(transfer.amount),
-                "pays": account.pk == transfer.payer_id,
-                "is_initiator": account.pk == transfer.initiator_id,
-                "reason": transfer.cancellation_reason,
-            },
-            dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
+        emails.append(
+            email_deferred(
+                to=recipients,
+                template=f"transfer_{event}",
+                context={
+                    "transfer": {"description": transfer.description},
+                    "entity": {"name": account.entity.name},
+                    "other": {"name": other.entity.name},
+                    "other_account": {"number": other.number},
+                    "amount": money(transfer.amount),
+                    "pays": account.pk == transfer.payer_id,
+                    "is_initiator": account.pk == transfer.initiator_id,
+                    "reason": transfer.cancellation_reason,
+                },
+                # The state changes once (compare-and-set), so these keys are new; the key still guards replays.
+                dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
+            )
         )
+    emails_queue(emails)
 
 
 def _audit(actor, action: str, transfer: Transfer, changes: dict) -> None:
@@ -249,10 +262,18 @@ def transfer_propose(
     )
 
     def work() -> tuple[Transfer, None]:
-        _check_trading(own, other)
+        # One round trip for what is checked: both balances and limits, and both entities' statuses, fresh.
+        fresh = Account.objects.filter(pk__in=[own.pk, other.pk]).values(
+            "pk", "balance", "max_negative_balance", "max_positive_balance", "entity__status"
+        )
+        for row in fresh:
+            account = own if row["pk"] == own.pk else other
+            account.balance = row["balance"]
+            account.max_negative_balance = row["max_negative_balance"]
+            account.max_positive_balance = row["max_positive_balance"]
+            account.entity.status = row["entity__status"]
+        _check_trading(own, other, fresh=True)
         payer, payee = (own, other) if direction == "out" else (other, own)
-        payer.refresh_from_db(fields=["balance", "max_negative_balance", "max_positive_balance"])
-        payee.refresh_from_db(fields=["balance", "max_negative_balance", "max_positive_balance"])
         if breach := limit_breach(payer=payer, payee=payee, amount=amount.cents):
             raise LimitExceeded(breach, field="amount")
         transfer = Transfer.objects.create(
@@ -303,12 +324,18 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
     print_ = fingerprint("transfer.accept", transfer=str(transfer.pk))
 
     def work() -> tuple[Transfer, ApplicationError | None]:
-        locked = accounts_lock(transfer.payer_id, transfer.payee_id)
+        # Lock both accounts and, in the same statement, re-read the entities' statuses and whether the transfer
+        # is still pending: one round trip instead of three.
+        locked = accounts_lock(
+            transfer.payer_id,
+            transfer.payee_id,
+            with_entities=True,
+            still_pending=Exists(Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING)),
+        )
         payer, payee = locked[transfer.payer_id], locked[transfer.payee_id]
-        payer.entity, payee.entity = transfer.payer.entity, transfer.payee.entity
-        if not Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING).exists():
+        if not payer.still_pending:
             raise _not_pending(transfer)
-        _check_trading(payer, payee)
+        _check_trading(payer, payee, fresh=True)
         at = now()
         if breach := limit_breach(payer=payer, payee=payee, amount=transfer.amount):
             reason = f"Cancelled by the system when it was accepted: {breach}"

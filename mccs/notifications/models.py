@@ -12,6 +12,10 @@ class OutboxEmail(models.Model):
     body = models.TextField()
     html_body = models.TextField(blank=True)
     reply_to = models.JSONField(default=list, blank=True)
+    # Rendered by the worker, not in the request (ADR 0090): when ``template`` is set, subject and body are empty
+    # until sent, and ``context`` holds the plain values (text, numbers, lists) the template needs.
+    template = models.CharField(max_length=100, blank=True, default="")
+    context = models.JSONField(null=True, blank=True)
     # Set for emails that must never be sent twice (e.g. one digest per entity and match set).
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

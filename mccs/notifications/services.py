@@ -20,6 +20,44 @@ def _render_plain(name: str, context: Mapping[str, object]) -> str:
     return template.render(Context(dict(context), autoescape=False))
 
 
+def email_render(email: OutboxEmail) -> tuple[str, str]:
+    """The subject and body to send: as stored, or rendered now from the stored template and context."""
+    if not email.template:
+        return email.subject, email.body
+    ctx = {"base_url": settings.BASE_URL, **(email.context or {})}
+    subject = " ".join(_render_plain(f"email/{email.template}_subject.txt", ctx).split())[:255]
+    return subject, render_to_string(f"email/{email.template}.txt", ctx)
+
+
+def email_deferred(
+    *,
+    to: str | Iterable[str],
+    template: str,
+    context: Mapping[str, object],
+    dedupe_key: str | None = None,
+) -> OutboxEmail:
+    """An unsaved email that the worker renders when it sends it. ``context`` must be JSON: plain text, numbers,
+    lists and dicts — what the template shows, copied now, so the email says what was true when it was queued.
+    Save it (or many at once) with ``emails_queue``."""
+    return OutboxEmail(
+        to=[to] if isinstance(to, str) else list(to),
+        subject="",
+        body="",
+        template=template,
+        context=dict(context),
+        reply_to=[],
+        dedupe_key=dedupe_key,
+        next_attempt_at=now(),
+    )
+
+
+def emails_queue(emails: list[OutboxEmail]) -> None:
+    """Queue several emails in one INSERT. An email whose ``dedupe_key`` was queued before is skipped
+    (``ON CONFLICT DO NOTHING``), without a savepoint per email."""
+    if emails:
+        OutboxEmail.objects.bulk_create(emails, ignore_conflicts=True, batch_size=500)
+
+
 def email_enqueue(
     *,
     to: str | Iterable[str],

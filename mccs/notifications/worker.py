@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 
 from mccs.core.clock import now
 from mccs.notifications.models import OutboxEmail
+from mccs.notifications.services import email_render
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,10 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
                 # Opened once for the batch: otherwise every message would connect and disconnect on its own.
                 connection = get_connection(fail_silently=False)
                 connection.open()
+            subject, body = email_render(email)  # emails queued by a request are rendered here (ADR 0090)
             message = EmailMessage(
-                subject=email.subject,
-                body=email.body,
+                subject=subject,
+                body=body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=email.to,
                 reply_to=email.reply_to or None,
@@ -83,7 +85,12 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
             connection = None
             continue
         OutboxEmail.objects.filter(pk=email_id).update(
-            sent_at=now(), attempts=email.attempts + 1, claimed_until=None, last_error=""
+            sent_at=now(),
+            attempts=email.attempts + 1,
+            claimed_until=None,
+            last_error="",
+            subject=subject,
+            body=body,
         )
         sent += 1
     _close_quietly(connection)

@@ -29,18 +29,31 @@ def test_admin_login_returns_token_and_previous_login(api, admin):
 
 
 def test_admin_token_is_refused_on_member_endpoints(admin_api):
+    # A valid token of the wrong kind is 403; 401 means only "no valid token" (clients sign people out on it).
     for path in ("/user", "/user/entities"):
         response = admin_api.get_json(path)
-        assert response.status_code == 401
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["code"] == "insufficient_scope"
         assert errors_of(response)
-    assert admin_api.post_json("/logout").status_code == 401
+    assert admin_api.post_json("/logout").status_code == 403
+    assert admin_api.get_json("/entities?querying_entity_id=x").status_code == 403
+    assert admin_api.get_json("/admin/users").status_code == 200  # the token itself is still good
 
 
 def test_member_token_is_refused_on_admin_endpoints(member):
-    assert member.api.post_json("/admin/logout").status_code == 401
+    assert member.api.post_json("/admin/logout").status_code == 403
     assert (
-        member.api.post_json("/admin/password-change", {"password": "a-brand-new-secret"}).status_code == 401
+        member.api.post_json("/admin/password-change", {"password": "a-brand-new-secret"}).status_code == 403
     )
+    assert member.api.get_json("/user").status_code == 200
+
+
+def test_no_valid_token_is_401_with_a_bearer_challenge(api, member):
+    for token in ("", "not-a-token", member.token + "x"):
+        response = api.get_json("/user", HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["code"] == "not_authenticated"
+        assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_each_side_signs_in_only_on_its_own_login(api, admin, member):

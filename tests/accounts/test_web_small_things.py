@@ -36,3 +36,29 @@ def test_a_welcome_subject_keeps_its_apostrophe(make_member):
     deliver_outbox()
     subjects = [m.subject for m in mail.outbox]
     assert "Welcome to MCCS, Ann's Apples" in subjects
+
+
+def test_incorporation_types_keep_their_capitals(make_member):
+    member = make_member()
+    client = Client()
+    client.force_login(member.user)
+    page = client.get("/profile/entity").content.decode()
+    assert ">LLP (limited liability partnership)<" in page and ">CIC (community interest company)<" in page
+    assert ">IPS (industrial and provident society)<" in page and "Llp" not in page and "Cic" not in page
+
+
+def test_admin_pages_show_category_names_as_words(make_member, admin):
+    from mccs.directory import curation
+
+    curation.category_create(actor=admin, name="Bakeries & Patisserie")
+    client = Client()
+    client.force_login(admin)
+    page = client.get("/admin/categories").content.decode()
+    assert '>Bakeries patisserie <small class="muted">bakeries-patisserie</small>' in page
+    assert 'data-label="Name"' in page  # a card on a phone
+
+
+def test_the_page_declares_the_language_it_is_served_in(db):
+    for accept in ("en", "de", "es;q=0.9, en;q=0.5"):
+        response = Client().get("/", HTTP_ACCEPT_LANGUAGE=accept)
+        assert f'<html lang="{response["Content-Language"]}">' in response.content.decode()

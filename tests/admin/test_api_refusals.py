@@ -48,7 +48,10 @@ def test_no_token_is_401(api, db, method, path, body):
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
 def test_member_token_is_refused(member, method, path, body):
     response = _call(member.api, method, path, body)
-    assert response.status_code == 401  # member tokens are not admin tokens (docs/api-compatibility.md)
+    # a valid token of the wrong kind is 403 (RFC 6750 insufficient_scope); 401 would sign the member out
+    assert response.status_code == 403, response.content
+    assert response.json()["errors"][0]["code"] == "insufficient_scope"
+    assert response["WWW-Authenticate"] == 'Bearer error="insufficient_scope"'
 
 
 @pytest.mark.parametrize(

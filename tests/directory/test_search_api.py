@@ -159,7 +159,7 @@ def test_bad_parameters_are_400(api, make_member, query):
 def test_non_uuid_entity_id_is_404(api):
     r = api.get_json("/entities/5eec78f4a880b7c235f66e7c")
     assert r.status_code == 404
-    assert r.json() == {"errors": [{"message": "Entity not found."}]}
+    assert r.json() == {"errors": [{"message": "Entity not found.", "code": "not_found"}]}
 
 
 def test_querying_entity_must_be_the_callers(api, trader, make_member):

@@ -11,7 +11,7 @@ from mccs.api.auth import member_auth
 from mccs.api.entities import EntityOut, entity_own_out
 from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.rendering import iso_utc
-from mccs.api.schemas import ERRORS_4XX, DataOut, ErrorsOut
+from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, errors
 from mccs.core.client_ip import client_ip
 from mccs.directory.selectors import entities_for_user, entity_for_user
 from mccs.directory.services import entity_update
@@ -48,6 +48,12 @@ SIGNUP_ENTITY_FIELDS = {
 }
 SIGNUP_USER_FIELDS = {"firstName": "first_name", "lastName": "last_name", "userPhone": "telephone"}
 USER_FIELDS = {"firstName": "first_name", "lastName": "last_name", "telephone": "telephone"}
+# Model field → sign-up body field, for errors (both telephones are "telephone" in the models; the entity's is
+# checked first).
+SIGNUP_FIELD_NAMES = {
+    **{model: name for name, model in SIGNUP_USER_FIELDS.items()},
+    **{model: name for name, model in SIGNUP_ENTITY_FIELDS.items()},
+}
 
 
 def ok() -> HttpResponse:
@@ -110,7 +116,7 @@ class UserOut(Schema):
     lastName: str
     telephone: str
     lastLoginIP: str
-    lastLoginDate: str | None
+    lastLoginDate: str | None = None  # null, or left out where the answer leaves out nulls
 
 
 class UserPatchIn(Schema):
@@ -173,9 +179,10 @@ def health(request):
     return Status(200, {"status": "ok", "database": connection.vendor})
 
 
-@router.post("/signup", response={200: DataOut[SignupOut], **ERRORS_4XX}, auth=None)
+@router.post("/signup", response={200: DataOut[SignupOut], **errors(*BODY, 429)}, auth=None)
 def signup(request, payload: SignupIn):
     """Create a user and its entity (and the entity's account); returns a bearer token."""
+    request.api_field_names = SIGNUP_FIELD_NAMES
     result = member_sign_up(
         email=payload.userEmail,
         password=payload.password,
@@ -186,7 +193,7 @@ def signup(request, payload: SignupIn):
     return {"data": {"userID": str(result.user.id), "entityID": str(result.entity.id), "token": result.token}}
 
 
-@router.post("/login", response={200: DataOut[TokenOut], **ERRORS_4XX}, auth=None)
+@router.post("/login", response={200: DataOut[TokenOut], **errors(*BODY, 429)}, auth=None)
 def login(request, payload: LoginIn):
     """Sign in; the token expires after 24 hours, on logout, or when the password changes."""
     _, token, _ = user_services.user_login(
@@ -195,26 +202,26 @@ def login(request, payload: LoginIn):
     return {"data": {"token": token}}
 
 
-@router.post("/logout", response={200: None, 401: ErrorsOut}, auth=member_auth)
+@router.post("/logout", response={200: None, **errors(*TOKEN)}, auth=member_auth)
 def logout(request):
     user_services.user_logout(user=request.auth, raw_token=request.raw_token)
     return ok()
 
 
-@router.post("/password-reset", response={200: None, **ERRORS_4XX}, auth=None)
+@router.post("/password-reset", response={200: None, **errors(*BODY)}, auth=None)
 def password_reset(request, payload: EmailIn):
     """Emails a reset link if the address belongs to a member; answers the same either way."""
     user_services.password_reset_request(email=payload.email)
     return ok()
 
 
-@router.post("/password-reset/{token}", response={200: None, **ERRORS_4XX}, auth=None)
+@router.post("/password-reset/{token}", response={200: None, **errors(*BODY)}, auth=None)
 def password_reset_confirm(request, token: str, payload: PasswordIn):
     user_services.password_reset_confirm(raw_token=token, password=payload.password)
     return ok()
 
 
-@router.post("/password-change", response={200: None, **ERRORS_4XX}, auth=member_auth)
+@router.post("/password-change", response={200: None, **errors(*BODY, *TOKEN, 429)}, auth=member_auth)
 def password_change(request, payload: PasswordIn):
     """Sets a new password and revokes every token of the user, including the one used here."""
     user_services.user_password_set(
@@ -223,12 +230,12 @@ def password_change(request, payload: PasswordIn):
     return ok()
 
 
-@router.get("/user", response={200: DataOut[UserOut], **ERRORS_4XX}, auth=member_auth)
+@router.get("/user", response={200: DataOut[UserOut], **errors(*TOKEN)}, auth=member_auth)
 def user_get(request):
     return {"data": user_out(request.auth)}
 
 
-@router.patch("/user", response={200: DataOut[UserOut], **ERRORS_4XX}, auth=member_auth)
+@router.patch("/user", response={200: DataOut[UserOut], **errors(*BODY, *TOKEN)}, auth=member_auth)
 def user_patch(request, payload: UserPatchIn):
     user = user_services.user_update(
         actor=request.auth, user=request.auth, changes=_mapped(payload, USER_FIELDS)
@@ -242,7 +249,7 @@ def own_entity_out(entity) -> dict:
 
 @router.get(
     "/user/entities",
-    response={200: DataOut[list[EntityOut]], **ERRORS_4XX},
+    response={200: DataOut[list[EntityOut]], **errors(*TOKEN)},
     auth=member_auth,
     exclude_none=True,
 )
@@ -254,7 +261,7 @@ def user_entities(request):
 
 @router.get(
     "/user/entities/{entityID}",
-    response={200: DataOut[EntityOut], **ERRORS_4XX},
+    response={200: DataOut[EntityOut], **errors(*PARAMS, *TOKEN, 404)},
     auth=member_auth,
     exclude_none=True,
 )
@@ -264,7 +271,7 @@ def user_entity_get(request, entityID: str):
 
 @router.patch(
     "/user/entities/{entityID}",
-    response={200: DataOut[EntityOut], **ERRORS_4XX},
+    response={200: DataOut[EntityOut], **errors(*BODY, *TOKEN, 404)},
     auth=member_auth,
     exclude_none=True,
 )

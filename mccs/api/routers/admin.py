@@ -6,7 +6,6 @@ Every operation needs an administrator's token (``admin_auth``): no token, or a 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from ninja import Query, Router, Schema
 from pydantic import StrictBool
@@ -18,7 +17,7 @@ from mccs.api.pagination import paginate
 from mccs.api.rendering import iso_utc
 from mccs.api.routers.accounts import ENTITY_FIELDS, EntityPatchIn, UserOut, user_out
 from mccs.api.routers.ledger import IDEMPOTENCY_HEADER, JsonNumber, amount_from_json
-from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut
+from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, errors
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
 from mccs.core.amount import cents_to_decimal
 from mccs.core.errors import InvalidRequest
@@ -48,7 +47,9 @@ def named_out(obj) -> dict:
 
 
 @router.post(
-    "/categories", response={200: DataOut[NamedOut], **ERRORS_4XX}, tags=["Admin: Categories and Tags"]
+    "/categories",
+    response={200: DataOut[NamedOut], **errors(*BODY, *TOKEN)},
+    tags=["Admin: Categories and Tags"],
 )
 def category_create(request, payload: NameIn):
     """The name is normalised like tags: ``"  Organic  Food! "`` becomes ``organic-food``."""
@@ -57,7 +58,7 @@ def category_create(request, payload: NameIn):
 
 @router.patch(
     "/categories/{categoryID}",
-    response={200: DataOut[NamedOut], **ERRORS_4XX},
+    response={200: DataOut[NamedOut], **errors(*BODY, *TOKEN, 404)},
     tags=["Admin: Categories and Tags"],
 )
 def category_rename(request, categoryID: str, payload: NameIn):
@@ -71,7 +72,7 @@ def category_rename(request, categoryID: str, payload: NameIn):
 
 @router.delete(
     "/categories/{categoryID}",
-    response={200: DataOut[NamedOut], **ERRORS_4XX},
+    response={200: DataOut[NamedOut], **errors(*PARAMS, *TOKEN, 404)},
     tags=["Admin: Categories and Tags"],
 )
 def category_delete(request, categoryID: str):
@@ -80,13 +81,17 @@ def category_delete(request, categoryID: str):
     return {"data": named_out(curation.category_delete(actor=request.auth, category=category))}
 
 
-@router.post("/tags", response={200: DataOut[NamedOut], **ERRORS_4XX}, tags=["Admin: Categories and Tags"])
+@router.post(
+    "/tags", response={200: DataOut[NamedOut], **errors(*BODY, *TOKEN)}, tags=["Admin: Categories and Tags"]
+)
 def tag_create(request, payload: NameIn):
     return {"data": named_out(curation.tag_create(actor=request.auth, name=payload.name))}
 
 
 @router.patch(
-    "/tags/{tagID}", response={200: DataOut[NamedOut], **ERRORS_4XX}, tags=["Admin: Categories and Tags"]
+    "/tags/{tagID}",
+    response={200: DataOut[NamedOut], **errors(*BODY, *TOKEN, 404)},
+    tags=["Admin: Categories and Tags"],
 )
 def tag_rename(request, tagID: str, payload: NameIn):
     """Every entity offering or wanting the tag follows the new name. Renaming onto an existing tag merges them."""
@@ -95,7 +100,9 @@ def tag_rename(request, tagID: str, payload: NameIn):
 
 
 @router.delete(
-    "/tags/{tagID}", response={200: DataOut[NamedOut], **ERRORS_4XX}, tags=["Admin: Categories and Tags"]
+    "/tags/{tagID}",
+    response={200: DataOut[NamedOut], **errors(*PARAMS, *TOKEN, 404)},
+    tags=["Admin: Categories and Tags"],
 )
 def tag_delete(request, tagID: str):
     tag = curation.tag_get(tag_id=tagID)
@@ -129,7 +136,7 @@ def user_with_entities_out(user) -> dict:
 
 @router.get(
     "/users",
-    response={200: PageOut[UserWithEntitiesOut], **ERRORS_4XX},
+    response={200: PageOut[UserWithEntitiesOut], **errors(*PARAMS, *TOKEN)},
     exclude_none=True,
     tags=["Admin: Users"],
 )
@@ -145,7 +152,7 @@ def user_search(request, filters: Query[UserFilters]):
 
 @router.get(
     "/users/{userID}",
-    response={200: DataOut[UserWithEntitiesOut], **ERRORS_4XX},
+    response={200: DataOut[UserWithEntitiesOut], **errors(*PARAMS, *TOKEN, 404)},
     exclude_none=True,
     tags=["Admin: Users"],
 )
@@ -155,7 +162,7 @@ def user_get(request, userID: str):
 
 @router.patch(
     "/users/{userID}",
-    response={200: DataOut[UserWithEntitiesOut], **ERRORS_4XX},
+    response={200: DataOut[UserWithEntitiesOut], **errors(*BODY, *TOKEN, 404)},
     exclude_none=True,
     tags=["Admin: Users"],
 )
@@ -168,7 +175,9 @@ def user_patch(request, userID: str, payload: AdminUserPatchIn):
     return {"data": user_with_entities_out(admin_actions.admin_user_get(user_id=userID))}
 
 
-@router.delete("/users/{userID}", response={200: DataOut[UserOut], **ERRORS_4XX}, tags=["Admin: Users"])
+@router.delete(
+    "/users/{userID}", response={200: DataOut[UserOut], **errors(*PARAMS, *TOKEN, 404)}, tags=["Admin: Users"]
+)
 def user_delete(request, userID: str):
     """Deletes the member. A member who proposed transfers stays in the ledger's history, so is deactivated
     instead (signed out for good and unlinked from their entities). Entities are not deleted with their users."""
@@ -191,8 +200,8 @@ class AdminEntityPatchIn(EntityPatchIn):
 
     status: str | None = None
     categories: list[str] | None = None
-    maxPositiveBalance: Decimal | None = None
-    maxNegativeBalance: Decimal | None = None
+    maxPositiveBalance: Number | None = None
+    maxNegativeBalance: Number | None = None
 
 
 ADMIN_ENTITY_FIELDS = {
@@ -216,9 +225,9 @@ class EntityFilters(Schema):
     city: str = ""
     region: str = ""
     country: str = ""
-    balance: Decimal | None = None
-    max_pos_bal: Decimal | None = None
-    max_neg_bal: Decimal | None = None
+    balance: Number | None = None
+    max_pos_bal: Number | None = None
+    max_neg_bal: Number | None = None
     page: int = 1
     page_size: int = 10
 
@@ -232,7 +241,7 @@ def entity_with_users_out(entity, *, pending: bool = True) -> dict:
 
 @router.get(
     "/entities",
-    response={200: PageOut[EntityWithUsersOut], **ERRORS_4XX},
+    response={200: PageOut[EntityWithUsersOut], **errors(*PARAMS, *TOKEN)},
     exclude_none=True,
     tags=["Admin: Entities"],
 )
@@ -246,7 +255,7 @@ def entity_search(request, filters: Query[EntityFilters]):
 
 @router.get(
     "/entities/{entityID}",
-    response={200: DataOut[EntityWithUsersOut], **ERRORS_4XX},
+    response={200: DataOut[EntityWithUsersOut], **errors(*PARAMS, *TOKEN, 404)},
     exclude_none=True,
     tags=["Admin: Entities"],
 )
@@ -256,7 +265,7 @@ def entity_get(request, entityID: str):
 
 @router.patch(
     "/entities/{entityID}",
-    response={200: DataOut[EntityWithUsersOut], **ERRORS_4XX},
+    response={200: DataOut[EntityWithUsersOut], **errors(*BODY, *TOKEN, 404)},
     exclude_none=True,
     tags=["Admin: Entities"],
 )
@@ -272,7 +281,7 @@ def entity_patch(request, entityID: str, payload: AdminEntityPatchIn):
 
 @router.delete(
     "/entities/{entityID}",
-    response={200: DataOut[EntityOut], **ERRORS_4XX},
+    response={200: DataOut[EntityOut], **errors(*PARAMS, *TOKEN, 404)},
     exclude_none=True,
     tags=["Admin: Entities"],
 )
@@ -307,7 +316,7 @@ class AdminTransferOut(Schema):
     fromEntityName: str
     toAccountNumber: str
     toEntityName: str
-    amount: Decimal
+    amount: Number
     description: str
     type: str
     status: str
@@ -354,7 +363,7 @@ def admin_transfer_out(transfer: Transfer) -> dict:
 
 @router.post(
     "/transfers",
-    response={200: DataOut[AdminTransferOut], **ERRORS_4XX},
+    response={200: DataOut[AdminTransferOut], **errors(*BODY, *TOKEN, 404, 409)},
     exclude_none=True,
     tags=["Admin: Transfers"],
 )
@@ -377,7 +386,7 @@ def transfer_create(request, payload: AdminTransferIn):
 
 @router.get(
     "/transfers",
-    response={200: PageOut[AdminTransferOut], **ERRORS_4XX},
+    response={200: PageOut[AdminTransferOut], **errors(*PARAMS, *TOKEN)},
     exclude_none=True,
     tags=["Admin: Transfers"],
 )
@@ -391,7 +400,7 @@ def transfer_search(request, filters: Query[TransferFilters]):
 
 @router.get(
     "/transfers/{transferID}",
-    response={200: DataOut[AdminTransferOut], **ERRORS_4XX},
+    response={200: DataOut[AdminTransferOut], **errors(*PARAMS, *TOKEN, 404)},
     exclude_none=True,
     tags=["Admin: Transfers"],
 )
@@ -401,7 +410,7 @@ def transfer_detail(request, transferID: str):
 
 @router.patch(
     "/transfers/{transferID}",
-    response={200: DataOut[AdminTransferOut], **ERRORS_4XX},
+    response={200: DataOut[AdminTransferOut], **errors(*BODY, *TOKEN, 404, 409)},
     exclude_none=True,
     tags=["Admin: Transfers"],
 )
@@ -468,7 +477,7 @@ def log_entry_out(entry) -> dict:
     }
 
 
-@router.get("/logs", response={200: PageOut[LogEntryOut], **ERRORS_4XX}, tags=["Admin: Logs"])
+@router.get("/logs", response={200: PageOut[LogEntryOut], **errors(*PARAMS, *TOKEN)}, tags=["Admin: Logs"])
 def logs(request, filters: Query[LogFilters]):
     """Every write, newest first. ``email``: the actor's address (or part of it); ``userID``: entries by or about
     that user; ``entityID``; ``action``: ``entity.update``, ``entity`` or ``login``; ``category``: admin, user or

@@ -7,7 +7,7 @@ from ninja import Router, Schema
 from mccs.api.auth import admin_auth
 from mccs.api.rendering import iso_utc
 from mccs.api.routers.accounts import EmailIn, LoginIn, PasswordIn, ok
-from mccs.api.schemas import ERRORS_4XX, DataOut, ErrorsOut
+from mccs.api.schemas import BODY, TOKEN, DataOut, errors
 from mccs.core.client_ip import client_ip
 from mccs.users import services as user_services
 
@@ -20,7 +20,7 @@ class AdminLoginOut(Schema):
     lastLoginIP: str | None = None
 
 
-@router.post("/login", response={200: DataOut[AdminLoginOut], **ERRORS_4XX}, auth=None)
+@router.post("/login", response={200: DataOut[AdminLoginOut], **errors(*BODY, 429)}, auth=None)
 def admin_login(request, payload: LoginIn):
     """Returns a token and the date and address of the previous sign-in."""
     _, token, previous = user_services.user_login(
@@ -36,25 +36,25 @@ def admin_login(request, payload: LoginIn):
     }
 
 
-@router.post("/logout", response={200: None, 401: ErrorsOut}, auth=admin_auth)
+@router.post("/logout", response={200: None, **errors(*TOKEN)}, auth=admin_auth)
 def admin_logout(request):
     user_services.user_logout(user=request.auth, raw_token=request.raw_token)
     return ok()
 
 
-@router.post("/password-reset", response={200: None, **ERRORS_4XX}, auth=None)
+@router.post("/password-reset", response={200: None, **errors(*BODY)}, auth=None)
 def admin_password_reset(request, payload: EmailIn):
     user_services.password_reset_request(email=payload.email, admin=True)
     return ok()
 
 
-@router.post("/password-reset/{token}", response={200: None, **ERRORS_4XX}, auth=None)
+@router.post("/password-reset/{token}", response={200: None, **errors(*BODY)}, auth=None)
 def admin_password_reset_confirm(request, token: str, payload: PasswordIn):
     user_services.password_reset_confirm(raw_token=token, password=payload.password, admin=True)
     return ok()
 
 
-@router.post("/password-change", response={200: None, **ERRORS_4XX}, auth=admin_auth)
+@router.post("/password-change", response={200: None, **errors(*BODY, *TOKEN, 429)}, auth=admin_auth)
 def admin_password_change(request, payload: PasswordIn):
     user_services.user_password_set(
         user=request.auth, password=payload.password, actor=request.auth, action="admin.password_change"

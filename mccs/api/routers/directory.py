@@ -9,7 +9,7 @@ from pydantic import StrictBool
 from mccs.api.auth import member_auth, optional_member_auth
 from mccs.api.entities import EntityOut, entity_public_fields
 from mccs.api.pagination import page_bounds, paginate
-from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut, page_meta
+from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, PageOut, errors, page_meta
 from mccs.core.errors import InvalidRequest, NotAuthenticated
 from mccs.directory import contact, search
 from mccs.directory.models import Entity
@@ -56,7 +56,7 @@ def _directory_out(entity: Entity, querying: Entity | None, favorites: set) -> d
 
 @router.get(
     "/entities",
-    response={200: PageOut[EntityOut], **ERRORS_4XX},
+    response={200: PageOut[EntityOut], **errors(*PARAMS, *TOKEN)},
     auth=optional_member_auth,
     exclude_none=True,
 )
@@ -101,7 +101,7 @@ def entities_list(
 
 @router.get(
     "/entities/{entityID}",
-    response={200: DataOut[EntityOut], **ERRORS_4XX},
+    response={200: DataOut[EntityOut], **errors(*PARAMS, *TOKEN, 404)},
     auth=optional_member_auth,
     exclude_none=True,
 )
@@ -111,14 +111,14 @@ def entity_get(request, entityID: str, querying_entity_id: str | None = None):
     return {"data": _directory_out(entity, querying, search.favorite_ids(querying, [entity.pk]))}
 
 
-@router.get("/tags", response={200: PageOut[TagOut], **ERRORS_4XX}, auth=None)
+@router.get("/tags", response={200: PageOut[TagOut], **errors(*PARAMS)}, auth=None)
 def tags_list(request, fragment: str | None = None, page: int = 1, page_size: int = 10):
     """All tags A–Z, or the exact, singular/plural, partial and fuzzy matches of ``fragment``, best first."""
     items, meta = paginate(search.tag_search(fragment), page, page_size)
     return {"data": [{"id": str(t.id), "name": t.name} for t in items], "meta": meta}
 
 
-@router.get("/categories", response={200: PageOut[CategoryOut], **ERRORS_4XX}, auth=None)
+@router.get("/categories", response={200: PageOut[CategoryOut], **errors(*PARAMS)}, auth=None)
 def categories_list(
     request, prefix: str | None = None, fragment: str | None = None, page: int = 1, page_size: int = 10
 ):
@@ -126,7 +126,7 @@ def categories_list(
     return {"data": [{"id": str(c.id), "name": c.name} for c in items], "meta": meta}
 
 
-@router.post("/favorites", response={200: None, **ERRORS_4XX}, auth=member_auth)
+@router.post("/favorites", response={200: None, **errors(*BODY, *TOKEN, 404)}, auth=member_auth)
 def favorites_set(request, payload: FavoriteIn):
     """Mark (``isFavorite: true``) or unmark a listed entity as a favourite of one of your entities."""
     entity = contact.acting_entity(actor=request.auth, entity_id=payload.addToEntityID, field="addToEntityID")
@@ -139,7 +139,7 @@ def favorites_set(request, payload: FavoriteIn):
     return HttpResponse(status=200)
 
 
-@router.post("/send-email", response={200: None, **ERRORS_4XX}, auth=member_auth)
+@router.post("/send-email", response={200: None, **errors(*BODY, *TOKEN, 404, 429)}, auth=member_auth)
 def send_email(request, payload: SendEmailIn):
     """Email a listed entity without learning its address; your entity's address is its Reply-To."""
     sender = contact.acting_entity(

@@ -14,7 +14,7 @@ from mccs.api.auth import member_auth
 from mccs.api.entities import TransferViewOut
 from mccs.api.pagination import paginate
 from mccs.api.rendering import dumps, iso_utc
-from mccs.api.schemas import ERRORS_4XX, DataOut, PageOut
+from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, errors
 from mccs.core.amount import Amount, cents_to_decimal
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.directory.selectors import entity_for_user
@@ -110,7 +110,7 @@ class TransferInitiatedOut(Schema):
     id: str
     from_: str = Field(..., alias="from")
     to: str
-    amount: Decimal
+    amount: Number
     description: str
     status: str
     dateProposed: str
@@ -123,9 +123,9 @@ class TransferActionIn(Schema):
 
 class BalanceOut(Schema):
     unit: str
-    balance: Decimal
-    maxPositiveBalance: Decimal
-    maxNegativeBalance: Decimal
+    balance: Number
+    maxPositiveBalance: Number
+    maxNegativeBalance: Number
 
 
 IDEMPOTENCY_DOC = (
@@ -136,7 +136,7 @@ IDEMPOTENCY_DOC = (
 
 @router.post(
     "/transfers",
-    response={200: DataOut[TransferInitiatedOut], **ERRORS_4XX},
+    response={200: DataOut[TransferInitiatedOut], **errors(*BODY, *TOKEN, 404, 409)},
     auth=member_auth,
     by_alias=True,
     description="Propose a transfer: `out` pays the receiver, `in` asks the receiver to pay. "
@@ -172,7 +172,7 @@ def transfer_create(request, payload: TransferIn):
 
 @router.patch(
     "/transfers/{transferID}",
-    response={200: DataOut[TransferViewOut], **ERRORS_4XX},
+    response={200: DataOut[TransferViewOut], **errors(*BODY, *TOKEN, 404, 409)},
     auth=member_auth,
     exclude_none=True,
     description="The receiver can `accept` or `reject`; the initiator can `cancel`, while the transfer is "
@@ -216,7 +216,7 @@ def _own_account(request, querying_entity_id: str) -> Account:
 
 @router.get(
     "/transfers",
-    response={200: PageOut[TransferViewOut], **ERRORS_4XX},
+    response={200: PageOut[TransferViewOut], **errors(*PARAMS, *TOKEN, 404)},
     auth=member_auth,
     exclude_none=True,
     tags=["Review Transfer Activity"],
@@ -239,7 +239,7 @@ def transfer_list(
 
 @router.get(
     "/balance",
-    response={200: DataOut[BalanceOut], **ERRORS_4XX},
+    response={200: DataOut[BalanceOut], **errors(*PARAMS, *TOKEN, 404)},
     auth=member_auth,
     tags=["Review Transfer Activity"],
     description="The balance of one of your entities' account, with its limits.",

@@ -22,6 +22,7 @@ from mccs.directory.selectors import entities_for_user
 from mccs.directory.services import entity_apply_for_trading, entity_update
 from mccs.ledger.onboarding import member_sign_up
 from mccs.users import services as user_services
+from mccs.web.templatetags.mccs_web import INC_TYPE_LABELS
 
 BACKEND = "mccs.users.backends.ThrottledEmailBackend"
 
@@ -333,7 +334,9 @@ class EntityForm(Form):
     )
     telephone = forms.CharField(max_length=25, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
     inc_type = forms.ChoiceField(
-        label="Incorporation type", required=False, choices=[("", "—"), *IncType.choices]
+        label="Incorporation type",
+        required=False,
+        choices=[("", "—"), *((value, INC_TYPE_LABELS[value]) for value in IncType.values)],
     )
     company_number = forms.CharField(max_length=20, required=False)
     website = forms.CharField(max_length=255, required=False, widget=forms.TextInput(attrs={"type": "url"}))

@@ -29,6 +29,7 @@ from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.selectors import transfer_get, transfer_list
 from mccs.web.fields import AmountField
 from mccs.web.templatetags.mccs_web import STATUS_LABELS, status_label
+from mccs.web.views.accounts import Form
 
 PAGE_SIZE = 25
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s.value]) for s in EntityStatus]
@@ -104,7 +105,7 @@ def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
 # --- entities ---------------------------------------------------------------------------------------------------
 
 
-class EntitySearchForm(forms.Form):
+class EntitySearchForm(Form):
     name = forms.CharField(required=False)
     email = forms.CharField(required=False)
     account_number = forms.CharField(required=False, label="Account number")
@@ -135,7 +136,7 @@ def _balance(entity):
     return cents_to_decimal(account.balance) if account is not None else None
 
 
-class EntityForm(forms.Form):
+class EntityForm(Form):
     name = forms.CharField(max_length=100, required=False)
     email = forms.EmailField(max_length=254, required=False, label="Entity email")
     telephone = forms.CharField(max_length=25, required=False)
@@ -248,12 +249,12 @@ def entity_delete(request: HttpRequest, entity_id: str) -> HttpResponse:
 # --- users ------------------------------------------------------------------------------------------------------
 
 
-class UserSearchForm(forms.Form):
+class UserSearchForm(Form):
     last_name = forms.CharField(required=False, label="Last name")
     email = forms.CharField(required=False)
 
 
-class UserForm(forms.Form):
+class UserForm(Form):
     email = forms.EmailField(max_length=254, help_text="Changing it signs the member out everywhere.")
     first_name = forms.CharField(max_length=100, required=False, label="First name")
     last_name = forms.CharField(max_length=100, required=False, label="Last name")
@@ -329,7 +330,7 @@ def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
 # --- categories and tags ----------------------------------------------------------------------------------------
 
 
-class NameForm(forms.Form):
+class NameForm(Form):
     name = forms.CharField(max_length=100)
 
 
@@ -413,7 +414,7 @@ def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpRespon
 # --- transfers --------------------------------------------------------------------------------------------------
 
 
-class TransferForm(forms.Form):
+class TransferForm(Form):
     payer = forms.CharField(max_length=16, label="Payer account number")
     payee = forms.CharField(max_length=16, label="Payee account number")
     amount = AmountField(label="Amount")
@@ -488,7 +489,7 @@ def transfer_cancel(request: HttpRequest, transfer_id: str) -> HttpResponse:
 # --- the log ----------------------------------------------------------------------------------------------------
 
 
-class LogFilterForm(forms.Form):
+class LogFilterForm(Form):
     email = forms.CharField(required=False, label="Who (email)")
     user_id = forms.CharField(required=False, label="User id")
     entity_id = forms.CharField(required=False, label="Entity id")

@@ -1,0 +1,131 @@
+"""A small, realistic network and the list of every page of the web UI, for the whole-site browser checks
+(no horizontal overflow on a phone, axe-core accessibility scan, screenshots for the docs)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mccs.directory import curation
+from mccs.directory.models import EntityStatus
+from mccs.ledger.models import Transfer
+from mccs.users.services import admin_create_or_reset
+from tests.conftest import PASSWORD
+from tests.ledger.conftest import act, propose
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@dataclass
+class Network:
+    admin_email: str
+    member_email: str
+    newcomer_email: str
+    pages: dict[str, list[str]]
+
+
+def build_network(make_member) -> Network:
+    """Members in every state, long names and addresses, completed, pending and rejected transfers."""
+    admin = admin_create_or_reset(email="administrator.with.a.long.address@example.org", password=PASSWORD)[0]
+    for name in ("Bakeries & Patisserie", "Transport", "Repairs"):
+        curation.category_create(actor=admin, name=name)
+    alice = make_member(
+        "alice.longname-of-the-bakery@example.org",
+        name="Alice's Bakery and Neighbourhood Café Cooperative",
+        status=EntityStatus.TRADING_ACCEPTED,
+        offers=["bread", "cakes", "wedding-cakes", "catering"],
+        wants=["organic-vegetables", "van-rental"],
+        city="Leeds",
+        description="Sourdough, cakes and lunches for the whole street since 1987.",
+    )
+    bob = make_member(
+        "bob@example.org",
+        name="Bob's Organic Farm",
+        status=EntityStatus.TRADING_ACCEPTED,
+        offers=["organic-vegetables", "eggs"],
+        wants=["bread"],
+        city="Otley",
+    )
+    carol = make_member("carol@example.org", name="Carol Repairs", status=EntityStatus.TRADING_ACCEPTED)
+    newcomer = make_member("newcomer@example.org", name="Newcomer Noodles", offers=["noodles"])
+    make_member("listed@example.org", name="Listed Larder", status=EntityStatus.TRADING_PENDING)
+    for amount, description in ((42.5, "Vegetables for the week"), (12, "Eggs")):
+        act(
+            alice,
+            propose(bob, alice, amount, direction="in", description=description).json()["data"]["id"],
+            "accept",
+        )
+    act(
+        alice,
+        propose(bob, alice, 18.25, description="Bread for the market stall").json()["data"]["id"],
+        "accept",
+    )
+    propose(alice, bob, 7.5, description="Two loaves, pending")
+    propose(carol, alice, 30, description="Fixing the oven door")
+    rejected = propose(alice, carol, 99, description="A very long description " * 8).json()["data"]["id"]
+    act(carol, rejected, "reject", reason="We agreed on a lower price for this, please send it again")
+    entity_id = bob.entity.pk
+    transfer = Transfer.objects.filter(state="pending").first()
+    assert transfer is not None
+    pages = {
+        "visitor": [
+            "/",
+            "/login",
+            "/signup",
+            "/password-reset",
+            "/password-reset/not-a-token",
+            "/directory",
+            "/directory?offers=vegetables",
+            "/directory/categories",
+            f"/directory/entities/{entity_id}",
+            "/no-such-page",
+        ],
+        "member": [
+            "/dashboard",
+            "/transfers",
+            "/transfers?date_from=2030-01-02&date_to=2030-01-01",
+            "/transfers/new",
+            "/profile",
+            "/profile/entity",
+            "/password-change",
+            "/directory",
+            "/directory?offers=vegetables",
+            "/directory/matches",
+            "/directory/categories",
+            f"/directory/entities/{entity_id}",
+        ],
+        "newcomer": ["/dashboard", "/transfers", "/transfers/new"],
+        "admin": [
+            "/admin/",
+            "/admin/entities",
+            f"/admin/entities/{alice.entity.pk}",
+            "/admin/users",
+            f"/admin/users/{alice.user.pk}",
+            "/admin/categories",
+            "/admin/tags",
+            "/admin/transfers",
+            "/admin/logs",
+        ],
+    }
+    return Network(
+        admin_email=admin.email,
+        member_email=alice.email,
+        newcomer_email=newcomer.email,
+        pages=pages,
+    )
+
+
+def sign_in_as(page, network: Network, role: str) -> None:
+    email = {"member": network.member_email, "newcomer": network.newcomer_email, "admin": network.admin_email}
+    if role == "visitor":
+        return
+    page.goto("/login")
+    page.get_by_label("Email").fill(email[role])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/(dashboard|admin/)$"))
+
+
+def slug(url: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
