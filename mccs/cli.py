@@ -23,7 +23,22 @@ def _manage(*args: str, **options: object) -> None:
     call_command(*args, **options)
 
 
+def _metrics_directory() -> None:
+    """Under several processes, request figures go to files that any process can add up (see mccs.web.metrics).
+    Must be set before prometheus_client is imported; the directory is removed when this (the arbiter) exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="mccs-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    arbiter = os.getpid()
+    atexit.register(lambda: os.getpid() == arbiter and shutil.rmtree(directory, ignore_errors=True))
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
+    if ns.workers > 1:
+        _metrics_directory()
     _setup_django()
     from django.conf import settings
     from django.db import connections
