@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mccs.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mccs.core.request_context.RequestContextMiddleware",
@@ -209,6 +210,9 @@ MCCS_PERIODIC_TASKS: list[tuple[str, int]] = [
 
 # Federation (Credit Commons): how long to wait for a neighbour node's answer. The PHP reference waits 2 s.
 MCCS_FEDERATION_TIMEOUT_SECONDS = float(os.environ.get("MCCS_FEDERATION_TIMEOUT_SECONDS", "5"))
+
+# Prometheus metrics at /metrics: off unless a token is set; scrapers send it as a bearer token (ADR 0081).
+MCCS_METRICS_TOKEN = os.environ.get("MCCS_METRICS_TOKEN", "").strip()
 
 # Private contact: messages one member may send per hour before 429.
 MCCS_CONTACT_LIMIT_PER_HOUR = int(os.environ.get("MCCS_CONTACT_LIMIT_PER_HOUR", 10))

@@ -23,16 +23,65 @@ def _manage(*args: str, **options: object) -> None:
     call_command(*args, **options)
 
 
+def _metrics_directory() -> None:
+    """Under several processes, request figures go to files that any process can add up (see mccs.web.metrics).
+    Must be set before prometheus_client is imported; the directory is removed when this (the arbiter) exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="mccs-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    arbiter = os.getpid()
+    atexit.register(lambda: os.getpid() == arbiter and shutil.rmtree(directory, ignore_errors=True))
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
+    if ns.workers > 1:
+        _metrics_directory()
     _setup_django()
     from django.conf import settings
-    from waitress import serve
+    from django.db import connections
 
     from config.wsgi import application
-    from mccs.notifications.worker import Worker
 
+    if ns.workers < 1:
+        print("mccs serve: --workers must be at least 1", file=sys.stderr)
+        return 2
     _manage("migrate", "--no-input", verbosity=0)
     log = logging.getLogger("mccs.serve")
+    log.info(
+        "MCCS serving on http://%s:%s with %s process(es) of %s threads (database: %s)",
+        ns.host,
+        ns.port,
+        ns.workers,
+        ns.threads,
+        settings.DATABASES["default"]["ENGINE"],
+    )
+    if ns.workers > 1:
+        from mccs.server import serve_processes
+
+        # The web workers are forked from this process: none may inherit a database connection.
+        connections.close_all()
+        serve_processes(
+            application,
+            host=ns.host,
+            port=ns.port,
+            workers=ns.workers,
+            threads=ns.threads,
+            with_worker=not ns.no_worker,
+            trust_proxy=settings.MCCS_TRUST_X_FORWARDED_FOR,
+        )
+        return 0
+    return _serve_one_process(ns, application)
+
+
+def _serve_one_process(ns: argparse.Namespace, application) -> int:
+    """`--workers 1`: waitress threads and the background worker in a thread, all in this one process."""
+    from waitress import serve
+
+    from mccs.notifications.worker import Worker
+
     worker = None
     if not ns.no_worker:
         worker = Worker()
@@ -44,12 +93,6 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info(
-        "MCCS serving on http://%s:%s (database: %s)",
-        ns.host,
-        ns.port,
-        settings.DATABASES["default"]["ENGINE"],
-    )
     try:
         serve(application, host=ns.host, port=ns.port, threads=ns.threads, ident="mccs")
     finally:
@@ -64,6 +107,14 @@ def cmd_worker(ns: argparse.Namespace) -> int:
 
     worker = Worker()
     signal.signal(signal.SIGTERM, lambda s, f: worker.stop.set())
+    if ns.parent_pid:
+        # Started by `mccs serve`: stop when that server is gone, even if it was killed without a word.
+        def watch_parent() -> None:
+            while not worker.stop.wait(1):
+                if os.getppid() != ns.parent_pid:
+                    worker.stop.set()
+
+        threading.Thread(target=watch_parent, name="mccs-parent-watch", daemon=True).start()
     try:
         worker.run()
     except KeyboardInterrupt:
@@ -182,6 +233,39 @@ def cmd_federation(ns: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_backup(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from mccs.backup import BackupError, database_backup
+
+    try:
+        engine = database_backup(ns.file)
+    except BackupError as exc:
+        print(f"mccs backup: {exc}", file=sys.stderr)
+        return 2
+    print(f"Backed up the {engine} database to {ns.file}")
+    return 0
+
+
+def cmd_restore(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from mccs.backup import BackupError, database_restore
+
+    if not ns.yes:
+        print(
+            "mccs restore replaces the whole database with the backup. Stop every `mccs serve` and `mccs worker` "
+            "of this node, then run it again with --yes.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        engine = database_restore(ns.file)
+    except BackupError as exc:
+        print(f"mccs restore: {exc}", file=sys.stderr)
+        return 2
+    print(f"Restored the {engine} database from {ns.file} and applied pending migrations.")
+    return 0
+
+
 def openapi_document() -> str:
     """The API's OpenAPI document as committed in docs/openapi.json (stable key order, trailing newline)."""
     import json
@@ -209,7 +293,10 @@ def cmd_export_openapi(ns: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "serve": (cmd_serve, "serve the web UI and the API (applies migrations, runs the worker in-process)"),
+    "serve": (
+        cmd_serve,
+        "serve the web UI and the API (applies migrations, runs the background worker once)",
+    ),
     "worker": (cmd_worker, "run the background worker (email outbox, daily digest) on its own"),
     "migrate": (cmd_migrate, "apply database migrations"),
     "createadmin": (cmd_createadmin, "create an administrator, or reset that administrator's password"),
@@ -220,6 +307,8 @@ COMMANDS = {
         cmd_federation,
         "place this node in a Credit Commons tree: init, add-branch, join, status",
     ),
+    "backup": (cmd_backup, "write the whole database to one file, while the node keeps serving"),
+    "restore": (cmd_restore, "replace the whole database with a backup (servers stopped), then migrate"),
     "export-openapi": (cmd_export_openapi, "write the API's OpenAPI document (default: docs/openapi.json)"),
 }
 
@@ -238,7 +327,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--host", default=os.environ.get("MCCS_HOST", "127.0.0.1"))
             p.add_argument("--port", type=int, default=int(os.environ.get("MCCS_PORT", "8000")))
             p.add_argument("--threads", type=int, default=int(os.environ.get("MCCS_THREADS", "8")))
+            p.add_argument(
+                "--workers",
+                type=int,
+                default=int(os.environ.get("MCCS_WORKERS") or os.cpu_count() or 1),
+                help="server processes (default: the number of CPUs); 1 keeps everything in one process",
+            )
             p.add_argument("--no-worker", action="store_true", help="do not run the background worker here")
+        if name == "worker":
+            p.add_argument("--parent-pid", type=int, default=0, help=argparse.SUPPRESS)
         if name == "createadmin":
             p.add_argument("--email", required=True)
             p.add_argument("--password", required=True)
@@ -265,6 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
             join.add_argument("--max-positive")
             status = fed.add_parser("status", help="neighbours, balances, last hashes and live handshakes")
             status.add_argument("--json", action="store_true")
+        if name in ("backup", "restore"):
+            p.add_argument("file", help="the backup file")
+        if name == "restore":
+            p.add_argument("--yes", action="store_true", help="yes, replace the whole database")
         if name == "seed":
             p.add_argument("--demo", action="store_true", help="load the demo network")
             p.add_argument("--if-empty", action="store_true", help="only when the database has no entities")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from mccs.core.errors import InvalidRequest
 from mccs.core.ids import parse_id
@@ -173,3 +173,11 @@ def closed_transfers_for_account(*, account: Account, limit: int = 50) -> list[C
         )
         for t in transfers
     ]
+
+
+def transfer_counts_by_state() -> dict[str, int]:
+    """How many transfers the ledger holds in each state (every state listed, zero included), for monitoring."""
+    counts = dict.fromkeys(TransferState.values, 0)
+    for row in Transfer.objects.order_by().values("state").annotate(n=Count("pk")):
+        counts[row["state"]] = row["n"]
+    return counts

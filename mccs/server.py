@@ -1,0 +1,114 @@
+"""`mccs serve --workers N`: gunicorn's arbiter with N threaded workers, plus one background worker process.
+
+The arbiter (this process) forks the web workers from an already loaded Django (copy-on-write, quick restarts) and
+restarts any that dies. It also starts `mccs worker` as a child and starts it again if it dies, so the outbox and
+the periodic jobs run exactly once per node however many web workers there are. SIGTERM is a graceful stop: the
+listening socket closes, requests in flight finish (up to ``GRACEFUL_TIMEOUT`` seconds), then the background
+worker is told to stop too. See docs/adr/0080-production-server.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+
+log = logging.getLogger("mccs.serve")
+
+GRACEFUL_TIMEOUT = 15
+
+
+class NodeArbiter(Arbiter):
+    """gunicorn's arbiter, which also keeps one background worker process alive."""
+
+    def __init__(self, app: NodeServer) -> None:
+        super().__init__(app)
+        self.background: subprocess.Popen | None = None
+        self.stopping = False
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        self.keep_background_worker()
+
+    def keep_background_worker(self) -> None:
+        if self.stopping or not self.app.with_worker:
+            return
+        if self.background is not None:
+            # poll() also notices a worker that the arbiter's waitpid(-1) already reaped (it then reports 0).
+            if self.background.poll() is None:
+                return
+            log.warning(
+                "the background worker (pid %s) stopped with %s; starting it again",
+                self.background.pid,
+                self.background.returncode,
+            )
+        self.background = subprocess.Popen(
+            [sys.executable, "-m", "mccs.cli", "worker", "--parent-pid", str(os.getpid())],
+        )
+        log.info("background worker started (pid %s)", self.background.pid)
+
+    def stop(self, graceful: bool = True) -> None:
+        self.stopping = True
+        background, self.background = self.background, None
+        if background is not None and background.poll() is None:
+            background.terminate()  # it finishes the email it is sending, then exits
+        super().stop(graceful)
+        if background is not None:
+            try:
+                background.wait(timeout=GRACEFUL_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                background.kill()
+                background.wait()
+
+
+class NodeServer(BaseApplication):
+    def __init__(self, application, options: dict, *, with_worker: bool) -> None:
+        self.application = application
+        self.options = options
+        self.with_worker = with_worker
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+    def run(self) -> None:
+        NodeArbiter(self).run()
+
+
+def bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def serve_processes(
+    application, *, host: str, port: int, workers: int, threads: int, with_worker: bool, trust_proxy: bool
+) -> None:
+    """Serve until SIGTERM/SIGINT. Django is loaded and migrated already; its connections must be closed."""
+    options = {
+        "bind": [bind_address(host, port)],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "preload_app": True,
+        "graceful_timeout": GRACEFUL_TIMEOUT,
+        "timeout": 60,
+        "keepalive": 5,
+        "proc_name": "mccs",
+        "errorlog": "-",
+        "loglevel": os.environ.get("MCCS_LOG_LEVEL", "INFO").lower(),
+        # The scheme headers (X-Forwarded-Proto) are believed only from the proxy the operator said is there;
+        # the client address itself is read by mccs.core.client_ip under the same setting.
+        "forwarded_allow_ips": "*" if trust_proxy else "",
+        # gunicorn's control socket would otherwise be one file per user shared by every server on the machine.
+        "control_socket_disable": True,
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+    }
+    NodeServer(application, options, with_worker=with_worker).run()
