@@ -58,7 +58,12 @@ def test_metrics_add_up_every_process_of_a_node(tmp_path):
             status, body = node.request(
                 "POST",
                 "/api/v1/transfers",
-                {"transfer": "out", "initiator": alice["account"], "receiver": bob["account"], "amount": amount},
+                {
+                    "transfer": "out",
+                    "initiator": alice["account"],
+                    "receiver": bob["account"],
+                    "amount": amount,
+                },
                 token=alice["token"],
             )
             assert status == 200, body

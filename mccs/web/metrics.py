@@ -72,7 +72,9 @@ class NodeCollector:
     """Figures read from the database when Prometheus scrapes."""
 
     def collect(self):
-        transfers = GaugeMetricFamily("mccs_transfers", "Transfers in the ledger, by state.", labels=["state"])
+        transfers = GaugeMetricFamily(
+            "mccs_transfers", "Transfers in the ledger, by state.", labels=["state"]
+        )
         for state, count in transfer_counts_by_state().items():
             transfers.add_metric([state], count)
         yield transfers
