@@ -103,6 +103,10 @@ def test_every_operation_answers_what_the_document_says(contract, make_member, a
     anon.ok("get", f"/entities/{a.entity.pk}")
     anon.ok("get", "/entities/00000000-0000-0000-0000-000000000000", status=404)
     anon.ok("get", "/user", status=401)
+    anon.ok("post", "/session/token", status=401)  # the web page's own scripts need a signed-in session
+    web = Checked(contract)
+    web.force_login(a.user)
+    assert web.ok("post", "/session/token")["data"]["expiresIn"] > 0
     anon.ok("post", "/password-reset", {"email": a.email})
     anon.ok("post", "/password-reset/not-a-token", {"password": NEW_PASSWORD}, status=400)
     new = Checked(contract, signed["data"]["token"])
