@@ -176,6 +176,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Internationalisation -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The languages the UI is translated into. Until a catalogue exists for another language, a browser asking for it
+# gets English, declared as English (Content-Language and <html lang>), rather than English labelled "es".
+LANGUAGES = [("en", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -62,3 +62,11 @@ def test_the_page_declares_the_language_it_is_served_in(db):
     for accept in ("en", "de", "es;q=0.9, en;q=0.5"):
         response = Client().get("/", HTTP_ACCEPT_LANGUAGE=accept)
         assert f'<html lang="{response["Content-Language"]}">' in response.content.decode()
+
+
+def test_a_language_without_translations_is_not_claimed(db):
+    """The UI is English until a catalogue for another language exists: a Spanish browser gets English pages
+    declared as English, not English pages labelled Spanish."""
+    response = Client().get("/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response["Content-Language"] == "en"
+    assert '<html lang="en">' in response.content.decode()
