@@ -21,8 +21,8 @@ def browser_for(member) -> Client:
 def test_dashboard_panel_shows_balance_available_credit_and_pending(alice, bob):
     propose(bob, alice, 20, description="Honey")
     page = browser_for(alice).get("/dashboard").content.decode()
-    assert 'data-testid="balance">0.00<' in page
-    assert 'data-testid="available">500.00<' in page
+    assert 'data-testid="balance">0.00 mc<' in page  # always with the unit (issue 12, defect 2)
+    assert 'data-testid="available">500.00 mc<' in page
     assert "Bob&#x27;s Farm</strong> wants to pay you <strong>20.00" in page
     assert 'value="accept"' in page and 'value="reject"' in page and 'value="cancel"' not in page
 
@@ -68,7 +68,7 @@ def test_accept_reject_and_cancel_from_the_dashboard_with_and_without_htmx(alice
     assert partial.status_code == 200
     html = partial.content.decode()
     assert html.lstrip().startswith('<section id="ledger-panel"') and "Transfer accepted" in html
-    assert 'data-testid="balance">20.00<' in html
+    assert 'data-testid="balance">20.00 mc<' in html
     response = client.post(
         f"/transfers/{second}/act", {"action": "reject", "reason": "Too much", "next": "/transfers"}
     )
@@ -97,7 +97,8 @@ def test_statement_has_running_balance_date_filter_and_csv(alice, bob):
         "-12.50",
         "-10.00",
     ]
-    assert "closing balance -8.50" in page
+    assert "closing balance -8.50 mc" in page
+    assert "Balance (mc)</th>" in page and 'data-label="Amount (mc)"' in page  # the unit heads the columns
     assert "No completed transfers" in client.get("/transfers?date_to=2000-01-01").content.decode()
     assert "must look like" in client.get("/transfers?date_from=yesterday").content.decode()
     response = client.get("/transfers?format=csv")

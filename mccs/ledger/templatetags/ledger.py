@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
+from django.conf import settings
 
 from mccs.core.amount import Amount
 from mccs.ledger.models import Account, Transfer
@@ -14,12 +15,19 @@ register = template.Library()
 
 
 @register.filter
-def money(cents: int | None) -> str:
-    """Hundredths as a signed number with two decimals: -1250 → "-12.50"."""
+def money(cents: int | None, bare: str = "") -> str:
+    """Hundredths as a signed amount with two decimals and the node's unit: -1250 → "-12.50 mc". In a table whose
+    column header names the unit, ``|money:"bare"`` leaves the unit out of each cell: -1250 → "-12.50"."""
     if cents is None:
         return ""
     sign = "-" if cents < 0 else ""
-    return f"{sign}{Amount(abs(cents))}"
+    number = f"{sign}{Amount(abs(cents))}"
+    return number if bare else f"{number} {settings.MCCS_CURRENCY_UNIT}"
+
+
+@register.simple_tag
+def currency_unit() -> str:
+    return settings.MCCS_CURRENCY_UNIT
 
 
 @dataclass(frozen=True)

@@ -136,9 +136,9 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
             else:
                 other = matches[0].entity.name
                 what = (
-                    f"You offered to pay {other} {money(transfer.amount)} {settings.MCCS_CURRENCY_UNIT}"
+                    f"You offered to pay {other} {money(transfer.amount)}"
                     if data["direction"] == "out"
-                    else f"You asked {other} to pay you {money(transfer.amount)} {settings.MCCS_CURRENCY_UNIT}"
+                    else f"You asked {other} to pay you {money(transfer.amount)}"
                 )
                 messages.success(request, f"{what}. Nothing moves until they accept.")
                 return redirect("web:dashboard")
@@ -313,8 +313,8 @@ def _statement_csv(result, account) -> HttpResponse:
                 _csv_safe(other.entity.name),
                 other.number,
                 _csv_safe(line.transfer.description),
-                money(line.amount),
-                money(line.balance),
+                money(line.amount, "bare"),
+                money(line.balance, "bare"),
             ]
         )
     return response
