@@ -40,17 +40,17 @@ def test_request_payment_accept_on_dashboard_and_statements(page, make_member, t
     page.get_by_role("button", name="Send").click()
     page.wait_for_url(re.compile(r"/dashboard$"))
     expect(page.get_by_text("You asked Ben's Bakery to pay you 42.50")).to_be_visible()
-    expect(page.locator("#ledger-panel")).to_contain_text("You requested 42.50 from Ben's Bakery")
+    expect(page.locator("#ledger-panel")).to_contain_text("You requested 42.50 mc from Ben's Bakery")
     sign_out(page)
 
     sign_in(page, "ben@example.org")
     panel = page.locator("#ledger-panel")
-    expect(panel).to_contain_text("Ann's Apples requests 42.50 from you")
-    expect(page.get_by_test_id("balance")).to_have_text("0.00")
+    expect(panel).to_contain_text("Ann's Apples requests 42.50 mc from you")
+    expect(page.get_by_test_id("balance")).to_have_text("0.00 mc")
     panel.get_by_role("button", name="Accept").click()  # htmx swaps the panel in place
     expect(panel).to_contain_text("Transfer accepted")
-    expect(page.get_by_test_id("balance")).to_have_text("-42.50")
-    expect(page.get_by_test_id("available")).to_have_text("457.50")
+    expect(page.get_by_test_id("balance")).to_have_text("-42.50 mc")
+    expect(page.get_by_test_id("available")).to_have_text("457.50 mc")
     expect(panel).to_contain_text("No pending transfers.")
     page.get_by_role("link", name="Statement").click()
     expect(page.get_by_role("cell", name="Two crates of apples")).to_be_visible()
@@ -58,7 +58,7 @@ def test_request_payment_accept_on_dashboard_and_statements(page, make_member, t
     sign_out(page)
 
     sign_in(page, "ann@example.org")
-    expect(page.get_by_test_id("balance")).to_have_text("42.50")
+    expect(page.get_by_test_id("balance")).to_have_text("42.50 mc")
     page.goto("/transfers")
     expect(page.get_by_role("cell", name="Ben's Bakery")).to_be_visible()
     assert running_balances(page) == ["42.50"]

@@ -59,7 +59,7 @@ def test_offline_payments_are_queued_and_sent_exactly_once(page, make_member, tr
     # The kept pages open offline and say they are a saved copy.
     page.goto("/dashboard")
     expect(page.locator("#offline-note")).to_be_visible()
-    expect(page.get_by_test_id("balance")).to_have_text("0.00")
+    expect(page.get_by_test_id("balance")).to_have_text("0.00 mc")
     page.goto("/transfers")
     expect(page.locator("#offline-note")).to_be_visible()
     assert "Ann" not in page.locator("#offline-note").inner_text()

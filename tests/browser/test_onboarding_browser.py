@@ -79,5 +79,5 @@ def test_sign_up_to_first_payment(page, make_member):
     panel = page.locator("#ledger-panel")
     expect(panel).to_contain_text("Newcomer Noodles wants to pay you 7.50")
     panel.get_by_role("button", name="Accept").click()
-    expect(page.get_by_test_id("balance")).to_have_text("7.50")
+    expect(page.get_by_test_id("balance")).to_have_text("7.50 mc")
     assert Transfer.objects.get().state == "completed"

@@ -37,7 +37,7 @@ def test_lost_session_during_htmx_accept_goes_to_sign_in_and_back(page, make_mem
     sign_in(page, "ben@example.org")
     page.wait_for_url(re.compile(r"/dashboard$"))
     page.locator("#ledger-panel").get_by_role("button", name="Accept").click()
-    expect(page.get_by_test_id("balance")).to_have_text("3.00")
+    expect(page.get_by_test_id("balance")).to_have_text("3.00 mc")
 
 
 def test_lost_session_during_favourite_toggle_goes_to_sign_in(page, make_member):
