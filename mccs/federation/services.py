@@ -30,6 +30,7 @@ from django.db.models import Q, Sum
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
 from mccs.core.clock import now
+from mccs.core.crashpoints import crashpoint
 from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity, EntityStatus
 from mccs.directory.services import entity_recipients
@@ -598,6 +599,7 @@ def relay_receive(*, neighbour: Neighbour, body: object) -> list[dict]:
     except CCError:
         FederatedTransfer.objects.filter(pk=ft.pk, transfer__isnull=True).delete()
         raise
+    crashpoint("relay.before_answer")
     return wire_entries(ft, neighbour, top, only=appended)
 
 
@@ -922,6 +924,7 @@ def _drive(intent: Intent, *, held: frozenset[int] = frozenset()) -> str:
                 return "queued"
             tokens[neighbour.pk] = token
         neighbour = Neighbour.objects.get(pk=intent.neighbour_id)
+        crashpoint("drive.before_send", intent.state)
         try:
             answer = client.call(
                 neighbour.url,
@@ -940,6 +943,7 @@ def _drive(intent: Intent, *, held: frozenset[int] = frozenset()) -> str:
                 return "queued"
             _close_intent(intent, f"refused: {error.message}")
             raise error
+        crashpoint("drive.after_answer", intent.state)
         _apply(ft.pk, intent.state, reason=intent.reason, actor=_actor(intent))
         _close_intent(intent, "done")
         return "done"
@@ -1032,6 +1036,7 @@ def state_receive(*, neighbour: Neighbour, presented: str, uuid: str, state: str
                 raise _unavailable(other.name, intent_outcome(intent))
     finally:
         _release(neighbour.pk, token)
+    crashpoint("receive.after_apply", state)
     return 200 if deleting else 201
 
 
@@ -1128,6 +1133,7 @@ def remote_transfer_propose(
                 field="receiver",
             ) from None
         raise InvalidRequest(exc.message, field="receiver") from None
+    crashpoint("propose.after_relay")
     with transaction.atomic(durable=True):
         transfer = _transfer_ensure(ft)
         intent = _intent_open(ft, neighbour, CCState.PENDING, actor=actor)
