@@ -277,6 +277,31 @@ def neighbour_limits_set(
     return neighbour
 
 
+def sharing_set(*, actor, on: bool) -> Node:
+    """Turn sharing of this node's public directory with its neighbours on or off (``mccs federation share``)."""
+    if actor is not None and not policies.can_change_limits(actor):
+        raise PermissionDenied("Only administrators can change what this node shares.")
+    if not isinstance(on, bool):
+        raise InvalidRequest("sharing must be true or false.", field="sharing")
+    with transaction.atomic(durable=True):
+        node = Node.objects.select_for_update().filter(pk=1).first()
+        if node is None:
+            raise InvalidRequest(
+                "This node is not part of a Credit Commons tree yet: run mccs federation init.", field="sharing"
+            )
+        if node.sharing != on:
+            audit_record(
+                actor=actor,
+                action="federation.sharing",
+                object_type="node",
+                object_id=node.name,
+                changes={"sharing": (node.sharing, on)},
+            )
+            node.sharing = on
+            node.save(update_fields=["sharing"])
+    return node
+
+
 def handshake(neighbour: Neighbour) -> str:
     try:
         answer = client.call(
