@@ -365,7 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
             join.add_argument("--rate", default="1", help="one unit here is worth RATE units of the trunk")
             join.add_argument("--max-negative")
             join.add_argument("--max-positive")
-            share = fed.add_parser("share", help="share this node's public directory with its neighbours, or not")
+            share = fed.add_parser(
+                "share", help="share this node's public directory with its neighbours, or not"
+            )
             which = share.add_mutually_exclusive_group(required=True)
             which.add_argument("--on", dest="share", action="store_const", const="on")
             which.add_argument("--off", dest="share", action="store_const", const="off")

@@ -287,7 +287,8 @@ def sharing_set(*, actor, on: bool) -> Node:
         node = Node.objects.select_for_update().filter(pk=1).first()
         if node is None:
             raise InvalidRequest(
-                "This node is not part of a Credit Commons tree yet: run mccs federation init.", field="sharing"
+                "This node is not part of a Credit Commons tree yet: run mccs federation init.",
+                field="sharing",
             )
         if node.sharing != on:
             audit_record(
