@@ -1,10 +1,12 @@
-"""Text that no database can store: a NUL character is refused at the door with a clear message.
-
-PostgreSQL cannot store NUL in text at all, SQLite would keep it and mislead every later comparison; either way it
-is never meaningful in names, tags, messages or passwords.
+"""Text guards. A NUL character is refused at the door with a clear message: PostgreSQL cannot store NUL in text
+at all, SQLite would keep it and mislead every later comparison; either way it is never meaningful in names, tags,
+messages or passwords. Names (of entities and users) are also refused any character that is not seen but changes
+what is seen around it, so that nobody can pass for somebody else on screen (ADR 0050).
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from mccs.core.errors import InvalidRequest
 
@@ -24,3 +26,29 @@ def contains_nul(value: object) -> bool:
 def refuse_nul(value: object) -> None:
     if contains_nul(value):
         raise InvalidRequest(NUL_MESSAGE, code="nul_character")
+
+
+# Control characters (Cc: CR, LF, tab, …), format characters (Cf: the bidirectional overrides and isolates
+# U+202A-202E and U+2066-2069, the marks U+200E/200F, zero-width space, non-joiner and joiner U+200B-200D, word
+# joiner U+2060, byte-order mark U+FEFF, soft hyphen, …) and the line and paragraph separators (Zl, Zp).
+NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def name_refused_character(value: str) -> str | None:
+    """The first character of ``value`` that a name may not contain, or None."""
+    return next((ch for ch in value if unicodedata.category(ch) in NAME_REFUSED_CATEGORIES), None)
+
+
+def name_check(value: str, *, label: str, field: str) -> str:
+    """``value`` unchanged, or InvalidRequest (code ``invalid_character``) naming the character at fault."""
+    refused = name_refused_character(value)
+    if refused is not None:
+        what = unicodedata.name(refused, "a control character").lower()
+        raise InvalidRequest(
+            f"The {label} contains a character that is not allowed in names (U+{ord(refused):04X}, {what}). "
+            "Names cannot contain line breaks, tabs, control characters or invisible formatting characters such "
+            "as right-to-left overrides or zero-width spaces.",
+            code="invalid_character",
+            field=field,
+        )
+    return value

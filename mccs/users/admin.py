@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 
 from mccs.core.errors import ApplicationError
 from mccs.users.models import User
+from mccs.users.tokens import tokens_revoke_all
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
@@ -47,6 +48,12 @@ class UserAdmin(admin.ModelAdmin):
         "last_login_ip",
         "date_joined",
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            # Signed out everywhere, as when the admin pages change it (web sessions end by the session hash).
+            tokens_revoke_all(user=obj)
 
 
 def _password_change(request, extra_context=None):

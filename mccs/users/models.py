@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 
 def normalise_email(email: str) -> str:
@@ -64,6 +67,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def credentials_digest(self, purpose: str, *, secret: str | None = None) -> str:
+        """An HMAC of the password hash and the sign-in address. What is bound to it (a web session, a
+        password-reset link) ends when either changes, whichever way it changes: the web pages, the API, a reset
+        link, an administrator, `mccs createadmin` or `mccs changepassword`."""
+        value = f"{self.password}\n{normalise_email(self.email)}"
+        return salted_hmac(f"mccs.users.User.{purpose}", value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        # Django's hash covers only the password; a new sign-in address must end every web session too.
+        return self.credentials_digest("session")
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self.credentials_digest("session", secret=secret)
+
 
 class AuthToken(models.Model):
     """A bearer token. Only its SHA-256 is stored; deleting the row revokes it at once."""
@@ -87,6 +105,8 @@ class PasswordResetToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The user's credentials digest when the link was sent: a later password or address change voids the link.
+    credentials = models.CharField(max_length=64, default="")
 
 
 class LoginFailure(models.Model):

@@ -11,10 +11,12 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.crypto import constant_time_compare
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest
+from mccs.core.text_guard import name_check
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import AuthToken, PasswordResetToken, User, normalise_email
 from mccs.users.throttling import login_failure_record, login_failures_clear, login_throttle_check
@@ -31,7 +33,9 @@ class BadCredentials(InvalidRequest):
 
 RESET_INVALID = "This password reset link is invalid or has expired. Please request a new one."
 RESET_REQUESTS_PER_TTL = 5
+RESET_PURPOSE = "password_reset"
 USER_EDITABLE_FIELDS = {"first_name": 100, "last_name": 100, "telephone": 25}
+USER_NAME_FIELDS = ("first_name", "last_name")
 
 
 def email_clean(email: object, *, field: str = "email") -> str:
@@ -202,10 +206,13 @@ def password_reset_request(*, email: object, admin: bool | None = False) -> None
         return
     raw = secrets.token_urlsafe(32)
     with transaction.atomic(durable=True):
+        # Only the newest link works: an older one may sit in a mailbox someone else reads.
+        PasswordResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now())
         PasswordResetToken.objects.create(
             user=user,
             token_hash=hash_secret(raw),
             expires_at=now() + timedelta(seconds=settings.MCCS_PASSWORD_RESET_TTL_SECONDS),
+            credentials=user.credentials_digest(RESET_PURPOSE),
         )
         minutes = settings.MCCS_PASSWORD_RESET_TTL_SECONDS // 60
         email_enqueue(
@@ -224,7 +231,8 @@ def password_reset_request(*, email: object, admin: bool | None = False) -> None
 
 
 def password_reset_user(*, raw_token: str, admin: bool | None = False) -> PasswordResetToken:
-    """The live reset token for this raw value, or InvalidRequest (used, expired, unknown or other side)."""
+    """The live reset token for this raw value, or InvalidRequest (used, replaced by a newer link, expired,
+    unknown, other side, or the password or sign-in address changed since it was sent)."""
     token = (
         PasswordResetToken.objects.select_related("user")
         .filter(
@@ -235,7 +243,9 @@ def password_reset_user(*, raw_token: str, admin: bool | None = False) -> Passwo
         )
         .first()
     )
-    if token is None:
+    if token is None or not constant_time_compare(
+        token.credentials, token.user.credentials_digest(RESET_PURPOSE)
+    ):
         raise InvalidRequest(RESET_INVALID, code="reset_token_invalid")
     return token
 
@@ -247,7 +257,6 @@ def password_reset_confirm(*, raw_token: str, password: object, admin: bool | No
         # Compare-and-set: of two simultaneous uses of one link, only one succeeds.
         if not PasswordResetToken.objects.filter(pk=token.pk, used_at__isnull=True).update(used_at=now()):
             raise InvalidRequest(RESET_INVALID, code="reset_token_invalid")
-        PasswordResetToken.objects.filter(user=token.user, used_at__isnull=True).update(used_at=now())
         user_password_set(
             user=token.user,
             password=password,
@@ -272,6 +281,8 @@ def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> Us
                 f"The {field.replace('_', ' ')} can be at most {USER_EDITABLE_FIELDS[field]} characters long.",
                 field=field,
             )
+        if field in USER_NAME_FIELDS:
+            name_check(value, label=field.replace("_", " "), field=field)
         if getattr(user, field) != value:
             diff[field] = (getattr(user, field), value)
             setattr(user, field, value)
