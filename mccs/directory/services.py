@@ -11,6 +11,7 @@ from django.db import transaction
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, PermissionDenied
+from mccs.core.text_guard import name_check
 from mccs.directory.models import Entity, EntityStatus, EntityTag, IncType, Tag
 from mccs.directory.policies import can_manage_entity
 from mccs.matching.normalise import normalise_tags
@@ -74,6 +75,8 @@ def _clean_value(field: str, value: object) -> object:
         raise InvalidRequest(f"The {label} can be at most {max_length} characters long.", field=field)
     if not value:
         return value
+    if field == "name":
+        return name_check(value, label=label, field=field)
     if field == "email":
         try:
             validate_email(value)
