@@ -196,7 +196,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "config.log_handlers.CurrentStderrHandler", "formatter": "plain"}},
+    "filters": {"client_errors": {"()": "config.log_handlers.ClientErrorFilter"}},
+    "handlers": {
+        "console": {
+            "class": "config.log_handlers.CurrentStderrHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MCCS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

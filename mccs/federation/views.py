@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from mccs.core.amount import Amount
 from mccs.core.errors import ApplicationError
+from mccs.core.text_guard import refuse_unstorable_text
 from mccs.federation import client, services
 from mccs.federation.models import CCState, FederatedTransfer, Neighbour
 from mccs.ledger.models import Account, Posting, Transfer, TransferState
@@ -90,9 +91,11 @@ def endpoint(*, methods: tuple[str, ...], anonymous: bool = False, repeat: bool 
 
 def _body(request):
     try:
-        return json.loads(request.body or b"null", parse_float=Decimal)
+        data = json.loads(request.body or b"null", parse_float=Decimal)
     except ValueError:
         raise services.CCError("The body is not valid JSON.", cc_class="CCViolation") from None
+    refuse_unstorable_text(data)  # a NUL or a lone surrogate: a 400 (CCViolation), not a database error
+    return data
 
 
 # --- endpoints ----------------------------------------------------------------------------------------------------
