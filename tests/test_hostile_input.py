@@ -69,6 +69,7 @@ def world(make_member, admin_api):
         "categoryID": category["id"],
         "tagID": tag["id"],
         "token": "a-reset-token",
+        "name": "no-such-node",
     }
     clients = {"MemberAuth": a.api, "AdminAuth": admin_api, None: ApiClient()}
     return ids, clients, a
