@@ -218,8 +218,14 @@ def _visible(neighbour: Neighbour):
 @endpoint(methods=("GET",))
 def transactions(request, neighbour, auth):
     qs = _visible(neighbour)
-    states = [s for s in request.GET.get("states", "").split(",") if s]
-    qs = qs.filter(state__in=states) if states else qs.exclude(state=CCState.ERASED)
+    requested = {s for s in request.GET.get("states", "").split(",") if s}
+    # Only known states go into the query, so a client's list never decides its size (an unknown state matched
+    # nothing before and still matches nothing).
+    qs = (
+        qs.filter(state__in=requested & set(CCState.values))
+        if requested
+        else qs.exclude(state=CCState.ERASED)
+    )
     items = list(qs.order_by("-written")[:100])
     return _json(
         {
