@@ -124,6 +124,7 @@ class Tick:
     at: float  # y for the vertical axis, x for the horizontal one
     label: str
     value: int = 0
+    anchor: str = "middle"  # how a label on the horizontal axis sits on its point: start, middle or end
 
 
 def _y_axis(
@@ -184,7 +185,10 @@ def step_chart(
     zero = y(0)
     area = f"{line} V{zero} H{x(start)} Z"
     middle = start + (end - start) / 2
-    x_ticks = [Tick(at=x(moment), label=day_label(moment.date())) for moment in (start, middle, end)]
+    x_ticks = [
+        Tick(at=x(moment), label=day_label(moment.date()), anchor=anchor)
+        for moment, anchor in ((start, "start"), (middle, "middle"), (end, "end"))
+    ]
     return StepChart(
         line=line,
         area=area,
@@ -207,6 +211,7 @@ class Bar:
     height: float
     value: int
     label: str  # the value as people read it
+    css: str = ""  # an extra class (colour) for this bar
 
 
 @dataclass(frozen=True)
@@ -227,9 +232,13 @@ def bar_chart(
     labels: Sequence[str],
     money: bool = False,
     label_every: int = 1,
+    edges: Sequence[tuple[int, str]] = (),
+    classes: Sequence[str] = (),
 ) -> BarChart:
     """Vertical bars from zero, one per value (values ≥ 0). ``labels`` name the bars along the bottom; only every
-    ``label_every``-th is written, counted from the last, so they do not overlap on a phone."""
+    ``label_every``-th is written, counted from the last, so they do not overlap on a phone. ``edges`` instead
+    labels the boundaries between bars: (index of the bar the boundary is left of, label). ``classes`` colours
+    bars one by one."""
     label = amount_label if money else count_label
     y_ticks, y = _y_axis(0, max(values, default=0), label=label, minimum_step=100 if money else 1)
     slot = (WIDTH - LEFT - RIGHT) / max(len(values), 1)
@@ -247,8 +256,12 @@ def bar_chart(
                 height=_r(base - top),
                 value=value,
                 label=label(value, step=1 if value % 100 else 100),
+                css=classes[index] if index < len(classes) else "",
             )
         )
-        if (len(values) - 1 - index) % label_every == 0:
+        if not edges and (len(values) - 1 - index) % label_every == 0:
             x_ticks.append(Tick(at=_r(left + slot / 2), label=labels[index]))
+    for index, text in edges:
+        anchor = "start" if index == 0 else "end" if index == len(values) else "middle"
+        x_ticks.append(Tick(at=_r(LEFT + index * slot), label=text, anchor=anchor))
     return BarChart(bars=bars, y_ticks=y_ticks, x_ticks=x_ticks, baseline=base)

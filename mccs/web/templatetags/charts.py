@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import template
 
+from mccs.ledger import statistics
 from mccs.ledger.models import Account
 from mccs.web import charts
 
@@ -22,3 +23,18 @@ def limits_bar(account: Account, small: bool = False) -> dict:
         ),
         "small": small,
     }
+
+
+@register.inclusion_tag("web/charts/_history.html")
+def balance_history(account: Account, days: int = 90, points: int = 200) -> dict:
+    """The balance after each completed transfer of the last ``days`` days (at most ``points`` of them)."""
+    history = statistics.balance_history(account=account, days=days, limit=points)
+    chart = None
+    if history.points:
+        chart = charts.step_chart(
+            start=history.since,
+            end=history.until,
+            opening=history.opening,
+            points=[(p.at, p.balance) for p in history.points],
+        )
+    return {"history": history, "chart": chart, "id": f"history-{account.pk}"}
