@@ -57,12 +57,14 @@ def test_dashboard_shows_the_balance_history(page, network, viewport):
     assert chart.evaluate("el => el.tagName") == "svg"
     fits(chart, viewport)
     # Described by the sentence under it, which states the figures.
-    described = chart.evaluate("el => document.getElementById(el.getAttribute('aria-describedby')).textContent")
+    described = chart.evaluate(
+        "el => document.getElementById(el.getAttribute('aria-describedby')).textContent"
+    )
     assert "to -36.25 mc now, after 3 completed transfers; lowest -54.50 mc, highest 0.00 mc." in described
     expect(page.get_by_test_id("balance-history")).to_contain_text("after 3 completed transfers")
     # One step per completed transfer, ending at the current balance.
     assert chart.locator("path.line").get_attribute("d").count("V") == 3
-    labels = chart.locator(".y-labels text").all_inner_texts()
+    labels = chart.locator(".y-labels text").all_text_contents()
     assert "0" in labels and any(label.startswith("-") for label in labels)
 
 
@@ -71,7 +73,9 @@ def test_admin_overview_shows_the_network_in_charts(page, network, viewport):
     admin = User.objects.get(email=network.admin_email)
     carol = Account.objects.get(entity__name="Carol Repairs")
     bob = Account.objects.get(entity__name="Bob's Organic Farm")
-    admin_actions.admin_transfer_create(actor=admin, payer=carol.number, payee=bob.number, amount=Amount(45_000))
+    admin_actions.admin_transfer_create(
+        actor=admin, payer=carol.number, payee=bob.number, amount=Amount(45_000)
+    )
     page.set_viewport_size(viewport)
     sign_in_as(page, network, "admin")
     page.get_by_role("navigation", name="Administration").get_by_role("link", name="Overview").click()
@@ -102,7 +106,9 @@ def test_admin_overview_shows_the_network_in_charts(page, network, viewport):
     assert bars(names[3])[0] == 1 and bars(names[3])[-1] == 1
     near = page.get_by_test_id("near-limits")
     expect(near.get_by_role("row")).to_have_count(3)
-    expect(near.get_by_role("img", name=re.compile(r"^Balance 486.25 mc, .*Close to the limit"))).to_be_visible()
+    expect(
+        near.get_by_role("img", name=re.compile(r"^Balance 486.25 mc, .*Close to the limit"))
+    ).to_be_visible()
     expect(near.get_by_role("img", name=re.compile(r"^Balance -450.00 mc, "))).to_be_visible()
     expect(near.get_by_role("row").nth(1)).to_contain_text("Bob's Organic Farm")
     assert axe_violations(page) == []

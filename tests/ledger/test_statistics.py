@@ -101,7 +101,12 @@ def test_network_weeks_count_transfers_volume_and_traders_per_week(alice, bob, c
         datetime.date(2026, 3, 9),
         datetime.date(2026, 3, 16),
     ]
-    assert [(w.transfers, w.volume, w.traders) for w in weeks] == [(0, 0, 0), (2, 1250, 2), (1, 700, 2), (0, 0, 0)]
+    assert [(w.transfers, w.volume, w.traders) for w in weeks] == [
+        (0, 0, 0),
+        (2, 1250, 2),
+        (1, 700, 2),
+        (0, 0, 0),
+    ]
 
 
 def test_network_weeks_is_one_query(alice, bob, time):
@@ -120,7 +125,10 @@ def limited(make_member, admin):
         admin_actions.admin_entity_update(
             actor=admin,
             entity=created.entity,
-            changes={"max_positive_balance": limits.get("pos", 100), "max_negative_balance": limits.get("neg", 100)},
+            changes={
+                "max_positive_balance": limits.get("pos", 100),
+                "max_negative_balance": limits.get("neg", 100),
+            },
         )
         return created
 

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0005_double_entry_in_the_database'),
+        ("ledger", "0005_double_entry_in_the_database"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='posting',
-            index=models.Index(fields=['created_at'], name='posting_created'),
+            model_name="posting",
+            index=models.Index(fields=["created_at"], name="posting_created"),
         ),
     ]

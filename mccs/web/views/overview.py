@@ -35,7 +35,12 @@ def overview(request: HttpRequest) -> HttpResponse:
             "%(total)s completed transfer in %(weeks)s weeks; the busiest week began on %(day)s, with %(peak)s.",
             "%(total)s completed transfers in %(weeks)s weeks; the busiest week began on %(day)s, with %(peak)s.",
             transfers,
-        ) % {"total": transfers, "weeks": WEEKS, "day": charts.day_label(busiest.starts), "peak": busiest.transfers}
+        ) % {
+            "total": transfers,
+            "weeks": WEEKS,
+            "day": charts.day_label(busiest.starts),
+            "peak": busiest.transfers,
+        }
     else:
         transfers_summary = _("No completed transfers in the last %(weeks)s weeks.") % {"weeks": WEEKS}
 
@@ -79,7 +84,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "id": "volume",
             "title": _("Volume per week (%(unit)s)") % {"unit": settings.MCCS_CURRENCY_UNIT},
-            "chart": charts.bar_chart(values=[w.volume for w in weeks], labels=labels, label_every=3, money=True),
+            "chart": charts.bar_chart(
+                values=[w.volume for w in weeks], labels=labels, label_every=3, money=True
+            ),
             "summary": volume_summary,
         },
         {
