@@ -18,7 +18,7 @@ from django.utils.formats import date_format, number_format
 # The view box of every chart, and the room kept for the axis labels.
 WIDTH = 400
 HEIGHT = 200
-LEFT = 52
+LEFT = 60
 RIGHT = 10
 TOP = 10
 BOTTOM = 24
