@@ -19,7 +19,7 @@ from django.utils.formats import date_format, number_format
 WIDTH = 400
 HEIGHT = 200
 LEFT = 60
-RIGHT = 10
+RIGHT = 24
 TOP = 10
 BOTTOM = 24
 
