@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from mccs.core.errors import InvalidRequest
 from mccs.core.ids import parse_id
@@ -113,7 +113,11 @@ def _applied_postings(account: Account) -> QuerySet[Posting]:
     transfers complete."""
     if account.last_posting_id is None:
         return Posting.objects.none()
-    return Posting.objects.filter(account=account, id__lte=account.last_posting_id)
+    # ``id + 0``: a bound the planner cannot serve from an index, so that it walks the (account, created_at) index
+    # in statement order instead of sorting every posting of the account found by (account, id).
+    return Posting.objects.alias(applied=F("id") + 0).filter(
+        account=account, applied__lte=account.last_posting_id
+    )
 
 
 def _sum(postings: QuerySet[Posting]) -> int:
