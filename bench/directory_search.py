@@ -191,25 +191,47 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def time_searches(label: str, terms: list[str]) -> dict[str, float]:
+    """Each search through the whole endpoint, then the SQL it sent replayed on a plain cursor (every row fetched):
+    the raw database doing the same work, for the ratio."""
+    from django.db import connection
     from django.test import Client
 
     client = Client()
-    timings, results = [], []
+    timings, raw, results, queries_per_search = [], [], [], 0
     for term in terms:
-        started = time.perf_counter()
-        response = client.get("/api/v1/entities", {"offers": term, "page_size": 10})
-        timings.append((time.perf_counter() - started) * 1000)
+        queries: list = []
+
+        def record(execute, sql, params, many, context, queries=queries):
+            queries.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            started = time.perf_counter()
+            response = client.get("/api/v1/entities", {"offers": term, "page_size": 10})
+            timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.content
         results.append(response.json()["meta"]["numberOfResults"])
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for sql, params in queries:
+                cursor.execute(sql, params)
+                if cursor.description is not None:
+                    cursor.fetchall()
+        raw.append((time.perf_counter() - started) * 1000)
+        queries_per_search = len(queries)
     row = {
         "p50": percentile(timings, 50),
         "p95": percentile(timings, 95),
         "max": max(timings),
+        "raw_p50": percentile(raw, 50),
+        "raw_p95": percentile(raw, 95),
         "median_results": statistics.median(results),
     }
     print(
         f"  {label:<9} n={len(terms):>3}  p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  "
-        f"max {row['max']:6.1f} ms  (median {row['median_results']:.0f} matching entities)"
+        f"max {row['max']:6.1f} ms  (median {row['median_results']:.0f} matching entities)  "
+        f"raw SQL p50 {row['raw_p50']:6.1f} / p95 {row['raw_p95']:6.1f} ms ({queries_per_search} queries)",
+        flush=True,
     )
     return row
 
@@ -242,9 +264,12 @@ def main() -> None:
         connection.close()
         print(f"  random_page_cost = {ns.pg_random_page_cost} on the benchmark database")
 
+    load = os.getloadavg()
     print(
         f"MCCS directory benchmark on {connection.vendor} {connection.Database.sqlite_version if ns.db == 'sqlite' else ''}"
-        f"— {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        f"— {platform.processor() or platform.machine()}, nproc {os.cpu_count()}, load average "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, Python {platform.python_version()}",
+        flush=True,
     )
     from mccs.directory.models import Entity, EntityTag, Tag
 
@@ -282,15 +307,33 @@ def main() -> None:
     from mccs.directory.digest import digests_send
 
     opted = Entity.objects.filter(receive_daily_match_notification_email=True, status__in=LISTED).count()
+    reads: list = []
+
+    def record(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT"):
+            reads.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        started = time.perf_counter()
+        queued = digests_send(force=True)
+        seconds = time.perf_counter() - started
+    # The raw reference: the run's reads (the offers and wants, the due entities, windows, recipients) replayed on
+    # a plain cursor; its writes (windows moved, emails queued) cannot be repeated.
     started = time.perf_counter()
-    queued = digests_send(force=True)
-    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        for sql, params in reads:
+            cursor.execute(sql, params)
+            while cursor.fetchmany(10_000):
+                pass
+    raw = time.perf_counter() - started
     print(
         f"  digest    {opted} opted-in listed entities checked, {queued} emails queued in {seconds:.1f} s "
-        f"({seconds / max(opted, 1) * 1000:.1f} ms per entity)"
+        f"({seconds / max(opted, 1) * 1000:.2f} ms per entity); its {len(reads)} reads replayed raw: {raw:.1f} s",
+        flush=True,
     )
     worst = max(row["p95"] for row in rows.values())
-    print(f"  worst p95 {worst:.1f} ms (aim: under 50 ms)")
+    print(f"  worst p95 {worst:.1f} ms (aim: 20 ms at 100,000 entities, 50 ms at 1,000,000)")
 
 
 if __name__ == "__main__":
