@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from mccs.web.views import admin
+from mccs.web.views import admin, admin_federation, overview
 
 urlpatterns = [
     path("admin/", admin.dashboard, name="admin_dashboard"),
+    path("admin/overview", overview.overview, name="admin_overview"),
     path("admin/entities", admin.entity_list, name="admin_entities"),
     path("admin/entities/<str:entity_id>", admin.entity_detail, name="admin_entity"),
     path("admin/entities/<str:entity_id>/decide", admin.entity_decide, name="admin_entity_decide"),
@@ -22,4 +23,11 @@ urlpatterns = [
     path("admin/transfers", admin.transfer_list_view, name="admin_transfers"),
     path("admin/transfers/<str:transfer_id>/cancel", admin.transfer_cancel, name="admin_transfer_cancel"),
     path("admin/logs", admin.log_list, name="admin_logs"),
+    path("admin/federation", admin_federation.federation, name="admin_federation"),
+    path("admin/federation/sharing", admin_federation.federation_sharing, name="admin_federation_sharing"),
+    path(
+        "admin/federation/neighbours/<str:name>/limits",
+        admin_federation.neighbour_limits,
+        name="admin_neighbour_limits",
+    ),
 ]
