@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from mccs.core.client_ip import client_ip
@@ -81,15 +83,21 @@ def apply_for_trading(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            "You have asked to trade. An administrator will decide soon, and you will get an email when they do.",
+            _(
+                "You have asked to trade. An administrator will decide soon, and you will get an email when they do."
+            ),
         )
     return redirect("web:dashboard")
 
 
 class LoginForm(Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_l("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_l("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -120,7 +128,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         user_services.user_logout(user=request.user, raw_token=None)
     logout(request)
-    messages.success(request, "You have been logged out.")
+    messages.success(request, _("You have been logged out."))
     return redirect("web:login")
 
 
@@ -133,30 +141,33 @@ def tags_list(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
-PASSWORD_HELP = "At least 8 characters, at most 128; very common passwords are refused."
+PASSWORD_HELP = _l("At least 8 characters, at most 128; very common passwords are refused.")
 
 
 class SignupForm(Form):
     email = forms.EmailField(
-        label="Your email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_l("Your email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(
+        label=_l("Password"),
         strip=False,
         help_text=PASSWORD_HELP,
         max_length=1000,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
-    entity_name = forms.CharField(label="Business or organisation name", max_length=100)
+    first_name = forms.CharField(label=_l("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_l("Last name"), max_length=100, required=False)
+    entity_name = forms.CharField(label=_l("Business or organisation name"), max_length=100)
     offers = forms.CharField(
+        label=_l("Offers"),
         required=False,
-        help_text="What you offer, separated by commas (at most 10).",
+        help_text=_l("What you offer, separated by commas (at most 10)."),
         widget=forms.TextInput(attrs={"placeholder": "bread, catering"}),
     )
     wants = forms.CharField(
+        label=_l("Wants"),
         required=False,
-        help_text="What you want, separated by commas (at most 10).",
+        help_text=_l("What you want, separated by commas (at most 10)."),
         widget=forms.TextInput(attrs={"placeholder": "plumbing, printing"}),
     )
 
@@ -196,19 +207,21 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         else:
             login(request, result.user, backend=BACKEND)
             messages.success(
-                request, "Welcome! Your account has been created. We have sent you a welcome email."
+                request, _("Welcome! Your account has been created. We have sent you a welcome email.")
             )
             return redirect("web:dashboard")
     return render(request, "web/accounts/signup.html", {"form": form})
 
 
 class EmailForm(Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_l("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
-RESET_SENT = (
+RESET_SENT = _l(
     "If an account exists for that address, we have sent it an email with a link to choose a new "
-    "password. The link works once and expires in {minutes} minutes."
+    "password. The link works once and expires in %(minutes)s minutes."
 )
 
 
@@ -221,7 +234,7 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
             form_error(form, exc)
         else:
             messages.success(
-                request, RESET_SENT.format(minutes=settings.MCCS_PASSWORD_RESET_TTL_SECONDS // 60)
+                request, RESET_SENT % {"minutes": settings.MCCS_PASSWORD_RESET_TTL_SECONDS // 60}
             )
             return redirect("web:login")
     return render(request, "web/accounts/password_reset_request.html", {"form": form})
@@ -229,14 +242,14 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
 
 class NewPasswordForm(Form):
     password = forms.CharField(
-        label="New password",
+        label=_l("New password"),
         strip=False,
         help_text=PASSWORD_HELP,
         max_length=1000,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
-        label="New password again",
+        label=_l("New password again"),
         strip=False,
         max_length=1000,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -245,7 +258,7 @@ class NewPasswordForm(Form):
     def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
-            self.add_error("password_again", "The two passwords are not the same.")
+            self.add_error("password_again", _("The two passwords are not the same."))
         return data
 
 
@@ -267,14 +280,19 @@ def password_reset_confirm_view(request: HttpRequest, token: str) -> HttpRespons
         else:
             if request.user.is_authenticated:
                 logout(request)
-            messages.success(request, "Your password has been changed. Please log in with your new password.")
+            messages.success(
+                request, _("Your password has been changed. Please log in with your new password.")
+            )
             return redirect("web:login")
     return render(request, "web/accounts/password_reset_confirm.html", {"form": form, "token": token})
 
 
 class PasswordChangeForm(NewPasswordForm):
     current_password = forms.CharField(
-        strip=False, max_length=1000, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_l("Current password"),
+        strip=False,
+        max_length=1000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     field_order = ["current_password", "password", "password_again"]
 
@@ -294,16 +312,19 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             form_error(form, exc)
         else:
             update_session_auth_hash(request, request.user)  # stay signed in here; other sessions end
-            messages.success(request, "Your password has been changed.")
+            messages.success(request, _("Your password has been changed."))
             return redirect("web:profile")
     return render(request, "web/accounts/password_change.html", {"form": form})
 
 
 class UserForm(Form):
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = forms.CharField(label=_l("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_l("Last name"), max_length=100, required=False)
     telephone = forms.CharField(
-        max_length=25, required=False, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+        label=_l("Telephone"),
+        max_length=25,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
 
@@ -318,50 +339,58 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, "Your details have been saved.")
+            messages.success(request, _("Your details have been saved."))
             return redirect("web:profile")
     entities = entities_for_user(user=user) if not user.is_staff else []
     return render(request, "web/accounts/profile.html", {"form": form, "entities": entities})
 
 
 class EntityForm(Form):
-    name = forms.CharField(label="Name", max_length=100, required=False)
+    name = forms.CharField(label=_l("Name"), max_length=100, required=False)
     email = forms.EmailField(
-        label="Email",
+        label=_l("Email"),
         max_length=254,
         required=False,
-        help_text="Shown to members you trade with; leave empty to use your own.",
+        help_text=_l("Shown to members you trade with; leave empty to use your own."),
     )
-    telephone = forms.CharField(max_length=25, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    telephone = forms.CharField(
+        label=_l("Telephone"), max_length=25, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
     inc_type = forms.ChoiceField(
-        label="Incorporation type",
+        label=_l("Incorporation type"),
         required=False,
         choices=[("", "—"), *((value, INC_TYPE_LABELS[value]) for value in IncType.values)],
     )
-    company_number = forms.CharField(max_length=20, required=False)
-    website = forms.CharField(max_length=255, required=False, widget=forms.TextInput(attrs={"type": "url"}))
-    declared_turnover = forms.IntegerField(min_value=0, required=False)
-    description = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    address = forms.CharField(max_length=255, required=False)
-    city = forms.CharField(max_length=100, required=False)
-    region = forms.CharField(max_length=100, required=False)
-    postal_code = forms.CharField(max_length=20, required=False)
-    country = forms.CharField(max_length=100, required=False)
+    company_number = forms.CharField(label=_l("Company number"), max_length=20, required=False)
+    website = forms.CharField(
+        label=_l("Website"), max_length=255, required=False, widget=forms.TextInput(attrs={"type": "url"})
+    )
+    declared_turnover = forms.IntegerField(label=_l("Declared turnover"), min_value=0, required=False)
+    description = forms.CharField(
+        label=_l("Description"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    address = forms.CharField(label=_l("Address"), max_length=255, required=False)
+    city = forms.CharField(label=_l("City"), max_length=100, required=False)
+    region = forms.CharField(label=_l("Region"), max_length=100, required=False)
+    postal_code = forms.CharField(label=_l("Postal code"), max_length=20, required=False)
+    country = forms.CharField(label=_l("Country"), max_length=100, required=False)
     offers = forms.CharField(
+        label=_l("Offers"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What you offer, separated by commas (at most 10).",
+        help_text=_l("What you offer, separated by commas (at most 10)."),
     )
     wants = forms.CharField(
+        label=_l("Wants"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What you want, separated by commas (at most 10).",
+        help_text=_l("What you want, separated by commas (at most 10)."),
     )
     show_tags_matched_since_last_login = forms.BooleanField(
-        required=False, label="Show matches since my last login"
+        required=False, label=_l("Show matches since my last login")
     )
     receive_daily_match_notification_email = forms.BooleanField(
-        required=False, label="Email me a daily summary of new matches"
+        required=False, label=_l("Email me a daily summary of new matches")
     )
 
 
@@ -387,6 +416,6 @@ def profile_entity_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, "Your entity's details have been saved.")
+            messages.success(request, _("Your entity's details have been saved."))
             return redirect("web:profile_entity")
     return render(request, "web/accounts/profile_entity.html", {"form": form, "entity": entity})
