@@ -181,6 +181,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
+# English dates stay ISO-like (2026-12-02 09:30); every other language uses Django's own locale formats.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 # --- Security -------------------------------------------------------------------------------------------------
