@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
@@ -111,14 +111,16 @@ def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
 
 
 class EntitySearchForm(Form):
-    name = forms.CharField(required=False, label=_l("Name"))
-    email = forms.CharField(required=False, label=_l("Email"))
-    account_number = forms.CharField(required=False, label=_l("Account number"))
-    status = forms.ChoiceField(required=False, label=_l("Status"), choices=[("", _l("any")), *STATUS_CHOICES])
-    offers = forms.CharField(required=False, label=_l("Offers"))
-    wants = forms.CharField(required=False, label=_l("Wants"))
-    category = forms.CharField(required=False, label=_l("Category"))
-    city = forms.CharField(required=False, label=_l("City"))
+    name = forms.CharField(required=False, label=gettext_lazy("Name"))
+    email = forms.CharField(required=False, label=gettext_lazy("Email"))
+    account_number = forms.CharField(required=False, label=gettext_lazy("Account number"))
+    status = forms.ChoiceField(
+        required=False, label=gettext_lazy("Status"), choices=[("", gettext_lazy("any")), *STATUS_CHOICES]
+    )
+    offers = forms.CharField(required=False, label=gettext_lazy("Offers"))
+    wants = forms.CharField(required=False, label=gettext_lazy("Wants"))
+    category = forms.CharField(required=False, label=gettext_lazy("Category"))
+    city = forms.CharField(required=False, label=gettext_lazy("City"))
 
 
 @staff_required
@@ -142,28 +144,34 @@ def _balance(entity):
 
 
 class EntityForm(Form):
-    name = forms.CharField(max_length=100, required=False, label=_l("Name"))
-    email = forms.EmailField(max_length=254, required=False, label=_l("Entity email"))
-    telephone = forms.CharField(max_length=25, required=False, label=_l("Telephone"))
-    website = forms.CharField(max_length=255, required=False, label=_l("Website"))
+    name = forms.CharField(max_length=100, required=False, label=gettext_lazy("Name"))
+    email = forms.EmailField(max_length=254, required=False, label=gettext_lazy("Entity email"))
+    telephone = forms.CharField(max_length=25, required=False, label=gettext_lazy("Telephone"))
+    website = forms.CharField(max_length=255, required=False, label=gettext_lazy("Website"))
     description = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea, label=_l("Description")
+        max_length=500, required=False, widget=forms.Textarea, label=gettext_lazy("Description")
     )
-    address = forms.CharField(max_length=255, required=False, label=_l("Address"))
-    city = forms.CharField(max_length=100, required=False, label=_l("City"))
-    region = forms.CharField(max_length=100, required=False, label=_l("Region"))
-    postal_code = forms.CharField(max_length=20, required=False, label=_l("Postal code"))
-    country = forms.CharField(max_length=100, required=False, label=_l("Country"))
-    offers = forms.CharField(required=False, label=_l("Offers"), help_text=_l("Comma-separated."))
-    wants = forms.CharField(required=False, label=_l("Wants"), help_text=_l("Comma-separated."))
+    address = forms.CharField(max_length=255, required=False, label=gettext_lazy("Address"))
+    city = forms.CharField(max_length=100, required=False, label=gettext_lazy("City"))
+    region = forms.CharField(max_length=100, required=False, label=gettext_lazy("Region"))
+    postal_code = forms.CharField(max_length=20, required=False, label=gettext_lazy("Postal code"))
+    country = forms.CharField(max_length=100, required=False, label=gettext_lazy("Country"))
+    offers = forms.CharField(
+        required=False, label=gettext_lazy("Offers"), help_text=gettext_lazy("Comma-separated.")
+    )
+    wants = forms.CharField(
+        required=False, label=gettext_lazy("Wants"), help_text=gettext_lazy("Comma-separated.")
+    )
     status = forms.ChoiceField(
-        choices=STATUS_CHOICES, label=_l("Status"), help_text=_l("The member is emailed when it changes.")
+        choices=STATUS_CHOICES,
+        label=gettext_lazy("Status"),
+        help_text=gettext_lazy("The member is emailed when it changes."),
     )
     categories = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label=_l("Categories")
+        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Categories")
     )
-    max_positive_balance = AmountField(allow_zero=True, label=_l("Maximum positive balance"))
-    max_negative_balance = AmountField(allow_zero=True, label=_l("Maximum negative balance"))
+    max_positive_balance = AmountField(allow_zero=True, label=gettext_lazy("Maximum positive balance"))
+    max_negative_balance = AmountField(allow_zero=True, label=gettext_lazy("Maximum negative balance"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,17 +269,19 @@ def entity_delete(request: HttpRequest, entity_id: str) -> HttpResponse:
 
 
 class UserSearchForm(Form):
-    last_name = forms.CharField(required=False, label=_l("Last name"))
-    email = forms.CharField(required=False, label=_l("Email"))
+    last_name = forms.CharField(required=False, label=gettext_lazy("Last name"))
+    email = forms.CharField(required=False, label=gettext_lazy("Email"))
 
 
 class UserForm(Form):
     email = forms.EmailField(
-        max_length=254, label=_l("Email"), help_text=_l("Changing it signs the member out everywhere.")
+        max_length=254,
+        label=gettext_lazy("Email"),
+        help_text=gettext_lazy("Changing it signs the member out everywhere."),
     )
-    first_name = forms.CharField(max_length=100, required=False, label=_l("First name"))
-    last_name = forms.CharField(max_length=100, required=False, label=_l("Last name"))
-    telephone = forms.CharField(max_length=25, required=False, label=_l("Telephone"))
+    first_name = forms.CharField(max_length=100, required=False, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=100, required=False, label=gettext_lazy("Last name"))
+    telephone = forms.CharField(max_length=25, required=False, label=gettext_lazy("Telephone"))
 
 
 @staff_required
@@ -360,7 +370,7 @@ CURATION = {
         "rename": curation.category_rename,
         "delete": curation.category_delete,
         "arg": "category",
-        "title": _l("Categories"),
+        "title": gettext_lazy("Categories"),
     },
     "tags": {
         "model": Tag,
@@ -369,7 +379,7 @@ CURATION = {
         "rename": curation.tag_rename,
         "delete": curation.tag_delete,
         "arg": "tag",
-        "title": _l("Tags"),
+        "title": gettext_lazy("Tags"),
     },
 }
 
@@ -435,14 +445,14 @@ def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpRespon
 
 
 class TransferForm(Form):
-    payer = forms.CharField(max_length=16, label=_l("Payer account number"))
-    payee = forms.CharField(max_length=16, label=_l("Payee account number"))
-    amount = AmountField(label=_l("Amount"))
-    description = forms.CharField(max_length=500, required=False, label=_l("Description"))
+    payer = forms.CharField(max_length=16, label=gettext_lazy("Payer account number"))
+    payee = forms.CharField(max_length=16, label=gettext_lazy("Payee account number"))
+    amount = AmountField(label=gettext_lazy("Amount"))
+    description = forms.CharField(max_length=500, required=False, label=gettext_lazy("Description"))
     override_limits = forms.BooleanField(
         required=False,
-        label=_l("Override limits"),
-        help_text=_l(
+        label=gettext_lazy("Override limits"),
+        help_text=gettext_lazy(
             "Raise the payer's or payee's limit as far as this transfer needs (recorded in the log)."
         ),
     )
@@ -512,26 +522,30 @@ def transfer_cancel(request: HttpRequest, transfer_id: str) -> HttpResponse:
 
 
 class LogFilterForm(Form):
-    email = forms.CharField(required=False, label=_l("Who (email)"))
-    user_id = forms.CharField(required=False, label=_l("User id"))
-    entity_id = forms.CharField(required=False, label=_l("Entity id"))
+    email = forms.CharField(required=False, label=gettext_lazy("Who (email)"))
+    user_id = forms.CharField(required=False, label=gettext_lazy("User id"))
+    entity_id = forms.CharField(required=False, label=gettext_lazy("Entity id"))
     action = forms.CharField(
-        required=False, label=_l("Action"), help_text=_l("e.g. entity.update, account, login")
+        required=False,
+        label=gettext_lazy("Action"),
+        help_text=gettext_lazy("e.g. entity.update, account, login"),
     )
     category = forms.ChoiceField(
         required=False,
-        label=_l("Category"),
+        label=gettext_lazy("Category"),
         choices=[
-            ("", _l("anyone")),
-            ("admin", _l("administrators")),
-            ("user", _l("members")),
-            ("system", _l("system")),
+            ("", gettext_lazy("anyone")),
+            ("admin", gettext_lazy("administrators")),
+            ("user", gettext_lazy("members")),
+            ("system", gettext_lazy("system")),
         ],
     )
     date_from = forms.DateField(
-        required=False, label=_l("From"), widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(required=False, label=_l("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @staff_required

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError, NotFound
@@ -40,8 +40,8 @@ class SearchForm(forms.Form):
     offers = forms.CharField(
         required=False,
         max_length=200,
-        label=_l("Offering"),
-        help_text=_l(
+        label=gettext_lazy("Offering"),
+        help_text=gettext_lazy(
             "What you are looking for, e.g. vegetables or bike repair. Separate several with commas."
         ),
         widget=forms.TextInput(
@@ -59,15 +59,18 @@ class SearchForm(forms.Form):
     wants = forms.CharField(
         required=False,
         max_length=200,
-        label=_l("Wanting"),
-        help_text=_l("Find members who want something."),
+        label=gettext_lazy("Wanting"),
+        help_text=gettext_lazy("Find members who want something."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     name = forms.CharField(
-        required=False, max_length=100, label=_l("Name"), widget=forms.TextInput(attrs={"type": "search"})
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Name"),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
-    category = forms.ChoiceField(required=False, label=_l("Category"))
-    favorites_only = forms.BooleanField(required=False, label=_l("Only my favourites"))
+    category = forms.ChoiceField(required=False, label=gettext_lazy("Category"))
+    favorites_only = forms.BooleanField(required=False, label=gettext_lazy("Only my favourites"))
 
     def __init__(self, *args, show_favorites: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -139,11 +142,11 @@ def categories(request: HttpRequest) -> HttpResponse:
 
 class ContactForm(forms.Form):
     body = forms.CharField(
-        label=_l("Your message"),
+        label=gettext_lazy("Your message"),
         min_length=contact.MIN_MESSAGE_LENGTH,
         max_length=contact.MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_l(
+        help_text=gettext_lazy(
             "Sent by email. They see your entity's email address so they can reply; you do not see theirs."
         ),
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mccs.core.amount import cents_to_decimal
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
 from mccs.directory.selectors import entities_for_user, entity_for_user
 from mccs.ledger import selectors, services
@@ -320,8 +321,9 @@ def _statement_csv(result, account) -> HttpResponse:
                 _csv_safe(other.entity.name),
                 other.number,
                 _csv_safe(line.transfer.description),
-                money(line.amount, "bare"),
-                money(line.balance, "bare"),
+                # Plain numbers (-1234.50), the same in every language, for spreadsheets and scripts.
+                cents_to_decimal(line.amount),
+                cents_to_decimal(line.balance),
             ]
         )
     return response
