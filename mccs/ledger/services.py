@@ -22,7 +22,7 @@ from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound, PermissionDenied
 from mccs.core.ids import parse_id
 from mccs.directory.models import Entity
-from mccs.directory.services import entity_recipients
+from mccs.directory.services import entities_mail
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
 from mccs.ledger.errors import (
@@ -121,8 +121,9 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
     """Queue one email per party, in one INSERT; the worker renders them (ADR 0090). The context is a copy of what
     the email shows, so it tells what was true at this moment even if a name changes before it is sent."""
     emails = []
+    mail = entities_mail([account.entity for account in accounts])
     for account in accounts:
-        recipients = entity_recipients(account.entity)
+        recipients, language = mail[account.entity.pk]
         if not recipients:
             continue
         other = transfer.payee if account.pk == transfer.payer_id else transfer.payer
@@ -142,6 +143,7 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
                 },
                 # The state changes once (compare-and-set), so these keys are new; the key still guards replays.
                 dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
+                language=language,
             )
         )
     emails_queue(emails)

@@ -132,7 +132,10 @@ def user_logout(*, user: User, raw_token: str | None) -> None:
 def password_changed_notify(*, user: User, how: str) -> None:
     """Tell the user, at their own address, that their password changed: if it was not them, they learn it now."""
     email_enqueue(
-        to=user.email, template="password_changed", context={"user": user, "how": how, "when": now()}
+        to=user.email,
+        template="password_changed",
+        context={"user": user, "how": how, "when": now()},
+        language=user.language,
     )
 
 
@@ -213,6 +216,7 @@ def password_reset_request(*, email: object, admin: bool | None = False) -> None
             to=user.email,
             template="password_reset",
             context={"user": user, "link": f"{settings.BASE_URL}/password-reset/{raw}", "minutes": minutes},
+            language=user.language,
         )
         audit_record(
             actor=None,
