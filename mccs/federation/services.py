@@ -45,7 +45,7 @@ from mccs.federation.models import (
     Neighbour,
     Node,
 )
-from mccs.federation.paths import NAME_RE, Topology
+from mccs.federation.paths import NAME_RE, SEGMENT_RE, Topology
 from mccs.ledger import policies
 from mccs.ledger.accounts import account_open, default_limits
 from mccs.ledger.lock_objects import accounts_lock
@@ -1084,6 +1084,15 @@ def _precheck_completion(ft: FederatedTransfer) -> None:
 
 def is_remote_path(receiver: object) -> bool:
     return isinstance(receiver, str) and "/" in receiver.strip().strip("/")
+
+
+def looks_like_path(text: object) -> bool:
+    """What a person typed is a Credit Commons path (``trunk/riverside/1234…``), not a member's name that happens
+    to hold a slash ("Bread/Cakes Ltd"): node names, then one account segment, no spaces, on a node in a tree."""
+    if not is_remote_path(text):
+        return False
+    *nodes, last = str(text).strip().strip("/").split("/")
+    return all(NAME_RE.match(n) for n in nodes) and bool(SEGMENT_RE.match(last)) and federation_enabled()
 
 
 def remote_transfer_propose(

@@ -196,11 +196,23 @@ def _run(*, idempotency: Idempotency | None, print_: str, work: Work) -> Transfe
 def _load_transfer(transfer_id: object) -> Transfer:
     pk = parse_id(str(transfer_id), message=TRANSFER_NOT_FOUND)
     transfer = (
-        Transfer.objects.select_related("payer__entity", "payee__entity", "initiator").filter(pk=pk).first()
+        Transfer.objects.select_related("payer__entity", "payee__entity", "initiator", "federated")
+        .filter(pk=pk)
+        .first()
     )
     if transfer is None:
         raise TransferNotFound(TRANSFER_NOT_FOUND)
     return transfer
+
+
+def _refuse_federated(transfer: Transfer) -> None:
+    """A transfer that crosses to another node (``federated``, the federation app's one-to-one) changes state only
+    through the federation (``mccs.federation.routing``), never on this node alone."""
+    if getattr(transfer, "federated", None) is not None:
+        raise InvalidRequest(
+            "This transfer crosses to another node: it can only be answered as a federated transfer, "
+            "through the member API or the web pages of the node of its receiver or initiator."
+        )
 
 
 def _not_pending(transfer: Transfer) -> TransferNotPending:
@@ -321,6 +333,7 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
     """The receiver accepts: balances move. If a limit would now be broken, the transfer is cancelled instead,
     with the reason, and LimitExceeded tells the caller why."""
     transfer = _visible_transfer(actor, transfer_id)
+    _refuse_federated(transfer)
     if not policies.can_respond_to_transfer(actor, transfer):
         raise NotAParty("Only the receiver of a transfer can accept it; you can cancel it instead.")
     print_ = fingerprint("transfer.accept", transfer=str(transfer.pk))
@@ -386,6 +399,7 @@ def _close(
     *, actor, transfer_id: object, reason: object, action: str, idempotency: Idempotency | None
 ) -> Transfer:
     transfer = _visible_transfer(actor, transfer_id)
+    _refuse_federated(transfer)
     if action == "reject" and not policies.can_respond_to_transfer(actor, transfer):
         raise NotAParty("Only the receiver of a transfer can reject it; you can cancel it instead.")
     if action == "cancel" and not policies.can_cancel_transfer(actor, transfer):
