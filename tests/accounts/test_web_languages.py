@@ -114,7 +114,7 @@ def test_amounts_are_written_the_way_the_language_writes_numbers(make_member, co
     client = Client()
     client.force_login(payee.user)
     page = client.get("/dashboard", HTTP_ACCEPT_LANGUAGE=code).content.decode()
-    assert f'data-testid="balance">{balance}</dd>' in page
+    assert f'data-testid="balance">{balance}</strong>' in page
     client.force_login(payer.user)
     page = client.get("/dashboard", HTTP_ACCEPT_LANGUAGE=code).content.decode()
-    assert f'data-testid="balance">{payer_balance}</dd>' in page
+    assert f'data-testid="balance">{payer_balance}</strong>' in page
