@@ -208,6 +208,11 @@ def cmd_federation(ns: argparse.Namespace) -> int:
             )
             print(f"This node is now a leaf of {neighbour.name} ({neighbour.url}); handshake: {result}")
             return 0 if result == "ok" else 1
+        if action == "share":
+            node = services.sharing_set(actor=None, on=ns.share == "on")
+            state = "shares" if node.sharing else "does not share"
+            print(f"Node {node.name} now {state} its public directory with its neighbours.")
+            return 0
         if action == "status":
             status = services.federation_status()
             failed = [n for n in status["neighbours"] if n["handshake"] != "ok"]
@@ -229,7 +234,7 @@ def cmd_federation(ns: argparse.Namespace) -> int:
     except ApplicationError as exc:
         print(f"mccs federation {action}: {exc.message}", file=sys.stderr)
         return 2
-    print("mccs federation: say what to do: init, add-branch, join or status", file=sys.stderr)
+    print("mccs federation: say what to do: init, add-branch, join, share or status", file=sys.stderr)
     return 2
 
 
@@ -360,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
             join.add_argument("--rate", default="1", help="one unit here is worth RATE units of the trunk")
             join.add_argument("--max-negative")
             join.add_argument("--max-positive")
+            share = fed.add_parser(
+                "share", help="share this node's public directory with its neighbours, or not"
+            )
+            which = share.add_mutually_exclusive_group(required=True)
+            which.add_argument("--on", dest="share", action="store_const", const="on")
+            which.add_argument("--off", dest="share", action="store_const", const="off")
             status = fed.add_parser("status", help="neighbours, balances, last hashes and live handshakes")
             status.add_argument("--json", action="store_true")
         if name in ("backup", "restore"):

@@ -15,6 +15,7 @@ import jsonschema_rs
 import pytest
 
 from mccs.directory.models import EntityStatus
+from mccs.federation import services as federation
 from tests.accounts.conftest import sent_reset_token
 from tests.conftest import PASSWORD, ApiClient
 
@@ -216,6 +217,15 @@ def test_every_operation_answers_what_the_document_says(contract, make_member, a
     ad.ok("patch", f"/admin/transfers/{pending['id']}", {"action": "cancel", "cancellationReason": "test"})
     ad.ok("patch", f"/admin/transfers/{pending['id']}", {"action": "cancel"}, status=409)
     ad.ok("get", "/admin/logs?action=entity")
+    # federation (an MCCS addition): not in a tree yet, then a node with one branch
+    ad.ok("patch", "/admin/federation", {"sharing": False}, status=400)
+    federation.federation_init(name="here")
+    federation.branch_add(name="leaf", url="http://127.0.0.1:9/cc")
+    ad.ok("get", "/admin/federation")
+    ad.ok("patch", "/admin/federation", {"sharing": False})
+    ad.ok("patch", "/admin/federation/neighbours/leaf", {"maxNegativeBalance": 250})
+    ad.ok("patch", "/admin/federation/neighbours/nobody", {"maxNegativeBalance": 1}, status=404)
+    ma.ok("get", "/admin/federation", status=403)
     ad.ok("delete", f"/admin/entities/{signed['data']['entityID']}")
     ad.ok("delete", f"/admin/users/{signed['data']['userID']}")
     ad.ok("delete", f"/admin/entities/{a.entity.pk}", status=400)  # it traded

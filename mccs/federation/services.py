@@ -30,6 +30,7 @@ from django.db.models import Q, Sum
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
 from mccs.core.clock import now
+from mccs.core.crashpoints import crashpoint
 from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity, EntityStatus
 from mccs.directory.services import entity_recipients
@@ -44,7 +45,7 @@ from mccs.federation.models import (
     Neighbour,
     Node,
 )
-from mccs.federation.paths import NAME_RE, Topology
+from mccs.federation.paths import NAME_RE, SEGMENT_RE, Topology
 from mccs.ledger import policies
 from mccs.ledger.accounts import account_open, default_limits
 from mccs.ledger.lock_objects import accounts_lock
@@ -274,6 +275,32 @@ def neighbour_limits_set(
         )
     neighbour.account = account
     return neighbour
+
+
+def sharing_set(*, actor, on: bool) -> Node:
+    """Turn sharing of this node's public directory with its neighbours on or off (``mccs federation share``)."""
+    if actor is not None and not policies.can_change_limits(actor):
+        raise PermissionDenied("Only administrators can change what this node shares.")
+    if not isinstance(on, bool):
+        raise InvalidRequest("sharing must be true or false.", field="sharing")
+    with transaction.atomic(durable=True):
+        node = Node.objects.select_for_update().filter(pk=1).first()
+        if node is None:
+            raise InvalidRequest(
+                "This node is not part of a Credit Commons tree yet: run mccs federation init.",
+                field="sharing",
+            )
+        if node.sharing != on:
+            audit_record(
+                actor=actor,
+                action="federation.sharing",
+                object_type="node",
+                object_id=node.name,
+                changes={"sharing": (node.sharing, on)},
+            )
+            node.sharing = on
+            node.save(update_fields=["sharing"])
+    return node
 
 
 def handshake(neighbour: Neighbour) -> str:
@@ -598,6 +625,7 @@ def relay_receive(*, neighbour: Neighbour, body: object) -> list[dict]:
     except CCError:
         FederatedTransfer.objects.filter(pk=ft.pk, transfer__isnull=True).delete()
         raise
+    crashpoint("relay.before_answer")
     return wire_entries(ft, neighbour, top, only=appended)
 
 
@@ -922,6 +950,7 @@ def _drive(intent: Intent, *, held: frozenset[int] = frozenset()) -> str:
                 return "queued"
             tokens[neighbour.pk] = token
         neighbour = Neighbour.objects.get(pk=intent.neighbour_id)
+        crashpoint("drive.before_send", intent.state)
         try:
             answer = client.call(
                 neighbour.url,
@@ -940,6 +969,7 @@ def _drive(intent: Intent, *, held: frozenset[int] = frozenset()) -> str:
                 return "queued"
             _close_intent(intent, f"refused: {error.message}")
             raise error
+        crashpoint("drive.after_answer", intent.state)
         _apply(ft.pk, intent.state, reason=intent.reason, actor=_actor(intent))
         _close_intent(intent, "done")
         return "done"
@@ -1032,6 +1062,7 @@ def state_receive(*, neighbour: Neighbour, presented: str, uuid: str, state: str
                 raise _unavailable(other.name, intent_outcome(intent))
     finally:
         _release(neighbour.pk, token)
+    crashpoint("receive.after_apply", state)
     return 200 if deleting else 201
 
 
@@ -1052,6 +1083,15 @@ def _precheck_completion(ft: FederatedTransfer) -> None:
 
 def is_remote_path(receiver: object) -> bool:
     return isinstance(receiver, str) and "/" in receiver.strip().strip("/")
+
+
+def looks_like_path(text: object) -> bool:
+    """What a person typed is a Credit Commons path (``trunk/riverside/1234…``), not a member's name that happens
+    to hold a slash ("Bread/Cakes Ltd"): node names, then one account segment, no spaces, on a node in a tree."""
+    if not is_remote_path(text):
+        return False
+    *nodes, last = str(text).strip().strip("/").split("/")
+    return all(NAME_RE.match(n) for n in nodes) and bool(SEGMENT_RE.match(last)) and federation_enabled()
 
 
 def remote_transfer_propose(
@@ -1128,6 +1168,7 @@ def remote_transfer_propose(
                 field="receiver",
             ) from None
         raise InvalidRequest(exc.message, field="receiver") from None
+    crashpoint("propose.after_relay")
     with transaction.atomic(durable=True):
         transfer = _transfer_ensure(ft)
         intent = _intent_open(ft, neighbour, CCState.PENDING, actor=actor)

@@ -194,13 +194,24 @@ def _load_transfer(transfer_id: object, *, with_parties: bool = True) -> Transfe
     """``with_parties``: with both accounts, their entities and the initiator. Accepting does without them here:
     it reads both accounts and entities once, fresh, under its lock."""
     pk = parse_id(str(transfer_id), message=TRANSFER_NOT_FOUND)
-    transfers = Transfer.objects.all()
+    # "federated" is the federation app's one-to-one: a transfer that crosses to another node (_refuse_federated).
+    transfers = Transfer.objects.select_related("federated")
     if with_parties:
         transfers = transfers.select_related("payer__entity", "payee__entity", "initiator")
     try:
         return transfers.get(pk=pk)
     except Transfer.DoesNotExist:
         raise TransferNotFound(TRANSFER_NOT_FOUND) from None
+
+
+def _refuse_federated(transfer: Transfer) -> None:
+    """A transfer that crosses to another node (``federated``, the federation app's one-to-one) changes state only
+    through the federation (``mccs.federation.routing``), never on this node alone."""
+    if getattr(transfer, "federated", None) is not None:
+        raise InvalidRequest(
+            "This transfer crosses to another node: it can only be answered as a federated transfer, "
+            "through the member API or the web pages of the node of its receiver or initiator."
+        )
 
 
 def _not_pending(transfer: Transfer, *, state: str | None = None) -> TransferNotPending:
@@ -323,6 +334,7 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
     """The receiver accepts: balances move. If a limit would now be broken, the transfer is cancelled instead,
     with the reason, and LimitExceeded tells the caller why."""
     transfer = _visible_transfer(actor, transfer_id, with_parties=False)
+    _refuse_federated(transfer)
     if not policies.can_respond_to_transfer(actor, transfer):
         raise NotAParty("Only the receiver of a transfer can accept it; you can cancel it instead.")
     print_ = fingerprint("transfer.accept", transfer=str(transfer.pk))
@@ -387,6 +399,7 @@ def _close(
     *, actor, transfer_id: object, reason: object, action: str, idempotency: Idempotency | None
 ) -> Transfer:
     transfer = _visible_transfer(actor, transfer_id)
+    _refuse_federated(transfer)
     if action == "reject" and not policies.can_respond_to_transfer(actor, transfer):
         raise NotAParty("Only the receiver of a transfer can reject it; you can cancel it instead.")
     if action == "cancel" and not policies.can_cancel_transfer(actor, transfer):

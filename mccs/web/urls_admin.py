@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from mccs.web.views import admin
+from mccs.web.views import admin, admin_federation
 
 urlpatterns = [
     path("admin/", admin.dashboard, name="admin_dashboard"),
@@ -22,4 +22,11 @@ urlpatterns = [
     path("admin/transfers", admin.transfer_list_view, name="admin_transfers"),
     path("admin/transfers/<str:transfer_id>/cancel", admin.transfer_cancel, name="admin_transfer_cancel"),
     path("admin/logs", admin.log_list, name="admin_logs"),
+    path("admin/federation", admin_federation.federation, name="admin_federation"),
+    path("admin/federation/sharing", admin_federation.federation_sharing, name="admin_federation_sharing"),
+    path(
+        "admin/federation/neighbours/<str:name>/limits",
+        admin_federation.neighbour_limits,
+        name="admin_neighbour_limits",
+    ),
 ]

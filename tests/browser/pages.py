@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from mccs.directory import curation
 from mccs.directory.models import EntityStatus
+from mccs.federation import services as federation
 from mccs.ledger.models import Transfer
 from mccs.users.services import admin_create_or_reset
 from tests.conftest import PASSWORD
@@ -65,6 +66,10 @@ def build_network(make_member) -> Network:
     propose(carol, alice, 30, description="Fixing the oven door")
     rejected = propose(alice, carol, 99, description="A very long description " * 8).json()["data"]["id"]
     act(carol, rejected, "reject", reason="We agreed on a lower price for this, please send it again")
+    federation.federation_init(name="market-town")
+    federation.branch_add(
+        name="riverside-community-exchange", url="https://riverside-community-exchange.example.org/cc"
+    )
     entity_id = bob.entity.pk
     transfer = Transfer.objects.filter(state="pending").first()
     assert transfer is not None
@@ -110,6 +115,7 @@ def build_network(make_member) -> Network:
             "/admin/tags",
             "/admin/transfers",
             "/admin/logs",
+            "/admin/federation",
         ],
     }
     return Network(

@@ -101,6 +101,7 @@ class Node:
             MCCS_WORKER_POLL_SECONDS="0.3",
             MCCS_FEDERATION_TIMEOUT_SECONDS="4",
             MCCS_EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}" if smtp_port else "locmem:",
+            MCCS_CRASHPOINTS_FILE=str(self.dir / "crashpoints"),
         )
         if database_url:
             self.env["DATABASE_URL"] = database_url
@@ -155,6 +156,20 @@ class Node:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self.process = None
+
+    def crash_at(self, point: str) -> None:
+        """The next time this node reaches ``point`` (mccs/core/crashpoints.py) it kills itself with SIGKILL."""
+        (self.dir / "crashpoints").write_text(f"{point}\n")
+
+    def crashed(self, timeout: float = 30) -> bool:
+        """Wait for the node to die at its crash point; True if it did (it is then reaped, ready to start)."""
+        assert self.process is not None
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        self.process = None
+        return True
 
     def kill9(self) -> None:
         assert self.process is not None
@@ -256,3 +271,22 @@ def wait_until(predicate, timeout: float = 60, interval: float = 0.3):
             return last
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+
+
+def settled(nodes: dict[str, Node]) -> dict[str, dict]:
+    """Every link's two ends hold the same last hash and mirror each other's balance and pending amount, and every
+    ledger passes its audit (a trunk ``t`` with branches ``b1`` and ``b2``)."""
+    statuses = {name: node.status() for name, node in nodes.items()}
+    for branch in ("b1", "b2"):
+        up = next(n for n in statuses[branch]["neighbours"] if n["name"] == "t")
+        down = next(n for n in statuses["t"]["neighbours"] if n["name"] == branch)
+        assert up["handshake"] == "ok", up
+        assert down["handshake"] == "ok", down
+        assert up["lastHash"] == down["lastHash"], (branch, up, down)
+        # Mirror: the trunk's account at the branch is the negative of the branch's account at the trunk.
+        assert up["balance"] == -down["balance"], (branch, up, down)
+        assert up["pending"] == -down["pending"], (branch, up, down)
+    for node in nodes.values():
+        audit = node.audit()
+        assert audit.returncode == 0, audit.stdout
+    return statuses

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.federation.cluster import tree
+from tests.federation.cluster import settled, tree
 
 pytestmark = pytest.mark.slow
 
@@ -18,23 +18,6 @@ def nodes(tmp_path):
     yield nodes
     for node in nodes.values():
         node.stop()
-
-
-def settled(nodes):
-    """Every link's two ends hold the same last hash, and every ledger passes its audit."""
-    statuses = {name: node.status() for name, node in nodes.items()}
-    for branch in ("b1", "b2"):
-        up = next(n for n in statuses[branch]["neighbours"] if n["name"] == "t")
-        down = next(n for n in statuses["t"]["neighbours"] if n["name"] == branch)
-        assert up["handshake"] == "ok", up
-        assert down["handshake"] == "ok", down
-        assert up["lastHash"] == down["lastHash"], (branch, up, down)
-        # Mirror: the trunk's account at the branch is the negative of the branch's account at the trunk.
-        assert up["balance"] == -down["balance"], (branch, up, down)
-    for node in nodes.values():
-        audit = node.audit()
-        assert audit.returncode == 0, audit.stdout
-    return statuses
 
 
 def test_pay_and_request_across_the_tree(nodes):

@@ -18,8 +18,9 @@ from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, erro
 from mccs.core.amount import Amount, cents_to_decimal
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.directory.selectors import entity_for_user
+from mccs.federation import routing
 from mccs.federation import services as federation
-from mccs.ledger import selectors, services
+from mccs.ledger import selectors
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Account, Transfer, TransferState
 
@@ -147,18 +148,8 @@ IDEMPOTENCY_DOC = (
 )
 def transfer_create(request, payload: TransferIn):
     amount = amount_from_json(payload.amount)
-    if federation.is_remote_path(payload.receiver):
-        transfer = federation.remote_transfer_propose(
-            actor=request.auth,
-            initiator=payload.initiator,
-            receiver=payload.receiver,
-            direction=payload.transfer,
-            amount=amount,
-            description=payload.description,
-        )
-        return {"data": transfer_initiated(transfer)}
     idem = _idempotency(request, transfer_initiated)
-    transfer = services.transfer_propose(
+    transfer = routing.transfer_propose(
         actor=request.auth,
         initiator=payload.initiator,
         receiver=payload.receiver,
@@ -184,25 +175,14 @@ def transfer_act(request, transferID: str, payload: TransferActionIn):
         # Seen from the side that acts: the receiver for accept/reject, the initiator for cancel.
         return transfer_view(t, t.initiator if payload.action == "cancel" else t.receiver)
 
-    if federation.is_federated(transferID):
-        transfer = federation.remote_transfer_act(
-            actor=request.auth,
-            transfer_id=transferID,
-            action=payload.action,
-            reason=payload.cancellationReason,
-        )
-        return {"data": render(transfer)}
     idem = _idempotency(request, render)
-    if payload.action == "accept":
-        transfer = services.transfer_accept(actor=request.auth, transfer_id=transferID, idempotency=idem)
-    elif payload.action == "reject":
-        transfer = services.transfer_reject(
-            actor=request.auth, transfer_id=transferID, reason=payload.cancellationReason, idempotency=idem
-        )
-    else:
-        transfer = services.transfer_cancel(
-            actor=request.auth, transfer_id=transferID, reason=payload.cancellationReason, idempotency=idem
-        )
+    transfer = routing.transfer_act(
+        actor=request.auth,
+        transfer_id=transferID,
+        action=payload.action,
+        reason=payload.cancellationReason,
+        idempotency=idem,
+    )
     return _answer(idem, transfer, render)
 
 

@@ -18,9 +18,12 @@ from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
 from mccs.directory.selectors import entities_for_user, entity_for_user
+from mccs.federation import routing
+from mccs.federation import services as federation
 from mccs.ledger import selectors, services
 from mccs.ledger.errors import IdempotencyKeyReused
 from mccs.ledger.idempotency import Idempotency
+from mccs.ledger.models import TransferState
 from mccs.ledger.templatetags.ledger import money, pending_lines
 from mccs.web.fields import AmountField
 
@@ -35,7 +38,8 @@ class TransferForm(forms.Form):
     counterparty = forms.CharField(
         label="Member (name or account number)",
         max_length=100,
-        help_text="Type the member's name, or their 16-digit account number.",
+        help_text="Type the member's name, or their 16-digit account number. A member of another node of the "
+        "network: their account path, such as trunk/riverside/1234567890123452.",
         # The browser suggests members as you type (htmx fills the datalist from /transfers/payees).
         widget=forms.TextInput(
             attrs={
@@ -87,6 +91,12 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     )
     choices: list = []
     if request.method == "POST" and entity.can_trade and form.is_valid():
+        data = form.cleaned_data
+        if federation.looks_like_path(data["counterparty"]):
+            sent = _propose_remote(request, form, account)
+            if sent:
+                return sent
+    if request.method == "POST" and entity.can_trade and form.is_valid() and not form.errors:
         data = form.cleaned_data
         matches = selectors.counterparty_search(query=data["counterparty"], exclude=account)
         chosen = request.POST.get("choice", "")
@@ -158,6 +168,33 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/ledger/new.html", context, status=status)
 
 
+def _propose_remote(request: HttpRequest, form: TransferForm, account) -> HttpResponse | None:
+    """The payee is an account on another node, by its Credit Commons path (``trunk/branch2/1234…``)."""
+    data = form.cleaned_data
+    path = data["counterparty"].strip().strip("/")
+    try:
+        transfer = routing.transfer_propose(
+            actor=request.user,
+            initiator=account.number,
+            receiver=path,
+            direction=data["direction"],
+            amount=data["amount"],
+            description=data["description"],
+        )
+    except ApplicationError as exc:
+        field = {"amount": "amount", "receiver": "counterparty"}.get(exc.field or "")
+        form.add_error(field, exc.message)
+        return None
+    node = path.rsplit("/", 1)[0]
+    what = (
+        f"You offered to pay {path} (on node {node}) {money(transfer.amount)}"
+        if data["direction"] == "out"
+        else f"You asked {path} (on node {node}) to pay you {money(transfer.amount)}"
+    )
+    messages.success(request, f"{what}. Nothing moves until they accept on their node.")
+    return redirect("web:dashboard")
+
+
 def _from_link(request: HttpRequest) -> dict:
     """A pay link (QR code, "pay" on a member's page) fills in the payee, and maybe the amount and description."""
     if request.method != "GET":
@@ -227,18 +264,21 @@ def _is_own_account(account, query: str) -> bool:
 def transfer_act(request: HttpRequest, transfer_id) -> HttpResponse:
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")
+    notes = {
+        "accept": "Transfer accepted: the credit has moved.",
+        "reject": "Transfer rejected.",
+        "cancel": "Transfer cancelled.",
+    }
     try:
-        if action == "accept":
-            services.transfer_accept(actor=request.user, transfer_id=transfer_id)
-            note = "Transfer accepted: the credit has moved."
-        elif action == "reject":
-            services.transfer_reject(actor=request.user, transfer_id=transfer_id, reason=reason)
-            note = "Transfer rejected."
-        elif action == "cancel":
-            services.transfer_cancel(actor=request.user, transfer_id=transfer_id, reason=reason)
-            note = "Transfer cancelled."
-        else:
+        if action not in notes:
             raise InvalidRequest("Choose accept, reject or cancel.")
+        transfer = routing.transfer_act(
+            actor=request.user, transfer_id=transfer_id, action=action, reason=reason
+        )
+        note = notes[action]
+        if action == "accept" and transfer.state == TransferState.PENDING:
+            # Federated, and the other node has not answered yet: it completes when it does.
+            note = "Transfer accepted: the other node has not confirmed yet; the credit moves when it does."
     except ApplicationError as exc:
         level, note = messages.ERROR, exc.message
     else:

@@ -1,0 +1,79 @@
+"""Admin API for federation (an MCCS addition, not in the alpha): this node's place in its Credit Commons tree, its
+neighbours with their balances, pending amounts, limits and link hashes, their limits, and directory sharing. The
+same as ``mccs federation status`` / ``share`` and the administrators' federation page."""
+
+from __future__ import annotations
+
+from ninja import Query, Router, Schema
+from pydantic import StrictBool
+
+from mccs.api.auth import admin_auth
+from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, errors
+from mccs.federation import services
+
+router = Router(tags=["Admin: Federation"], auth=admin_auth)
+
+
+class NeighbourOut(Schema):
+    name: str
+    url: str
+    direction: str
+    rate: Number
+    balance: Number
+    pending: Number
+    maxNegativeBalance: Number
+    maxPositiveBalance: Number
+    lastHash: str
+    handshake: str
+    queued: int
+
+
+class FederationOut(Schema):
+    node: str
+    sharing: bool
+    neighbours: list[NeighbourOut]
+
+
+class StatusFilters(Schema):
+    handshake: bool = False
+
+
+class SharingIn(Schema):
+    sharing: StrictBool
+
+
+class NeighbourLimitsIn(Schema):
+    maxNegativeBalance: Number | None = None
+    maxPositiveBalance: Number | None = None
+
+
+@router.get("/federation", response={200: DataOut[FederationOut], **errors(*PARAMS, *TOKEN)})
+def federation_get(request, filters: Query[StatusFilters]):
+    """``node`` is empty while this node is not part of a tree. ``handshake=true`` greets each neighbour live
+    (``"ok"`` or the reason it failed); otherwise ``handshake`` is empty. Amounts are in this node's units, signed as
+    for a member (positive when the neighbour's account here has received more than it paid)."""
+    return {"data": services.federation_status(live=filters.handshake)}
+
+
+@router.patch("/federation", response={200: DataOut[FederationOut], **errors(*BODY, *TOKEN)})
+def federation_patch(request, payload: SharingIn):
+    """Share this node's public directory with its neighbours, or stop sharing it."""
+    services.sharing_set(actor=request.auth, on=payload.sharing)
+    return {"data": services.federation_status(live=False)}
+
+
+@router.patch(
+    "/federation/neighbours/{name}", response={200: DataOut[NeighbourOut], **errors(*BODY, *TOKEN, 404)}
+)
+def neighbour_patch(request, name: str, payload: NeighbourLimitsIn):
+    """A neighbour's trade-balance limits (positive magnitudes, like a member's). A limit below what the account
+    already uses is refused, and then nothing changes."""
+    given = payload.model_dump(exclude_unset=True)
+    services.neighbour_limits_set(
+        actor=request.auth,
+        name=name,
+        max_negative=given.get("maxNegativeBalance"),
+        max_positive=given.get("maxPositiveBalance"),
+    )
+    status = services.federation_status(live=False)
+    return {"data": next(n for n in status["neighbours"] if n["name"] == name)}
