@@ -78,9 +78,11 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 
 def _serve_one_process(ns: argparse.Namespace, application) -> int:
     """`--workers 1`: waitress threads and the background worker in a thread, all in this one process."""
+    from django.conf import settings
     from waitress import serve
 
     from mccs.notifications.worker import Worker
+    from mccs.server import waitress_proxy_options
 
     worker = None
     if not ns.no_worker:
@@ -94,7 +96,14 @@ def _serve_one_process(ns: argparse.Namespace, application) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        serve(application, host=ns.host, port=ns.port, threads=ns.threads, ident="mccs")
+        serve(
+            application,
+            host=ns.host,
+            port=ns.port,
+            threads=ns.threads,
+            ident="mccs",
+            **waitress_proxy_options(trust_proxy=settings.MCCS_TRUST_X_FORWARDED_FOR),
+        )
     finally:
         if worker:
             worker.stop.set()
@@ -157,13 +166,14 @@ def cmd_seed(ns: argparse.Namespace) -> int:
 
 def cmd_ledger_audit(ns: argparse.Namespace) -> int:
     _setup_django()
-    from mccs.ledger.audit import ledger_audit
+    from mccs.ledger.audit import ledger_violations
 
-    violations = ledger_audit()
-    for violation in violations:
-        print(f"VIOLATION: {violation}")
+    violations = 0
+    for violation in ledger_violations():  # printed as found: the audit streams, its memory stays flat
+        print(f"VIOLATION: {violation}", flush=True)
+        violations += 1
     if violations:
-        print(f"{len(violations)} ledger invariant violation(s) found.", file=sys.stderr)
+        print(f"{violations} ledger invariant violation(s) found.", file=sys.stderr)
         return 1
     print("Ledger audit clean: every invariant holds.")
     return 0

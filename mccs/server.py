@@ -88,6 +88,19 @@ def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def waitress_proxy_options(*, trust_proxy: bool) -> dict:
+    """waitress removes X-Forwarded-* from every request unless told that a proxy is there. With the setting on,
+    it trusts the one proxy in front: the client address is the last X-Forwarded-For entry (the one the proxy
+    appended; waitress also keeps only that one for mccs.core.client_ip), the scheme is X-Forwarded-Proto."""
+    if not trust_proxy:
+        return {}
+    return {
+        "trusted_proxy": "*",
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+    }
+
+
 def serve_processes(
     application, *, host: str, port: int, workers: int, threads: int, with_worker: bool, trust_proxy: bool
 ) -> None:
@@ -105,7 +118,7 @@ def serve_processes(
         "errorlog": "-",
         "loglevel": os.environ.get("MCCS_LOG_LEVEL", "INFO").lower(),
         # The scheme headers (X-Forwarded-Proto) are believed only from the proxy the operator said is there;
-        # the client address itself is read by mccs.core.client_ip under the same setting.
+        # gunicorn passes X-Forwarded-For on untouched, and mccs.core.client_ip reads it under the same setting.
         "forwarded_allow_ips": "*" if trust_proxy else "",
         # gunicorn's control socket would otherwise be one file per user shared by every server on the machine.
         "control_socket_disable": True,

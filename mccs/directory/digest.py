@@ -28,8 +28,9 @@ from mccs.directory.search import (
     entity_search,
     listed_entities,
     tag_names_matching,
+    tag_vocabulary,
 )
-from mccs.matching.ranking import Rank, search_terms
+from mccs.matching.ranking import MAX_TERMS, FuzzyVocabulary, Rank, search_terms
 from mccs.notifications.services import email_deferred, emails_queue
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,9 @@ class _Run:
     recent_after: float = 0.0
     sort_names: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
+    # every tag name, read once per run (matching a name then asks no query), and each name as a search term
+    vocabulary: FuzzyVocabulary | None = None
+    terms: dict = field(default_factory=dict)
 
 
 def _stamp(moment: datetime.datetime) -> float:
@@ -126,10 +130,16 @@ def _run_load(run: _Run, entity_ids: list | None) -> None:
 
 def _ranked(run: _Run, names: list[str]) -> dict[str, Rank]:
     """What ``tag_ids_matching`` answers, by name: the best MAX_MATCHED_TAGS matches of these terms."""
-    terms = search_terms(names)
+    terms: list[str] = []
+    for name in names:  # search_terms(names), normalising each distinct name once per run
+        if name not in run.terms:
+            run.terms[name] = search_terms([name])
+        for term in run.terms[name]:
+            if term not in terms and len(terms) < MAX_TERMS:
+                terms.append(term)
     if not terms:
         return {}
-    ranks = tag_names_matching(terms, run.memo)
+    ranks = tag_names_matching(terms, run.memo, run.vocabulary)
     best = sorted(ranks, key=lambda name: (ranks[name], name))[:MAX_MATCHED_TAGS]
     return {name: ranks[name] for name in best}
 
@@ -258,7 +268,7 @@ def _digests_run(entities: list[Entity], *, moment, everything: bool) -> int:
     """Digests for ``entities`` (all due ones when ``everything``: then every listed tag row is loaded once)."""
     if not entities:
         return 0
-    run = _Run(moment=moment, end=_stamp(moment), memo={})
+    run = _Run(moment=moment, end=_stamp(moment), memo={}, vocabulary=tag_vocabulary())
     starts = [e.last_match_digest_at or moment - DIGEST_INTERVAL for e in entities]
     run.recent_after = _stamp(min(starts))
     if everything:

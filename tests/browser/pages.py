@@ -107,6 +107,7 @@ def build_network(make_member) -> Network:
         "newcomer": ["/dashboard", "/transfers", "/transfers/new"],
         "admin": [
             "/admin/",
+            "/admin/overview",
             "/admin/entities",
             f"/admin/entities/{alice.entity.pk}",
             "/admin/users",

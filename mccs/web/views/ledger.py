@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -317,16 +317,26 @@ def statement(request: HttpRequest) -> HttpResponse:
             )
     except InvalidRequest as exc:
         error, date_from, date_to = exc.message, None, None
-    result = selectors.statement_for_account(account=account, date_from=date_from, date_to=date_to)
     if request.GET.get("format") == "csv" and not error:
-        return _statement_csv(result, account)
+        return _statement_csv(account, date_from, date_to)
+    try:
+        page = _page(request.GET.get("page"))
+    except InvalidRequest as exc:
+        error, page = exc.message, 1
+    result = selectors.statement_page(account=account, date_from=date_from, date_to=date_to, page=page)
+    period = "".join(
+        f"{name}={value.isoformat()}&"
+        for name, value in (("date_from", date_from), ("date_to", date_to))
+        if value
+    )
     return render(
         request,
         "web/ledger/statement.html",
         {
             "entity": entity,
             "statement": result,
-            "lines": list(reversed(result.lines)),  # newest first; the running balance is still chronological
+            "lines": result.lines,  # newest first; the running balance is still chronological
+            "period_query": period,
             "pending": pending_lines(account),
             "closed": selectors.closed_transfers_for_account(account=account),
             "error": error,
@@ -337,26 +347,54 @@ def statement(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _statement_csv(result, account) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="statement-{account.number}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["date", "transfer id", "counterparty", "counterparty account", "description", "amount", "balance"]
-    )
-    for line in result.lines:
-        other = line.transfer.payee if line.amount < 0 else line.transfer.payer
-        writer.writerow(
+def _page(value: str | None) -> int:
+    if not value:
+        return 1
+    if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
+        raise InvalidRequest(f"The page must be a whole number from 1; got '{value[:20]}'.")
+    return int(value)
+
+
+class _Line:
+    """What ``csv.writer`` writes into: hands the formatted line back instead of keeping it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _statement_csv(account, date_from, date_to) -> StreamingHttpResponse:
+    """The whole period as CSV, oldest first, streamed: the lines are read and sent in chunks, so an account with
+    years of history neither waits for the whole file nor holds it in the server's memory."""
+    writer = csv.writer(_Line())
+
+    def rows():
+        yield writer.writerow(
             [
-                line.at.isoformat(),
-                line.transfer.id,
-                _csv_safe(other.entity.name),
-                other.number,
-                _csv_safe(line.transfer.description),
-                money(line.amount, "bare"),
-                money(line.balance, "bare"),
+                "date",
+                "transfer id",
+                "counterparty",
+                "counterparty account",
+                "description",
+                "amount",
+                "balance",
             ]
         )
+        for line in selectors.statement_lines(account=account, date_from=date_from, date_to=date_to):
+            other = line.transfer.payee if line.amount < 0 else line.transfer.payer
+            yield writer.writerow(
+                [
+                    line.at.isoformat(),
+                    line.transfer.id,
+                    _csv_safe(other.entity.name),
+                    other.number,
+                    _csv_safe(line.transfer.description),
+                    money(line.amount, "bare"),
+                    money(line.balance, "bare"),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statement-{account.number}.csv"'
     return response
 
 
