@@ -38,22 +38,20 @@ def setup_database(kind: str, pg_url: str, name: str) -> None:
     from django.db import connections
 
     connections.close_all()
+    from django.conf import settings
+
     if kind == "sqlite":
         path = Path(f"/tmp/{name}.sqlite3")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
+        settings.DATABASES["default"]["NAME"] = str(path)
     else:
         import psycopg
 
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name}")
             conn.execute(f"CREATE DATABASE {name}")
-        url = pg_url.rsplit("/", 1)[0] + f"/{name}"
-    import dj_database_url
-    from django.conf import settings
-
-    settings.DATABASES["default"].update(dj_database_url.parse(url))
+        settings.DATABASES["default"]["NAME"] = name
     connections["default"].close()
     del connections["default"]
     from django.core.management import call_command
@@ -161,6 +159,10 @@ def main() -> None:
     os.environ.setdefault("MCCS_DATA_DIR", "/tmp/mccs-bench-data")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("MCCS_LOG_LEVEL", "WARNING")
+    # The settings pick the database engine (and its options) from the URL; each ledger size gets its own database.
+    os.environ["DATABASE_URL"] = (
+        args.pg_url if args.db == "postgres" else "sqlite:////tmp/mccs_bench_charts.sqlite3"
+    )
     import django
 
     django.setup()

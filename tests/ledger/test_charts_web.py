@@ -62,3 +62,18 @@ def test_a_member_without_payments_sees_the_balance_at_zero_on_the_bar(alice):
     assert 'data-testid="balance">0.00 mc<' in page
     assert 'class="fill positive" x="50.0" y="2" width="0.0"' in page
     assert "Close to the limit" not in page
+
+
+def test_overview_is_for_administrators_and_says_when_nothing_happened(alice, admin):
+    member = Client()
+    member.force_login(alice.user)
+    assert member.get("/admin/overview").status_code == 403
+    assert Client().get("/admin/overview").status_code == 302  # to the sign-in page
+    staff = Client()
+    staff.force_login(admin)
+    page = staff.get("/admin/overview").content.decode()
+    assert "No completed transfers in the last 12 weeks." in page
+    assert "Nothing moved in the last 12 weeks." in page
+    assert "Nobody traded in the last 12 weeks." in page
+    assert "No account is near one of its limits." in page
+    assert page.count('role="img"') == 4

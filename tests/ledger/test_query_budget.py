@@ -23,9 +23,10 @@ from tests.ledger.conftest import act, number
 # transfer, audit entry, the recipients' addresses and languages, outbox email, release, and the answer's two
 # federation-neighbour checks.
 PROPOSE_BUDGET = 13
-# accept: token, federated?, transfer, membership, savepoint, lock accounts + statuses + still pending, compare-and-
-# set, audit entry, both parties' addresses and languages in one query, both outbox emails in one INSERT, release,
-# the answer's federation-neighbour check.
+# accept: token, federated?, the transfer alone, which of its accounts the actor acts for, savepoint, lock both
+# accounts reading them and their entities (the only time they are loaded), compare-and-set (it also tells whether
+# the transfer was still pending), audit entry, both parties' addresses and languages in one query, both outbox
+# emails in one INSERT, release, the answer's federation-neighbour check.
 ACCEPT_BUDGET = 12
 
 

@@ -59,10 +59,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
     liveliest = _peak(weeks, "traders")
-    traders_summary = _(
-        "%(now)s this week; at most %(peak)s, in the week that began on %(day)s. A member counts once a week, "
-        "whether they paid or were paid."
-    ) % {"now": weeks[-1].traders, "peak": liveliest.traders, "day": charts.day_label(liveliest.starts)}
+    if liveliest.traders:
+        traders_summary = _(
+            "%(now)s this week; at most %(peak)s, in the week that began on %(day)s. A member counts once a week, "
+            "whether they paid or were paid."
+        ) % {"now": weeks[-1].traders, "peak": liveliest.traders, "day": charts.day_label(liveliest.starts)}
+    else:
+        traders_summary = _("Nobody traded in the last %(weeks)s weeks.") % {"weeks": WEEKS}
 
     in_use = sum(bands)
     bands_summary = ngettext(
