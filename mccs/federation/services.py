@@ -34,7 +34,7 @@ from mccs.core.clock import now
 from mccs.core.crashpoints import crashpoint
 from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity, EntityStatus
-from mccs.directory.services import entity_recipients
+from mccs.directory.services import entity_language, entity_recipients
 from mccs.federation import client, money
 from mccs.federation.hashchain import link_hash
 from mccs.federation.models import (
@@ -904,6 +904,7 @@ def _notify(ft: FederatedTransfer, transfer: Transfer, event: str) -> None:
                 "reason": transfer.cancellation_reason,
             },
             dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
+            language=entity_language(account.entity),
         )
 
 
