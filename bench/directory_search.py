@@ -68,50 +68,117 @@ def setup_database(kind: str, pg_url: str, reuse: bool) -> None:
     call_command("migrate", "--no-input", verbosity=0)
 
 
+def _sql_parts(vendor: str, first: int, last: int) -> tuple[str, str, str]:
+    """(WITH clause, FROM clause giving rows i = first … last, UUID expression of an integer) for this database."""
+    if vendor == "sqlite":
+        return (
+            f"WITH RECURSIVE g(i) AS (SELECT {first} UNION ALL SELECT i + 1 FROM g WHERE i < {last}) ",
+            "g",
+            "printf('%032x', {})",  # Django keeps UUIDs as 32 hex digits on SQLite
+        )
+    return "", f"generate_series({first}, {last}) AS g(i)", "lpad(to_hex({}), 32, '0')::uuid"
+
+
+def _copy_triggers(vendor: str, *, on: bool) -> None:
+    """Set aside the triggers that copy "listed" and the sort name onto entity tags while the bulk load writes
+    those copies itself (SQLite: drop and recreate them from the migration; PostgreSQL: skip triggers for this
+    session)."""
+    from importlib import import_module
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute(f"SET session_replication_role = {'origin' if on else 'replica'}")
+            return
+        migration = import_module("mccs.directory.migrations.0006_entitytag_listed_sort_name")
+        for sql in migration.SQLITE_FORWARD if on else migration.SQLITE_BACKWARD:
+            cursor.execute(sql)
+
+
+TAG_ID_BASE = 10**9  # tag k has the UUID of TAG_ID_BASE + k; entity i the UUID of i
+BATCH = 100_000
+
+
 def fill(n_entities: int, opt_in_share: float, rng: random.Random) -> dict[str, object]:
+    """Generate the directory inside the database (INSERT … SELECT over a number series): fast enough for
+    1,000,000 entities. Entity i gets a name, a status (86% listed), 2-6 distinct offers and 2-6 distinct wants
+    spread over the vocabulary, 1% of them added in the last day."""
     from django.db import connection, transaction
 
-    from mccs.directory.models import Entity, EntityTag, Tag
+    from mccs.directory.models import Tag
 
+    vendor = connection.vendor
     long_ago = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
     today = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)
     vocabulary = NOUNS + [f"{a}-{n}" for a in ADJECTIVES for n in NOUNS]
-    tags = [Tag(id=uuid.uuid4(), name=name) for name in vocabulary]
+    t = len(vocabulary)
     started = time.perf_counter()
+
+    def literal(moment: datetime.datetime) -> str:
+        return f"'{moment:%Y-%m-%d %H:%M:%S}'" if vendor == "sqlite" else f"'{moment.isoformat()}'"
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous = OFF" if vendor == "sqlite" else "SET synchronous_commit = off")
+    _copy_triggers(vendor, on=False)
     with transaction.atomic():
-        Tag.objects.bulk_create(tags, batch_size=5000)
-        entities, rows = [], []
-        for i in range(n_entities):
-            entity = Entity(
-                id=uuid.uuid4(),
-                name=f"{rng.choice(ADJECTIVES).title()} {rng.choice(NOUNS).title()} {i}",
-                email=f"e{i}@bench.invalid",
-                status=rng.choice(STATUSES),
-                city="Leeds",
-                receive_daily_match_notification_email=rng.random() < opt_in_share,
+        Tag.objects.bulk_create(
+            [Tag(id=uuid.UUID(int=TAG_ID_BASE + k), name=name) for k, name in enumerate(vocabulary)],
+            batch_size=5000,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE bench_word (k integer, adjective text, noun text)")
+            cursor.executemany(
+                "INSERT INTO bench_word VALUES (%s, %s, %s)",
+                [
+                    (k, ADJECTIVES[k % len(ADJECTIVES)].title(), NOUNS[k % len(NOUNS)].title())
+                    for k in range(50)
+                ],
             )
-            entities.append(entity)
-            for kind in (EntityTag.Kind.OFFER, EntityTag.Kind.WANT):
-                for tag in rng.sample(tags, rng.randint(2, 6)):
-                    fresh = rng.random() < 0.01  # about 1% of tags were added in the last day
-                    rows.append(
-                        EntityTag(entity=entity, tag=tag, kind=kind, added_at=today if fresh else long_ago)
-                    )
-            if len(entities) >= 5000:
-                Entity.objects.bulk_create(entities, batch_size=5000)
-                EntityTag.objects.bulk_create(rows, batch_size=5000)
-                entities, rows = [], []
-        Entity.objects.bulk_create(entities, batch_size=5000)
-        EntityTag.objects.bulk_create(rows, batch_size=5000)
-    if connection.vendor == "postgresql":
+            cursor.execute("CREATE TEMPORARY TABLE bench_status (k integer, status text)")
+            cursor.executemany("INSERT INTO bench_status VALUES (%s, %s)", list(enumerate(STATUSES)))
+            cursor.execute("CREATE TEMPORARY TABLE bench_slot (j integer, kind text, salt integer)")
+            cursor.executemany(
+                "INSERT INTO bench_slot VALUES (%s, %s, %s)",
+                [(j, kind, salt) for j in range(6) for kind, salt in (("offer", 0), ("want", 977))],
+            )
+    false, true = ("0", "1") if vendor == "sqlite" else ("false", "true")
+    listed = ", ".join(f"'{status}'" for status in LISTED)
+    per_mille = int(opt_in_share * 1000)
+    for first in range(1, n_entities + 1, BATCH):
+        last = min(n_entities, first + BATCH - 1)
+        with_, from_, as_uuid = _sql_parts(vendor, first, last)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"{with_}INSERT INTO directory_entity (id, name, email, telephone, inc_type, company_number, "
+                "website, description, address, city, region, postal_code, country, status, "
+                "show_tags_matched_since_last_login, receive_daily_match_notification_email, created_at, "
+                f"updated_at) SELECT {as_uuid.format('i')}, a.adjective || ' ' || n.noun || ' ' || i, "
+                "'e' || i || '@bench.invalid', '', '', '', '', '', '', 'Leeds', '', '', '', s.status, "
+                f"{false}, CASE WHEN (i * 7919) % 1000 < {per_mille} THEN {true} ELSE {false} END, "
+                f"{literal(long_ago)}, {literal(long_ago)} "
+                f"FROM {from_} JOIN bench_word a ON a.k = (i * 31) % 48 JOIN bench_word n ON n.k = (i * 17) % 50 "
+                f"JOIN bench_status s ON s.k = (i * 13) % {len(STATUSES)}"
+            )
+            # Slot j of kind k is used when j < 2 + (i + salt) % 5; slots pick tags 397 apart, so they differ.
+            cursor.execute(
+                f"{with_}INSERT INTO directory_entitytag (entity_id, tag_id, kind, added_at, listed, sort_name) "
+                f"SELECT {as_uuid.format('i')}, "
+                f"{as_uuid.format(f'{TAG_ID_BASE} + ((i * 2654435761 + salt) % {t} + j * 397) % {t}')}, kind, "
+                f"CASE WHEN (i * 101 + j * 7 + salt) % 100 = 0 THEN {literal(today)} ELSE {literal(long_ago)} END, "
+                f"e.status IN ({listed}), lower(e.name) "
+                f"FROM {from_} JOIN bench_slot ON j < 2 + ((i * 7 + salt) % 5) "
+                f"JOIN directory_entity e ON e.id = {as_uuid.format('i')} ORDER BY i, salt, j"
+            )
+        print(f"    {last:,} entities after {time.perf_counter() - started:.0f} s", flush=True)
+    _copy_triggers(vendor, on=True)
+    with connection.cursor() as cursor:
         # What autovacuum does on a live node: sets the visibility map, so the covering indexes are index-only.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
+    from mccs.directory.models import EntityTag
+
     return {
-        "tags": len(tags),
+        "tags": t,
         "entity_tags": EntityTag.objects.count(),
         "fill_seconds": time.perf_counter() - started,
         "vocabulary": vocabulary,
@@ -124,25 +191,47 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def time_searches(label: str, terms: list[str]) -> dict[str, float]:
+    """Each search through the whole endpoint, then the SQL it sent replayed on a plain cursor (every row fetched):
+    the raw database doing the same work, for the ratio."""
+    from django.db import connection
     from django.test import Client
 
     client = Client()
-    timings, results = [], []
+    timings, raw, results, queries_per_search = [], [], [], 0
     for term in terms:
-        started = time.perf_counter()
-        response = client.get("/api/v1/entities", {"offers": term, "page_size": 10})
-        timings.append((time.perf_counter() - started) * 1000)
+        queries: list = []
+
+        def record(execute, sql, params, many, context, queries=queries):
+            queries.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            started = time.perf_counter()
+            response = client.get("/api/v1/entities", {"offers": term, "page_size": 10})
+            timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.content
         results.append(response.json()["meta"]["numberOfResults"])
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for sql, params in queries:
+                cursor.execute(sql, params)
+                if cursor.description is not None:
+                    cursor.fetchall()
+        raw.append((time.perf_counter() - started) * 1000)
+        queries_per_search = len(queries)
     row = {
         "p50": percentile(timings, 50),
         "p95": percentile(timings, 95),
         "max": max(timings),
+        "raw_p50": percentile(raw, 50),
+        "raw_p95": percentile(raw, 95),
         "median_results": statistics.median(results),
     }
     print(
         f"  {label:<9} n={len(terms):>3}  p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms  "
-        f"max {row['max']:6.1f} ms  (median {row['median_results']:.0f} matching entities)"
+        f"max {row['max']:6.1f} ms  (median {row['median_results']:.0f} matching entities)  "
+        f"raw SQL p50 {row['raw_p50']:6.1f} / p95 {row['raw_p95']:6.1f} ms ({queries_per_search} queries)",
+        flush=True,
     )
     return row
 
@@ -175,9 +264,12 @@ def main() -> None:
         connection.close()
         print(f"  random_page_cost = {ns.pg_random_page_cost} on the benchmark database")
 
+    load = os.getloadavg()
     print(
         f"MCCS directory benchmark on {connection.vendor} {connection.Database.sqlite_version if ns.db == 'sqlite' else ''}"
-        f"— {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        f"— {platform.processor() or platform.machine()}, nproc {os.cpu_count()}, load average "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, Python {platform.python_version()}",
+        flush=True,
     )
     from mccs.directory.models import Entity, EntityTag, Tag
 
@@ -215,15 +307,33 @@ def main() -> None:
     from mccs.directory.digest import digests_send
 
     opted = Entity.objects.filter(receive_daily_match_notification_email=True, status__in=LISTED).count()
+    reads: list = []
+
+    def record(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT"):
+            reads.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        started = time.perf_counter()
+        queued = digests_send(force=True)
+        seconds = time.perf_counter() - started
+    # The raw reference: the run's reads (the offers and wants, the due entities, windows, recipients) replayed on
+    # a plain cursor; its writes (windows moved, emails queued) cannot be repeated.
     started = time.perf_counter()
-    queued = digests_send(force=True)
-    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        for sql, params in reads:
+            cursor.execute(sql, params)
+            while cursor.fetchmany(10_000):
+                pass
+    raw = time.perf_counter() - started
     print(
         f"  digest    {opted} opted-in listed entities checked, {queued} emails queued in {seconds:.1f} s "
-        f"({seconds / max(opted, 1) * 1000:.1f} ms per entity)"
+        f"({seconds / max(opted, 1) * 1000:.2f} ms per entity); its {len(reads)} reads replayed raw: {raw:.1f} s",
+        flush=True,
     )
     worst = max(row["p95"] for row in rows.values())
-    print(f"  worst p95 {worst:.1f} ms (aim: under 50 ms)")
+    print(f"  worst p95 {worst:.1f} ms (aim: 20 ms at 100,000 entities, 50 ms at 1,000,000)")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def bench_env(database: str, data_dir: str) -> dict:
     }
 
 
-def serve(env: dict, port: int, threads: int) -> subprocess.Popen:
+def serve(env: dict, port: int, threads: int, workers: int) -> subprocess.Popen:
     # The console script when installed, else the same entry point through the interpreter.
     script = ROOT / ".venv/bin/mccs"
     mccs = (
@@ -134,6 +134,8 @@ def serve(env: dict, port: int, threads: int) -> subprocess.Popen:
             str(port),
             "--threads",
             str(threads),
+            "--workers",
+            str(workers),
         ],
         env={**os.environ, **env},
         cwd=ROOT,
@@ -186,6 +188,21 @@ def accept_all(port: int, items: list[tuple[str, str]], clients: int) -> tuple[f
     return statuses.get(200, 0) / elapsed, statuses
 
 
+def create_database() -> None:
+    subprocess.run(
+        [
+            "psql",
+            f"{PG_SERVER}/postgres",
+            "-qc",
+            f"DROP DATABASE IF EXISTS {BENCH_DB}",
+            "-c",
+            f"CREATE DATABASE {BENCH_DB}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
 def pgbench(clients: int, transactions: int) -> float:
     script = Path(__file__).with_name("ledger_accept.pgbench")
     result = subprocess.run(
@@ -218,23 +235,15 @@ def main() -> None:
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--accepts", type=int, default=300, help="accepted transfers per concurrency level")
     parser.add_argument("--levels", default="1,4,8", help="client concurrency levels")
-    parser.add_argument("--server-threads", type=int, default=8)
+    parser.add_argument("--server-threads", type=int, default=8, help="threads per server process")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="server processes (mccs serve --workers)"
+    )
     ns = parser.parse_args()
     levels = [int(x) for x in ns.levels.split(",")]
     data_dir = tempfile.mkdtemp(prefix="mccs-bench-")
     if ns.database == "postgres":
-        subprocess.run(
-            [
-                "psql",
-                f"{PG_SERVER}/postgres",
-                "-qc",
-                f"DROP DATABASE IF EXISTS {BENCH_DB}",
-                "-c",
-                f"CREATE DATABASE {BENCH_DB}",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        create_database()
     pools = len(levels) * (2 if ns.database == "postgres" else 1)
     print(
         f"preparing {MEMBERS} members and {pools} x {ns.accepts} pending transfers on {ns.database}…",
@@ -245,10 +254,11 @@ def main() -> None:
 
     connection.close()
     port = free_port()
-    proc = serve(env, port, ns.server_threads)
+    proc = serve(env, port, ns.server_threads, ns.workers)
     results = {
         "machine": machine(),
         "database": ns.database,
+        "server_workers": ns.workers,
         "server_threads": ns.server_threads,
         "levels": [],
     }

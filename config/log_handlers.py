@@ -18,3 +18,18 @@ class CurrentStderrHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, value) -> None:
         pass
+
+
+class ClientErrorFilter(logging.Filter):
+    """A request refused with a 4xx is the client's mistake, not the node's: Django logs some of them (a body over
+    the size limit, a multipart body without a boundary) at ERROR with a traceback, which drowns real errors and
+    wakes whoever watches the log. They are kept, as one-line warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = None
+            record.exc_text = None
+        return True

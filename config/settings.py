@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mccs.web.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -176,11 +177,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Internationalisation -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-# The languages the UI is translated into. Until a catalogue exists for another language, a browser asking for it
-# gets English, declared as English (Content-Language and <html lang>), rather than English labelled "es".
-LANGUAGES = [("en", "English")]
+# The languages the UI is translated into: each has a complete catalogue in mccs/locale (a test fails otherwise).
+# A browser asking for any other language gets English, declared as English (Content-Language and <html lang>).
+# docs/translating.md says how a community adds its own.
+LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "mccs" / "locale"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# English dates stay ISO-like (2026-12-02 09:30); every other language uses Django's own locale formats.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 # --- Security -------------------------------------------------------------------------------------------------
@@ -196,7 +202,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "config.log_handlers.CurrentStderrHandler", "formatter": "plain"}},
+    "filters": {"client_errors": {"()": "config.log_handlers.ClientErrorFilter"}},
+    "handlers": {
+        "console": {
+            "class": "config.log_handlers.CurrentStderrHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("MCCS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -166,13 +166,14 @@ def cmd_seed(ns: argparse.Namespace) -> int:
 
 def cmd_ledger_audit(ns: argparse.Namespace) -> int:
     _setup_django()
-    from mccs.ledger.audit import ledger_audit
+    from mccs.ledger.audit import ledger_violations
 
-    violations = ledger_audit()
-    for violation in violations:
-        print(f"VIOLATION: {violation}")
+    violations = 0
+    for violation in ledger_violations():  # printed as found: the audit streams, its memory stays flat
+        print(f"VIOLATION: {violation}", flush=True)
+        violations += 1
     if violations:
-        print(f"{len(violations)} ledger invariant violation(s) found.", file=sys.stderr)
+        print(f"{violations} ledger invariant violation(s) found.", file=sys.stderr)
         return 1
     print("Ledger audit clean: every invariant holds.")
     return 0

@@ -8,8 +8,10 @@ import shutil
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from mccs.directory.models import Entity, EntityStatus
 from mccs.ledger.onboarding import member_sign_up
@@ -31,6 +33,15 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.xfail(reason="chromium missing in CI", strict=True, run=False))
             else:
                 item.add_marker(pytest.mark.skip(reason="Debian's chromium is not installed"))
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    """A request of an earlier test in this thread may have left another language active (LocaleMiddleware
+    activates the request's language and nothing deactivates it in a test client)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,9 @@ def test_signup_with_nul_in_a_field_is_refused_and_creates_nothing(api, db):
         "/signup", {"userEmail": "nul@example.org", "password": "a-good-password-123", "entityName": "A\x00B"}
     )
     assert response.status_code == 400
-    assert response.json() == {"errors": [{"message": NUL_MESSAGE, "code": "nul_character"}]}
+    assert response.json() == {
+        "errors": [{"message": NUL_MESSAGE, "code": "nul_character", "field": "entityName"}]
+    }
     assert not User.objects.filter(email="nul@example.org").exists()
 
 

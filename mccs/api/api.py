@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django.http import Http404
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -22,6 +25,7 @@ STATUS_BY_ERROR = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.UnsupportedMediaType, 415),
+    (errors.PayloadTooLarge, 413),
     (errors.InvalidRequest, 400),
 ]
 
@@ -113,12 +117,41 @@ def on_not_found(request, exc):
     return error_response(request, 404, error_item("Not found.", code="not_found"))
 
 
+# Django's own refusals of a request it cannot read. Ninja would treat them as unexpected (a 500 with a traceback);
+# they are the client's doing, answered in the envelope like every other error and never logged as errors.
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return on_application_error(
+        request,
+        errors.PayloadTooLarge(f"The request body is larger than the {limit:,} bytes this node reads."),
+    )
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(UnreadablePostError)
+def on_unreadable_request(request, exc):
+    item = error_item("The request could not be read.", code="unreadable_request")
+    return error_response(request, 400, item)
+
+
+REQUEST_ERRORS = (
+    errors.ApplicationError,
+    SuspiciousOperation,
+    BadRequest,
+    MultiPartParserError,
+    UnreadablePostError,
+)
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     # Ninja wraps the parser's own error ("Cannot parse request body"); ours says what is wrong.
     cause = exc.__cause__
-    if isinstance(cause, errors.ApplicationError):
-        return on_application_error(request, cause)
+    if isinstance(cause, REQUEST_ERRORS):
+        return api.on_exception(request, cause)
     return error_response(request, exc.status_code, error_item(str(exc), code="invalid"))
 
 

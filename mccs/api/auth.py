@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.http import QueryDict
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
@@ -56,6 +57,9 @@ class WebSessionAuth(SessionAuth):
     """The web UI's session cookie, only with a valid CSRF token (``X-CSRFToken``); used by one endpoint only."""
 
     def _get_key(self, request):
+        # The operation takes no body, so the CSRF token is read from the header only: Django would otherwise parse
+        # a form body for it (and a huge or malformed one would fail here instead of being ignored).
+        request.POST = QueryDict()
         if check_csrf(request) is not None:
             raise PermissionDenied(
                 "The page's security token is missing or out of date. Reload the page and try again."

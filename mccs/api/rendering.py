@@ -11,7 +11,7 @@ from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
 from mccs.core.errors import InvalidRequest, UnsupportedMediaType
-from mccs.core.text_guard import refuse_nul
+from mccs.core.text_guard import refuse_unstorable_text
 
 
 def _refuse_constant(name: str):
@@ -42,7 +42,13 @@ class ExactJSONParser(Parser):
         if not isinstance(data, dict):
             # Every operation takes an object; a list, string, number or null must not pass as "no changes".
             raise InvalidRequest("The request body must be a JSON object.", code="not_an_object")
-        refuse_nul(data)
+        try:
+            refuse_unstorable_text(data)  # NUL or a lone surrogate ("\udc80"): no database can store either
+        except InvalidRequest as exc:
+            # the field is named exactly as the body spelled it (not translated like a model field's name)
+            if exc.field:
+                request.api_field_names = {**getattr(request, "api_field_names", {}), exc.field: exc.field}
+            raise
         return data
 
 

@@ -55,5 +55,5 @@ def errors(*statuses: int) -> dict[int, type[ErrorsOut]]:
 
 # The building blocks of those declarations.
 PARAMS = (400,)  # any parameter can be malformed (or carry a NUL character)
-BODY = (400, 415)  # a JSON body can be malformed, not an object, or not JSON at all
+BODY = (400, 413, 415)  # a JSON body can be malformed, not an object, too large, or not JSON at all
 TOKEN = (401, 403)  # no valid token; a valid token of the other kind (member vs administrator)

@@ -56,6 +56,12 @@ class UnsupportedMediaType(ApplicationError):
     code = "unsupported_media_type"
 
 
+class PayloadTooLarge(ApplicationError):
+    """The request body is larger than the node reads (HTTP 413)."""
+
+    code = "too_large"
+
+
 class TooManyRequests(ApplicationError):
     """A rate limit was reached (HTTP 429)."""
 

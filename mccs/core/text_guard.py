@@ -1,7 +1,10 @@
-"""Text guards. A NUL character is refused at the door with a clear message: PostgreSQL cannot store NUL in text
-at all, SQLite would keep it and mislead every later comparison; either way it is never meaningful in names, tags,
-messages or passwords. Names (of entities and users) are also refused any character that is not seen but changes
-what is seen around it, so that nobody can pass for somebody else on screen (ADR 0050).
+"""Text guards. Text that no database can store is refused at the door with a clear message.
+
+A NUL character: PostgreSQL cannot store it in text at all, SQLite would keep it and mislead every later comparison.
+A lone surrogate (``"\\udc80"`` in JSON, half of a UTF-16 pair): it is not a character, cannot be encoded as UTF-8,
+and would fail at the database or when the answer is written. Neither is ever meaningful in names, tags, messages
+or passwords. Names (of entities and users) are also refused any character that is not seen but changes what is
+seen around it, so that nobody can pass for somebody else on screen (ADR 0050).
 """
 
 from __future__ import annotations
@@ -11,6 +14,32 @@ import unicodedata
 from mccs.core.errors import InvalidRequest
 
 NUL_MESSAGE = "Text must not contain NUL (\\u0000) characters."
+SURROGATE_MESSAGE = "Text must be valid Unicode: a lone surrogate (such as \\udc80, half of a UTF-16 pair) is not a character."
+
+
+def _fault(text: str) -> InvalidRequest | None:
+    if "\x00" in text:
+        return InvalidRequest(NUL_MESSAGE, code="nul_character")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return InvalidRequest(SURROGATE_MESSAGE, code="invalid_unicode")
+    return None
+
+
+def _first_fault(value: object) -> InvalidRequest | None:
+    if isinstance(value, str):
+        return _fault(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if fault := _first_fault(key) or _first_fault(item):
+                return fault
+    elif isinstance(value, list | tuple):
+        for item in value:
+            if fault := _first_fault(item):
+                return fault
+    return None
 
 
 def contains_nul(value: object) -> bool:
@@ -52,3 +81,18 @@ def name_check(value: str, *, label: str, field: str) -> str:
             field=field,
         )
     return value
+
+
+def refuse_unstorable_text(value: object) -> None:
+    """Refuses a NUL or a lone surrogate anywhere in a decoded JSON value, keys included. In an object, the error
+    names the top-level key whose value holds it (never a key that is itself at fault: it could not be written
+    back)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if fault := _first_fault(key):
+                raise fault
+            if fault := _first_fault(item):
+                fault.field = key
+                raise fault
+    elif fault := _first_fault(value):
+        raise fault

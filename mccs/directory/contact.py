@@ -15,7 +15,7 @@ from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied, TooMany
 from mccs.directory.models import ContactMessage, Entity
 from mccs.directory.policies import can_be_contacted, can_manage_entity
 from mccs.directory.search import ENTITY_NOT_FOUND, listed_entities, parse_entity_id
-from mccs.directory.services import entity_recipients
+from mccs.directory.services import entity_language, entity_recipients
 from mccs.notifications.services import email_enqueue
 
 MAX_MESSAGE_LENGTH = 5000
@@ -125,6 +125,7 @@ def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) ->
             template="contact",
             reply_to=[_reply_address(sender, actor)],
             context={"sender": sender, "receiver": receiver, "body": text},
+            language=entity_language(receiver),
         )
         audit_record(
             actor=actor,

@@ -19,7 +19,7 @@ from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import uuid_or_none
 from mccs.directory.models import Category, Entity, EntityStatus, EntityTag, Tag
 from mccs.directory.search import vocabulary_invalidate
-from mccs.directory.services import entity_recipients, entity_update_record
+from mccs.directory.services import entity_mail, entity_update_record
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
 from mccs.notifications.services import email_enqueue
 from mccs.users.policies import require_administrator
@@ -79,7 +79,7 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
             entity_id=entity.pk,
             changes=changes,
         )
-        recipients = entity_recipients(entity)
+        recipients, language = entity_mail(entity)
         if recipients:
             email_enqueue(
                 to=recipients,
@@ -91,6 +91,7 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
                     "listed": entity.is_listed,
                     "can_trade": entity.can_trade,
                 },
+                language=language,
             )
     return entity
 

@@ -28,8 +28,9 @@ from mccs.directory.search import (
     entity_search,
     listed_entities,
     tag_names_matching,
+    tag_vocabulary,
 )
-from mccs.matching.ranking import Rank, search_terms
+from mccs.matching.ranking import MAX_TERMS, FuzzyVocabulary, Rank, search_terms
 from mccs.notifications.services import email_deferred, emails_queue
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,9 @@ class _Run:
     recent_after: float = 0.0
     sort_names: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
+    # every tag name, read once per run (matching a name then asks no query), and each name as a search term
+    vocabulary: FuzzyVocabulary | None = None
+    terms: dict = field(default_factory=dict)
 
 
 def _stamp(moment: datetime.datetime) -> float:
@@ -126,10 +130,16 @@ def _run_load(run: _Run, entity_ids: list | None) -> None:
 
 def _ranked(run: _Run, names: list[str]) -> dict[str, Rank]:
     """What ``tag_ids_matching`` answers, by name: the best MAX_MATCHED_TAGS matches of these terms."""
-    terms = search_terms(names)
+    terms: list[str] = []
+    for name in names:  # search_terms(names), normalising each distinct name once per run
+        if name not in run.terms:
+            run.terms[name] = search_terms([name])
+        for term in run.terms[name]:
+            if term not in terms and len(terms) < MAX_TERMS:
+                terms.append(term)
     if not terms:
         return {}
-    ranks = tag_names_matching(terms, run.memo)
+    ranks = tag_names_matching(terms, run.memo, run.vocabulary)
     best = sorted(ranks, key=lambda name: (ranks[name], name))[:MAX_MATCHED_TAGS]
     return {name: ranks[name] for name in best}
 
@@ -198,6 +208,16 @@ def _recipients(entities: list[Entity]) -> dict:
     return {pk: sorted(emails) for pk, emails in found.items()}
 
 
+def _languages(entities: list[Entity]) -> dict:
+    """``entity_language`` for many entities in one query."""
+    chosen = (
+        Entity.users.through.objects.filter(entity_id__in=[e.pk for e in entities], user__is_active=True)
+        .exclude(user__language="")
+        .order_by("-user__date_joined")
+    )
+    return dict(chosen.values_list("entity_id", "user__language"))
+
+
 def _send_chunk(run: _Run, entities: list[Entity]) -> int:
     """Move each entity's window forward (compare-and-set) and queue the digests of those that moved."""
     found = {}
@@ -224,6 +244,7 @@ def _send_chunk(run: _Run, entities: list[Entity]) -> int:
             moved.update(ids_moved)
         with_matches = [e for e in entities if e.pk in moved and (found[e.pk][0] or found[e.pk][1])]
         recipients = _recipients(with_matches)
+        languages = _languages(with_matches)
         emails = []
         for entity in with_matches:
             if not recipients.get(entity.pk):
@@ -248,6 +269,7 @@ def _send_chunk(run: _Run, entities: list[Entity]) -> int:
                     # One digest per entity and window: the same matches may appear again in a later window when
                     # somebody adds another matching tag, and that is news worth sending.
                     dedupe_key=f"match-digest:{entity.pk}:{run.moment.isoformat()}",
+                    language=languages.get(entity.pk, ""),
                 )
             )
         emails_queue(emails)
@@ -258,7 +280,7 @@ def _digests_run(entities: list[Entity], *, moment, everything: bool) -> int:
     """Digests for ``entities`` (all due ones when ``everything``: then every listed tag row is loaded once)."""
     if not entities:
         return 0
-    run = _Run(moment=moment, end=_stamp(moment), memo={})
+    run = _Run(moment=moment, end=_stamp(moment), memo={}, vocabulary=tag_vocabulary())
     starts = [e.last_match_digest_at or moment - DIGEST_INTERVAL for e in entities]
     run.recent_after = _stamp(min(starts))
     if everything:

@@ -158,6 +158,37 @@ def entity_recipients(entity: Entity) -> list[str]:
     return sorted(entity.users.filter(is_active=True).values_list("email", flat=True))
 
 
+def entity_language(entity: Entity) -> str:
+    """The language of an entity's emails: that of its longest-standing active user who chose one (else "")."""
+    return entity_mail(entity)[1]
+
+
+def entities_mail(entities: list[Entity]) -> dict:
+    """``entity_mail`` for several entities in one query: {entity id: (recipients, language)}."""
+    through = Entity.users.through.objects.filter(
+        entity_id__in=[e.pk for e in entities], user__is_active=True
+    ).order_by("user__date_joined")
+    users: dict = {}
+    for entity_id, email, code in through.values_list("entity_id", "user__email", "user__language"):
+        users.setdefault(entity_id, []).append((email, code))
+    found = {}
+    for entity in entities:
+        mine = users.get(entity.pk, [])
+        language = next((code for _email, code in mine if code), "")
+        found[entity.pk] = (
+            ([entity.email] if entity.email else sorted(email for email, _code in mine)),
+            language,
+        )
+    return found
+
+
+def entity_mail(entity: Entity) -> tuple[list[str], str]:
+    """``entity_recipients`` and ``entity_language`` in one query."""
+    users = list(entity.users.filter(is_active=True).order_by("date_joined").values_list("email", "language"))
+    language = next((code for _email, code in users if code), "")
+    return ([entity.email] if entity.email else sorted(email for email, _code in users)), language
+
+
 def entity_update_record(*, actor, entity: Entity, diff: Mapping[str, tuple[object, object]]) -> None:
     """The audit entry of an entity change (nothing when nothing changed)."""
     if diff:

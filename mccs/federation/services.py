@@ -17,6 +17,7 @@ How a state change crosses the tree without being lost or doubled (docs/federati
 from __future__ import annotations
 
 import logging
+import time
 import uuid as uuid_lib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,7 +34,7 @@ from mccs.core.clock import now
 from mccs.core.crashpoints import crashpoint
 from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity, EntityStatus
-from mccs.directory.services import entity_recipients
+from mccs.directory.services import entity_language, entity_recipients
 from mccs.federation import client, money
 from mccs.federation.hashchain import link_hash
 from mccs.federation.models import (
@@ -59,6 +60,8 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 15
 VALIDATED_TTL = timedelta(minutes=10)
 MAX_BACKOFF = 8
+# A relay refused because a change crossed the link at the same moment is tried again after these pauses (s).
+RELAY_RETRY_PAUSES = (0.05, 0.2, 0.5)
 WORKFLOWS = {"credit", "bill"}
 
 
@@ -665,14 +668,22 @@ def _relay_send(ft: FederatedTransfer, neighbour: Neighbour, top: Topology) -> l
         "type": ft.workflow,
         "entries": wire_entries(ft, neighbour, top),
     }
-    try:
-        answer = client.call(
-            neighbour.url, "POST", "/transaction/relay", node=top.name, auth=neighbour.last_hash, body=body
-        )
-    except client.Unreachable as exc:
-        raise _unavailable(neighbour.name, str(exc)) from None
-    if not answer.ok:
-        raise _error_from(answer, neighbour)
+    for pause in (*RELAY_RETRY_PAUSES, None):
+        # The link's hash moves with every state change that crosses it: read it afresh for each attempt.
+        auth = Neighbour.objects.filter(pk=neighbour.pk).values_list("last_hash", flat=True).first() or ""
+        try:
+            answer = client.call(
+                neighbour.url, "POST", "/transaction/relay", node=top.name, auth=auth, body=body
+            )
+        except client.Unreachable as exc:
+            raise _unavailable(neighbour.name, str(exc)) from None
+        if answer.ok:
+            break
+        error = _error_from(answer, neighbour)
+        if not error.retry or pause is None:
+            raise error
+        # A change crossed the link meanwhile (stale hash) or the neighbour was busy: try again shortly.
+        time.sleep(pause)
     data = answer.body.get("data") if isinstance(answer.body, dict) else None
     extra = data if isinstance(data, list) else []
     appended = _entries_from_wire(extra, neighbour, top) if extra else []
@@ -893,6 +904,7 @@ def _notify(ft: FederatedTransfer, transfer: Transfer, event: str) -> None:
                 "reason": transfer.cancellation_reason,
             },
             dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
+            language=entity_language(account.entity),
         )
 
 

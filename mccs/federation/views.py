@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from mccs.core.amount import Amount
 from mccs.core.errors import ApplicationError
+from mccs.core.text_guard import refuse_unstorable_text
 from mccs.federation import client, services
 from mccs.federation.models import CCState, FederatedTransfer, Neighbour
 from mccs.ledger.models import Account, Posting, Transfer, TransferState
@@ -90,9 +91,11 @@ def endpoint(*, methods: tuple[str, ...], anonymous: bool = False, repeat: bool 
 
 def _body(request):
     try:
-        return json.loads(request.body or b"null", parse_float=Decimal)
+        data = json.loads(request.body or b"null", parse_float=Decimal)
     except ValueError:
         raise services.CCError("The body is not valid JSON.", cc_class="CCViolation") from None
+    refuse_unstorable_text(data)  # a NUL or a lone surrogate: a 400 (CCViolation), not a database error
+    return data
 
 
 # --- endpoints ----------------------------------------------------------------------------------------------------
@@ -215,8 +218,14 @@ def _visible(neighbour: Neighbour):
 @endpoint(methods=("GET",))
 def transactions(request, neighbour, auth):
     qs = _visible(neighbour)
-    states = [s for s in request.GET.get("states", "").split(",") if s]
-    qs = qs.filter(state__in=states) if states else qs.exclude(state=CCState.ERASED)
+    requested = {s for s in request.GET.get("states", "").split(",") if s}
+    # Only known states go into the query, so a client's list never decides its size (an unknown state matched
+    # nothing before and still matches nothing).
+    qs = (
+        qs.filter(state__in=requested & set(CCState.values))
+        if requested
+        else qs.exclude(state=CCState.ERASED)
+    )
     items = list(qs.order_by("-written")[:100])
     return _json(
         {

@@ -158,7 +158,11 @@ class Posting(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["account", "created_at"], name="posting_account_created")]
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="posting_account_created"),
+            # The administrators' overview reads the network's recent weeks (statistics.network_weeks).
+            models.Index(fields=["created_at"], name="posting_created"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="posting_amount_not_0"),
             models.UniqueConstraint(fields=["transfer", "account"], name="posting_one_per_account"),

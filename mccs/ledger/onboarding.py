@@ -85,6 +85,7 @@ def _sign_up(
         to=entity.email or user.email,
         template="welcome",
         context={"user": user, "entity": entity, "account": account},
+        language=user.language,
     )
     token = token_issue(user=user, scope=AuthToken.Scope.MEMBER) if issue_token else None
     return SignUpResult(user=user, entity=entity, token=token)

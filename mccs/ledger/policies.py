@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from mccs.directory.models import Entity
 from mccs.ledger.models import Account, Transfer
 from mccs.users.policies import is_administrator
 
@@ -14,28 +13,28 @@ def can_act_for_account(actor, account: Account) -> bool:
     return is_administrator(actor) or account.entity.users.filter(pk=actor.pk).exists()
 
 
-def _party_entity_ids(actor, transfer: Transfer) -> set:
-    """The parties' entities that ``actor`` acts for — one query per actor and transfer object."""
-    cache = transfer.__dict__.setdefault("_mccs_party_entity_ids", {})
+def _party_account_ids(actor, transfer: Transfer) -> set:
+    """The parties' accounts whose entity ``actor`` acts for — one query per actor and transfer object, which
+    needs neither account loaded (the accept path loads them once, under its lock)."""
+    cache = transfer.__dict__.setdefault("_mccs_party_account_ids", {})
     if actor.pk not in cache:
-        parties = {transfer.payer.entity_id, transfer.payee.entity_id}
         cache[actor.pk] = set(
-            Entity.users.through.objects.filter(user_id=actor.pk, entity_id__in=parties).values_list(
-                "entity_id", flat=True
-            )
+            Account.objects.filter(
+                pk__in=(transfer.payer_id, transfer.payee_id), entity__users=actor.pk
+            ).values_list("pk", flat=True)
         )
     return cache[actor.pk]
 
 
 def _acts_for_party(
-    actor, transfer: Transfer, account: Account | None, *, administrators: bool = True
+    actor, transfer: Transfer, account_id: int | None, *, administrators: bool = True
 ) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     if administrators and is_administrator(actor):
         return True
-    ids = _party_entity_ids(actor, transfer)
-    return bool(ids) if account is None else account.entity_id in ids
+    ids = _party_account_ids(actor, transfer)
+    return bool(ids) if account_id is None else account_id in ids
 
 
 def can_see_transfer(actor, transfer: Transfer) -> bool:
@@ -45,12 +44,12 @@ def can_see_transfer(actor, transfer: Transfer) -> bool:
 def can_respond_to_transfer(actor, transfer: Transfer) -> bool:
     """Accept or reject: only the receiver (the party that did not propose it). Administrators may see and cancel
     any transfer, but agreeing to one is for the member whose account it moves."""
-    return _acts_for_party(actor, transfer, transfer.receiver, administrators=False)
+    return _acts_for_party(actor, transfer, transfer.receiver_id, administrators=False)
 
 
 def can_cancel_transfer(actor, transfer: Transfer) -> bool:
     """Cancel: only the initiator, while the transfer is pending."""
-    return _acts_for_party(actor, transfer, transfer.initiator)
+    return _acts_for_party(actor, transfer, transfer.initiator_id)
 
 
 def can_change_limits(actor) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from mccs.core.errors import InvalidRequest
 from mccs.core.ids import parse_id
@@ -74,43 +75,137 @@ class StatementLine:
 
 
 @dataclass(frozen=True)
-class Statement:
+class StatementPage:
+    """One page of an account's completed transfers in a period, newest first, each with the balance after it."""
+
     account: Account
-    opening_balance: int
-    closing_balance: int
+    opening_balance: int  # before the period
+    closing_balance: int  # at the end of the period
     lines: list[StatementLine]
+    page: int
+    has_newer: bool
+    has_older: bool
 
 
-def statement_for_account(
-    *, account: Account, date_from: datetime.date | None = None, date_to: datetime.date | None = None
-) -> Statement:
-    """Completed transfers in order, each with the balance right after it. Built from postings, so the running
-    balance is exactly what the ledger recorded."""
-    postings = Posting.objects.filter(account=account).select_related(
-        "transfer__payer__entity", "transfer__payee__entity"
+STATEMENT_PAGE_SIZE = 50
+STATEMENT_CHUNK = 2000
+
+
+def _period_bounds(
+    date_from: datetime.date | None, date_to: datetime.date | None
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    start = (
+        datetime.datetime.combine(date_from, datetime.time.min, tzinfo=datetime.UTC) if date_from else None
     )
-    opening = 0
-    if date_from:
-        start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=datetime.UTC)
-        opening = (
-            Posting.objects.filter(account=account, created_at__lt=start).aggregate(s=Sum("amount"))["s"] or 0
-        )
-        postings = postings.filter(created_at__gte=start)
-    if date_to:
-        end = datetime.datetime.combine(
+    end = (
+        datetime.datetime.combine(
             date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
         )
-        postings = postings.filter(created_at__lt=end)
-    running = opening
+        if date_to
+        else None
+    )
+    return start, end
+
+
+def _applied_postings(account: Account) -> QuerySet[Posting]:
+    """The account's postings that its ``balance`` (as read with it) includes: the database applies them one at a
+    time in id order and records the last one, so a statement agrees with the balance it shows even while new
+    transfers complete."""
+    if account.last_posting_id is None:
+        return Posting.objects.none()
+    # ``id + 0``: a bound the planner cannot serve from an index, so that it walks the (account, created_at) index
+    # in statement order instead of sorting every posting of the account found by (account, id).
+    return Posting.objects.alias(applied=F("id") + 0).filter(
+        account=account, applied__lte=account.last_posting_id
+    )
+
+
+def _sum(postings: QuerySet[Posting]) -> int:
+    return postings.aggregate(s=Sum("amount"))["s"] or 0
+
+
+def _statement_balances(
+    account: Account, start: datetime.datetime | None, end: datetime.datetime | None
+) -> tuple[QuerySet[Posting], int, int]:
+    """The postings of the period, the opening balance (zero without a start) and the closing balance. Sums read
+    only the postings after the period or inside it, from the (account, created_at) index."""
+    applied = _applied_postings(account)
+    closing = account.balance - (_sum(applied.filter(created_at__gte=end)) if end else 0)
+    period = applied.filter(created_at__lt=end) if end else applied
+    if start:
+        period = period.filter(created_at__gte=start)
+        opening = closing - _sum(period)
+    else:
+        opening = 0
+    return period, opening, closing
+
+
+def statement_page(
+    *,
+    account: Account,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    page: int = 1,
+    page_size: int | None = None,
+) -> StatementPage:
+    """Page ``page`` (from 1) of the completed transfers of a period, newest first. The running balance of the
+    newest line is the closing balance less what the newer pages moved, so a page costs the same whatever the
+    length of the account's history before it."""
+    page_size = page_size or STATEMENT_PAGE_SIZE
+    start, end = _period_bounds(date_from, date_to)
+    period, opening, closing = _statement_balances(account, start, end)
+    newest_first = period.order_by("-created_at", "-id")
+    skip = (page - 1) * page_size
+    newer = _sum(newest_first[:skip]) if skip else 0
+    rows = list(
+        newest_first.select_related("transfer__payer__entity", "transfer__payee__entity")[
+            skip : skip + page_size + 1
+        ]
+    )
+    running = closing - newer
     lines = []
-    for posting in postings.order_by("created_at", "id"):
-        running += posting.amount
+    for posting in rows[:page_size]:
         lines.append(
             StatementLine(
                 transfer=posting.transfer, at=posting.created_at, amount=posting.amount, balance=running
             )
         )
-    return Statement(account=account, opening_balance=opening, closing_balance=running, lines=lines)
+        running -= posting.amount
+    return StatementPage(
+        account=account,
+        opening_balance=opening,
+        closing_balance=closing,
+        lines=lines,
+        page=page,
+        has_newer=page > 1,
+        has_older=len(rows) > page_size,
+    )
+
+
+def statement_lines(
+    *, account: Account, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> Iterator[StatementLine]:
+    """Every completed transfer of the period, oldest first, with the running balance: read in chunks (by the
+    position of the last line read), so a long history streams in constant memory (the CSV export)."""
+    start, end = _period_bounds(date_from, date_to)
+    period, running, _ = _statement_balances(account, start, end)
+    period = period.select_related("transfer__payer__entity", "transfer__payee__entity").order_by(
+        "created_at", "id"
+    )
+    after: tuple[datetime.datetime, int] | None = None
+    while True:
+        chunk = period
+        if after is not None:
+            chunk = chunk.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
+        postings = list(chunk[:STATEMENT_CHUNK])
+        for posting in postings:
+            running += posting.amount
+            yield StatementLine(
+                transfer=posting.transfer, at=posting.created_at, amount=posting.amount, balance=running
+            )
+        if len(postings) < STATEMENT_CHUNK:
+            return
+        after = (postings[-1].created_at, postings[-1].id)
 
 
 def counterparty_search(*, query: str, exclude: Account | None = None, limit: int = 10) -> list[Account]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
@@ -22,7 +21,7 @@ from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound, PermissionDenied
 from mccs.core.ids import parse_id
 from mccs.directory.models import Entity
-from mccs.directory.services import entity_recipients
+from mccs.directory.services import entities_mail
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
 from mccs.ledger.errors import (
@@ -121,8 +120,9 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
     """Queue one email per party, in one INSERT; the worker renders them (ADR 0090). The context is a copy of what
     the email shows, so it tells what was true at this moment even if a name changes before it is sent."""
     emails = []
+    mail = entities_mail([account.entity for account in accounts])
     for account in accounts:
-        recipients = entity_recipients(account.entity)
+        recipients, language = mail[account.entity.pk]
         if not recipients:
             continue
         other = transfer.payee if account.pk == transfer.payer_id else transfer.payer
@@ -142,6 +142,7 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
                 },
                 # The state changes once (compare-and-set), so these keys are new; the key still guards replays.
                 dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
+                language=language,
             )
         )
     emails_queue(emails)
@@ -191,16 +192,18 @@ def _run(*, idempotency: Idempotency | None, print_: str, work: Work) -> Transfe
     raise AssertionError("unreachable")
 
 
-def _load_transfer(transfer_id: object) -> Transfer:
+def _load_transfer(transfer_id: object, *, with_parties: bool = True) -> Transfer:
+    """``with_parties``: with both accounts, their entities and the initiator. Accepting does without them here:
+    it reads both accounts and entities once, fresh, under its lock."""
     pk = parse_id(str(transfer_id), message=TRANSFER_NOT_FOUND)
-    transfer = (
-        Transfer.objects.select_related("payer__entity", "payee__entity", "initiator", "federated")
-        .filter(pk=pk)
-        .first()
-    )
-    if transfer is None:
-        raise TransferNotFound(TRANSFER_NOT_FOUND)
-    return transfer
+    # "federated" is the federation app's one-to-one: a transfer that crosses to another node (_refuse_federated).
+    transfers = Transfer.objects.select_related("federated")
+    if with_parties:
+        transfers = transfers.select_related("payer__entity", "payee__entity", "initiator")
+    try:
+        return transfers.get(pk=pk)
+    except Transfer.DoesNotExist:
+        raise TransferNotFound(TRANSFER_NOT_FOUND) from None
 
 
 def _refuse_federated(transfer: Transfer) -> None:
@@ -213,8 +216,10 @@ def _refuse_federated(transfer: Transfer) -> None:
         )
 
 
-def _not_pending(transfer: Transfer) -> TransferNotPending:
-    state = Transfer.objects.filter(pk=transfer.pk).values_list("state", flat=True).first()
+def _not_pending(transfer: Transfer, *, state: str | None = None) -> TransferNotPending:
+    """The error for a transfer that is not pending; its current ``state`` is read unless given."""
+    if state is None:
+        state = Transfer.objects.filter(pk=transfer.pk).values_list("state", flat=True).first()
     what = {TransferState.COMPLETED: "already completed", TransferState.CANCELLED: "already cancelled"}.get(
         state, "no longer pending"
     )
@@ -320,8 +325,8 @@ def transfer_propose(
 # --- responding ---------------------------------------------------------------------------------------------------
 
 
-def _visible_transfer(actor, transfer_id: object) -> Transfer:
-    transfer = _load_transfer(transfer_id)
+def _visible_transfer(actor, transfer_id: object, *, with_parties: bool = True) -> Transfer:
+    transfer = _load_transfer(transfer_id, with_parties=with_parties)
     if not policies.can_see_transfer(actor, transfer):
         raise TransferNotFound(TRANSFER_NOT_FOUND)
     return transfer
@@ -330,24 +335,23 @@ def _visible_transfer(actor, transfer_id: object) -> Transfer:
 def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | None = None) -> Transfer:
     """The receiver accepts: balances move. If a limit would now be broken, the transfer is cancelled instead,
     with the reason, and LimitExceeded tells the caller why."""
-    transfer = _visible_transfer(actor, transfer_id)
+    transfer = _visible_transfer(actor, transfer_id, with_parties=False)
     _refuse_federated(transfer)
     if not policies.can_respond_to_transfer(actor, transfer):
         raise NotAParty("Only the receiver of a transfer can accept it; you can cancel it instead.")
     print_ = fingerprint("transfer.accept", transfer=str(transfer.pk))
+    # Answered from the transfer just read when it is plainly too late; a change since then is caught by the
+    # compare-and-set below, which is what guarantees that a transfer completes once.
+    if transfer.state != TransferState.PENDING and idempotency is None:
+        raise _not_pending(transfer, state=transfer.state)
 
     def work() -> tuple[Transfer, ApplicationError | None]:
-        # Lock both accounts and, in the same statement, re-read the entities' statuses and whether the transfer
-        # is still pending: one round trip instead of three.
-        locked = accounts_lock(
-            transfer.payer_id,
-            transfer.payee_id,
-            with_entities=True,
-            still_pending=Exists(Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING)),
-        )
+        # Lock both accounts, reading them and their entities' statuses fresh in the same statement; the transfer
+        # takes these copies, so the audit entry, the emails and the answer need no other read.
+        locked = accounts_lock(transfer.payer_id, transfer.payee_id, with_entities=True)
         payer, payee = locked[transfer.payer_id], locked[transfer.payee_id]
-        if not payer.still_pending:
-            raise _not_pending(transfer)
+        transfer.payer, transfer.payee = payer, payee
+        transfer.initiator = payer if transfer.initiator_id == payer.pk else payee
         _check_trading(payer, payee, fresh=True)
         at = now()
         if breach := limit_breach(payer=payer, payee=payee, amount=transfer.amount):

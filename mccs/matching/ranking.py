@@ -15,6 +15,7 @@ entities or models: the directory gives it names and turns names back into rows.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from enum import IntEnum
@@ -107,6 +108,29 @@ class FuzzyVocabulary:
                     by_word[word].append(name)
         self.by_word = dict(by_word)
         self.words = list(self.by_word)
+        self._text: str | None = None  # every name, one a line, for ``containing``
+        self._starts: list[int] = []
+
+    def containing(self, needles: Iterable[str]) -> list[str]:
+        """The names that contain any of the needles (what ``name LIKE '%needle%'`` finds), in name order. Searches
+        one string of every name per needle, so asking it for thousands of terms stays cheap."""
+        if self._text is None:
+            self._starts, at = [], 0
+            for name in self.names:
+                self._starts.append(at)
+                at += len(name) + 1
+            self._text = "\n".join(self.names)
+        text, starts, found = self._text, self._starts, set()
+        for needle in needles:
+            if not needle or "\n" in needle:
+                continue
+            at = text.find(needle)
+            while at != -1:
+                index = bisect_right(starts, at) - 1
+                found.add(index)
+                following = index + 1
+                at = text.find(needle, starts[following]) if following < len(starts) else -1
+        return [self.names[index] for index in sorted(found)]
 
     def __len__(self) -> int:
         return len(self.names)

@@ -16,6 +16,9 @@ class OutboxEmail(models.Model):
     # until sent, and ``context`` holds the plain values (text, numbers, lists) the template needs.
     template = models.CharField(max_length=100, blank=True, default="")
     context = models.JSONField(null=True, blank=True)
+    # The recipient's language (a code of settings.LANGUAGES; empty: the node's default): the subject and body are
+    # rendered in it, whoever caused the email and in whatever language they were reading.
+    language = models.CharField(max_length=10, blank=True, default="")
     # Set for emails that must never be sent twice (e.g. one digest per entity and match set).
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import translation
 
 from mccs.core.clock import now
 from mccs.notifications.models import OutboxEmail
@@ -20,13 +21,21 @@ def _render_plain(name: str, context: Mapping[str, object]) -> str:
     return template.render(Context(dict(context), autoescape=False))
 
 
+def _render(template: str, context: Mapping[str, object], language: str) -> tuple[str, str]:
+    """Subject and body of ``email/<template>``, in the recipient's ``language`` (empty: the node's default)."""
+    ctx = {"base_url": settings.BASE_URL, **context}
+    chosen = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation.override(chosen):
+        subject = " ".join(_render_plain(f"email/{template}_subject.txt", ctx).split())[:255]
+        return subject, render_to_string(f"email/{template}.txt", ctx)
+
+
 def email_render(email: OutboxEmail) -> tuple[str, str]:
-    """The subject and body to send: as stored, or rendered now from the stored template and context."""
+    """The subject and body to send: as stored, or rendered now from the stored template and context, in the
+    recipient's language."""
     if not email.template:
         return email.subject, email.body
-    ctx = {"base_url": settings.BASE_URL, **(email.context or {})}
-    subject = " ".join(_render_plain(f"email/{email.template}_subject.txt", ctx).split())[:255]
-    return subject, render_to_string(f"email/{email.template}.txt", ctx)
+    return _render(email.template, email.context or {}, email.language)
 
 
 def email_deferred(
@@ -35,6 +44,7 @@ def email_deferred(
     template: str,
     context: Mapping[str, object],
     dedupe_key: str | None = None,
+    language: str = "",
 ) -> OutboxEmail:
     """An unsaved email that the worker renders when it sends it. ``context`` must be JSON: plain text, numbers,
     lists and dicts — what the template shows, copied now, so the email says what was true when it was queued.
@@ -45,6 +55,7 @@ def email_deferred(
         body="",
         template=template,
         context=dict(context),
+        language=language,
         reply_to=[],
         dedupe_key=dedupe_key,
         next_attempt_at=now(),
@@ -65,19 +76,20 @@ def email_enqueue(
     context: Mapping[str, object] | None = None,
     reply_to: Iterable[str] = (),
     dedupe_key: str | None = None,
+    language: str = "",
 ) -> OutboxEmail | None:
     """Render ``email/<template>_subject.txt`` and ``email/<template>.txt`` and queue the message.
 
-    With a ``dedupe_key`` that was queued before, nothing is queued and None is returned.
+    With a ``dedupe_key`` that was queued before, nothing is queued and None is returned. ``language`` is the
+    recipient's (``settings.LANGUAGES``; empty: the node's default), never the language of whoever caused it.
     """
     recipients = [to] if isinstance(to, str) else list(to)
-    ctx = {"base_url": settings.BASE_URL, **(context or {})}
-    subject = " ".join(_render_plain(f"email/{template}_subject.txt", ctx).split())
-    body = render_to_string(f"email/{template}.txt", ctx)
+    subject, body = _render(template, context or {}, language)
     email = OutboxEmail(
         to=recipients,
-        subject=subject[:255],
+        subject=subject,
         body=body,
+        language=language,
         reply_to=list(reply_to),
         dedupe_key=dedupe_key,
         next_attempt_at=now(),

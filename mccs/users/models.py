@@ -46,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_login_ip = models.CharField(max_length=45, blank=True)
     # The login before the current one: "matches since your last login" compares against it.
     previous_login = models.DateTimeField(null=True, blank=True)
+    # The language of the pages after sign-in and of every email to this person (a code of settings.LANGUAGES);
+    # empty: the pages follow the browser, emails are in the node's default language.
+    language = models.CharField(max_length=10, blank=True, default="")
 
     objects = UserManager()
 

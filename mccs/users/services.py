@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
@@ -34,7 +35,7 @@ class BadCredentials(InvalidRequest):
 RESET_INVALID = "This password reset link is invalid or has expired. Please request a new one."
 RESET_REQUESTS_PER_TTL = 5
 RESET_PURPOSE = "password_reset"
-USER_EDITABLE_FIELDS = {"first_name": 100, "last_name": 100, "telephone": 25}
+USER_EDITABLE_FIELDS = {"first_name": 100, "last_name": 100, "telephone": 25, "language": 10}
 USER_NAME_FIELDS = ("first_name", "last_name")
 
 
@@ -135,7 +136,10 @@ def user_logout(*, user: User, raw_token: str | None) -> None:
 def password_changed_notify(*, user: User, how: str) -> None:
     """Tell the user, at their own address, that their password changed: if it was not them, they learn it now."""
     email_enqueue(
-        to=user.email, template="password_changed", context={"user": user, "how": how, "when": now()}
+        to=user.email,
+        template="password_changed",
+        context={"user": user, "how": how, "when": now()},
+        language=user.language,
     )
 
 
@@ -219,6 +223,7 @@ def password_reset_request(*, email: object, admin: bool | None = False) -> None
             to=user.email,
             template="password_reset",
             context={"user": user, "link": f"{settings.BASE_URL}/password-reset/{raw}", "minutes": minutes},
+            language=user.language,
         )
         audit_record(
             actor=None,
@@ -276,6 +281,11 @@ def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> Us
         if not isinstance(value, str):
             raise InvalidRequest(f"The {field.replace('_', ' ')} must be text.", field=field)
         value = value.strip()
+        if field == "language" and value and value not in dict(settings.LANGUAGES):
+            raise InvalidRequest(
+                _("The language must be one of: %(codes)s.") % {"codes": ", ".join(dict(settings.LANGUAGES))},
+                field=field,
+            )
         if len(value) > USER_EDITABLE_FIELDS[field]:
             raise InvalidRequest(
                 f"The {field.replace('_', ' ')} can be at most {USER_EDITABLE_FIELDS[field]} characters long.",

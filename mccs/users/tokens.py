@@ -31,9 +31,8 @@ def token_user(*, raw: str, scope: str) -> User | None:
     """The active user a live token of this scope belongs to, or None."""
     if not raw or len(raw) > 200:
         return None
-    token = (
-        AuthToken.objects.select_related("user")
-        .filter(
+    try:
+        token = AuthToken.objects.select_related("user").get(
             key_hash=_hash(raw),
             scope=scope,
             expires_at__gt=now(),
@@ -41,9 +40,9 @@ def token_user(*, raw: str, scope: str) -> User | None:
             # A demoted administrator's admin token (or a promoted member's member token) stops at once.
             user__is_staff=scope == AuthToken.Scope.ADMIN,
         )
-        .first()
-    )
-    return token.user if token else None
+    except AuthToken.DoesNotExist:  # the hash is unique: there is one token or none
+        return None
+    return token.user
 
 
 def token_revoke(*, raw: str) -> None:

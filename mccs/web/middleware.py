@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -55,3 +57,20 @@ class HtmxSessionEndedMiddleware:
         if redirected_to_login or refused_signed_out:
             return htmx_sign_in_redirect(request)
         return response
+
+
+class MemberLanguageMiddleware:
+    """A signed-in member's chosen language wins over the browser's: pages (and ``Content-Language``, which
+    ``LocaleMiddleware`` sets from the active language) follow ``user.language`` once they have chosen one.
+    The API is left alone: it answers in the language of each request's ``Accept-Language``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if chosen and chosen in dict(settings.LANGUAGES) and not request.path.startswith("/api/"):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return self.get_response(request)

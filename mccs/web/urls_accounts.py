@@ -19,5 +19,6 @@ urlpatterns = [
     path("password-reset/<str:token>", accounts.password_reset_confirm_view, name="password_reset_confirm"),
     path("password-change", accounts.password_change_view, name="password_change"),
     path("profile", accounts.profile_view, name="profile"),
+    path("language", accounts.set_language, name="set_language"),
     path("profile/entity", accounts.profile_entity_view, name="profile_entity"),
 ]

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from mccs.web.views import admin, admin_federation
+from mccs.web.views import admin, admin_federation, overview
 
 urlpatterns = [
     path("admin/", admin.dashboard, name="admin_dashboard"),
+    path("admin/overview", overview.overview, name="admin_overview"),
     path("admin/entities", admin.entity_list, name="admin_entities"),
     path("admin/entities/<str:entity_id>", admin.entity_detail, name="admin_entity"),
     path("admin/entities/<str:entity_id>/decide", admin.entity_decide, name="admin_entity_decide"),

@@ -65,8 +65,9 @@ def test_the_page_declares_the_language_it_is_served_in(db):
 
 
 def test_a_language_without_translations_is_not_claimed(db):
-    """The UI is English until a catalogue for another language exists: a Spanish browser gets English pages
-    declared as English, not English pages labelled Spanish."""
-    response = Client().get("/", HTTP_ACCEPT_LANGUAGE="es")
+    """A browser asking for a language the node has no catalogue for (Portuguese) gets English pages declared as
+    English, not English pages labelled Portuguese."""
+    response = Client().get("/", HTTP_ACCEPT_LANGUAGE="pt")
     assert response["Content-Language"] == "en"
     assert '<html lang="en">' in response.content.decode()
+    assert "Mutual credit for your community" in response.content.decode()

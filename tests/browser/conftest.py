@@ -30,9 +30,15 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, settings):
+def page(request, browser, live_server, settings):
+    """A phone-sized page. A test (or its parameters) may name the browser's language with ``locale``, which
+    chromium sends as Accept-Language; without it the browser is English."""
     settings.BASE_URL = live_server.url
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
+    language = {"locale": params["locale"]} if "locale" in params else {}
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, **language
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

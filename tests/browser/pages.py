@@ -107,6 +107,7 @@ def build_network(make_member) -> Network:
         "newcomer": ["/dashboard", "/transfers", "/transfers/new"],
         "admin": [
             "/admin/",
+            "/admin/overview",
             "/admin/entities",
             f"/admin/entities/{alice.entity.pk}",
             "/admin/users",
@@ -131,9 +132,10 @@ def sign_in_as(page, network: Network, role: str) -> None:
     if role == "visitor":
         return
     page.goto("/login")
-    page.get_by_label("Email").fill(email[role])
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # By the fields' names, not their labels: the same in every language.
+    page.locator("#id_email").fill(email[role])
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator('main form[action="/login"] button[type="submit"]').click()
     page.wait_for_url(re.compile(r"/(dashboard|admin/)$"))
 
 

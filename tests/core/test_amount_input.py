@@ -84,7 +84,7 @@ def test_bad_amounts_are_refused_clearly(text, fragment):
 def test_messages_write_examples_in_the_members_language():
     with pytest.raises(InvalidRequest, match=r"like 10,50"):
         amount_from_text("ten", language="de")
-    with translation.override("fr"), pytest.raises(InvalidRequest, match=r"or 1,05 with"):
+    with translation.override("fr"), pytest.raises(InvalidRequest, match=r"ou 1,05 avec deux décimales"):
         amount_from_text("1,050")
 
 

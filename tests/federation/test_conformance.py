@@ -297,3 +297,38 @@ def test_query_endpoints_have_the_reference_shapes(client, branch3, trunk):
     assert json.loads(response.content) == {"data": [f"branch3/{dave.number}"]}
     response = cc(client, "OPTIONS", "/", user="trunk", auth=auth)
     assert "stateChange" in json.loads(response.content)["data"]
+
+
+def test_relay_with_text_no_database_can_store_is_a_violation_not_a_500(client, branch3):
+    """A lone surrogate or a NUL in a relayed transaction is refused like any malformed relay (issue 8, item 4)."""
+    step = {e["n"]: e for e in capture("C-python-stub-as-branch3.json")}[3]
+    body = replace_dave(step["req_body"], branch3.number)
+    for bad in ("\udc80", "a\x00b"):
+        body["entries"][0]["description"] = bad
+        response = cc(
+            client, "POST", step["path"], user="trunk", auth=step["req_headers"]["CC-Auth"], body=body
+        )
+        assert response.status_code == 400, response.content
+        assert json.loads(response.content)["errors"][0]["class"] == "CCViolation"
+    # nothing was taken in: the genuine relay still works with the same hash
+    response = cc(
+        client, "POST", step["path"], user="trunk", auth=step["req_headers"]["CC-Auth"],
+        body=replace_dave(step["req_body"], branch3.number),
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+
+
+def test_the_transactions_filter_puts_only_known_states_in_the_query(client, branch3):
+    """A neighbour's `states` list never decides the size of the query (issue 8, item 1 follow-up): 40,000 made one
+    IN list of 40,000 parameters, past SQLite's limit (a 500)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    many = ",".join(["completed", "pending", *(f"state{i}" for i in range(40_000))])
+    with CaptureQueriesContext(connection) as queries:
+        response = cc(client, "GET", f"/transactions?states={many}", user="trunk", auth="")
+    assert response.status_code == 200, response.content[:500]
+    assert max(len(q["sql"]) for q in queries.captured_queries) < 5_000
+    assert json.loads(response.content)["data"] == []
+    unknown = cc(client, "GET", "/transactions?states=nonsense", user="trunk", auth="")
+    assert unknown.status_code == 200 and json.loads(unknown.content)["data"] == []

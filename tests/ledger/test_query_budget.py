@@ -20,11 +20,14 @@ from tests.conftest import deliver_outbox
 from tests.ledger.conftest import act, number
 
 # propose: token, initiator account, membership, receiver account, savepoint, fresh balances and statuses,
-# transfer, audit entry, outbox email, release, and the answer's two federation-neighbour checks.
-PROPOSE_BUDGET = 12
-# accept: token, federated?, transfer, membership, savepoint, lock accounts + statuses + still pending, compare-and-
-# set, audit entry, both outbox emails in one INSERT, release, the answer's federation-neighbour check.
-ACCEPT_BUDGET = 11
+# transfer, audit entry, the recipients' addresses and languages, outbox email, release, and the answer's two
+# federation-neighbour checks.
+PROPOSE_BUDGET = 13
+# accept: token, federated?, the transfer alone, which of its accounts the actor acts for, savepoint, lock both
+# accounts reading them and their entities (the only time they are loaded), compare-and-set (it also tells whether
+# the transfer was still pending), audit entry, both parties' addresses and languages in one query, both outbox
+# emails in one INSERT, release, the answer's federation-neighbour check.
+ACCEPT_BUDGET = 12
 
 
 def _dump(label, queries):

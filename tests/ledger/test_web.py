@@ -103,7 +103,8 @@ def test_statement_has_running_balance_date_filter_and_csv(alice, bob):
     assert "must look like" in client.get("/transfers?date_from=yesterday").content.decode()
     response = client.get("/transfers?format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.streaming  # sent as it is read, never built whole in memory
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][-2:] == ["amount", "balance"]
     assert [(r[5], r[6]) for r in rows[1:]] == [("-10.00", "-10.00"), ("-2.50", "-12.50"), ("4.00", "-8.50")]
     assert rows[1][4] == "'=HYPERLINK(1)"

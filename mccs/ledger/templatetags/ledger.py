@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
+from django.utils import formats
 
 from mccs.core.amount import Amount
 from mccs.ledger.models import Account, Transfer
@@ -16,12 +17,12 @@ register = template.Library()
 
 @register.filter
 def money(cents: int | None, bare: str = "") -> str:
-    """Hundredths as a signed amount with two decimals and the node's unit: -1250 → "-12.50 mc". In a table whose
-    column header names the unit, ``|money:"bare"`` leaves the unit out of each cell: -1250 → "-12.50"."""
+    """Hundredths as a signed amount with two decimals and the node's unit, written the way the active language
+    writes numbers: -123450 → "-1,234.50 mc" in English, "-1.234,50 mc" in German. In a table whose column
+    header names the unit, ``|money:"bare"`` leaves the unit out of each cell: -1250 → "-12.50"."""
     if cents is None:
         return ""
-    sign = "-" if cents < 0 else ""
-    number = f"{sign}{Amount(abs(cents))}"
+    number = formats.number_format(Amount(cents).to_decimal(), 2, use_l10n=True, force_grouping=True)
     return number if bare else f"{number} {settings.MCCS_CURRENCY_UNIT}"
 
 

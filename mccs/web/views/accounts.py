@@ -12,7 +12,11 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
 from mccs.core.client_ip import client_ip
@@ -81,15 +85,21 @@ def apply_for_trading(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            "You have asked to trade. An administrator will decide soon, and you will get an email when they do.",
+            _(
+                "You have asked to trade. An administrator will decide soon, and you will get an email when they do."
+            ),
         )
     return redirect("web:dashboard")
 
 
 class LoginForm(Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=gettext_lazy("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=gettext_lazy("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -120,7 +130,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         user_services.user_logout(user=request.user, raw_token=None)
     logout(request)
-    messages.success(request, "You have been logged out.")
+    messages.success(request, _("You have been logged out."))
     return redirect("web:login")
 
 
@@ -133,30 +143,35 @@ def tags_list(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
-PASSWORD_HELP = "At least 8 characters, at most 128; very common passwords are refused."
+PASSWORD_HELP = gettext_lazy("At least 8 characters, at most 128; very common passwords are refused.")
 
 
 class SignupForm(Form):
     email = forms.EmailField(
-        label="Your email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=gettext_lazy("Your email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
+        label=gettext_lazy("Password"),
         strip=False,
         help_text=PASSWORD_HELP,
         max_length=1000,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
-    entity_name = forms.CharField(label="Business or organisation name", max_length=100)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
+    entity_name = forms.CharField(label=gettext_lazy("Business or organisation name"), max_length=100)
     offers = forms.CharField(
+        label=gettext_lazy("Offers"),
         required=False,
-        help_text="What you offer, separated by commas (at most 10).",
+        help_text=gettext_lazy("What you offer, separated by commas (at most 10)."),
         widget=forms.TextInput(attrs={"placeholder": "bread, catering"}),
     )
     wants = forms.CharField(
+        label=gettext_lazy("Wants"),
         required=False,
-        help_text="What you want, separated by commas (at most 10).",
+        help_text=gettext_lazy("What you want, separated by commas (at most 10)."),
         widget=forms.TextInput(attrs={"placeholder": "plumbing, printing"}),
     )
 
@@ -172,6 +187,11 @@ SIGNUP_FORM_FIELDS = {
 }
 
 
+def signup_language() -> str:
+    code = translation.get_language() or ""
+    return code if code in dict(settings.LANGUAGES) else ""
+
+
 def signup_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:dashboard")
@@ -184,7 +204,12 @@ def signup_view(request: HttpRequest) -> HttpResponse:
                 password=data["password"],
                 ip=client_ip(request),
                 issue_token=False,
-                user_fields={"first_name": data["first_name"], "last_name": data["last_name"]},
+                # The language the member signed up in is the language of their emails until they choose.
+                user_fields={
+                    "first_name": data["first_name"],
+                    "last_name": data["last_name"],
+                    "language": signup_language(),
+                },
                 entity_fields={
                     "name": data["entity_name"],
                     "offers": tags_list(data["offers"]),
@@ -196,19 +221,21 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         else:
             login(request, result.user, backend=BACKEND)
             messages.success(
-                request, "Welcome! Your account has been created. We have sent you a welcome email."
+                request, _("Welcome! Your account has been created. We have sent you a welcome email.")
             )
             return redirect("web:dashboard")
     return render(request, "web/accounts/signup.html", {"form": form})
 
 
 class EmailForm(Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=gettext_lazy("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
-RESET_SENT = (
+RESET_SENT = gettext_lazy(
     "If an account exists for that address, we have sent it an email with a link to choose a new "
-    "password. The link works once and expires in {minutes} minutes."
+    "password. The link works once and expires in %(minutes)s minutes."
 )
 
 
@@ -221,7 +248,7 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
             form_error(form, exc)
         else:
             messages.success(
-                request, RESET_SENT.format(minutes=settings.MCCS_PASSWORD_RESET_TTL_SECONDS // 60)
+                request, RESET_SENT % {"minutes": settings.MCCS_PASSWORD_RESET_TTL_SECONDS // 60}
             )
             return redirect("web:login")
     return render(request, "web/accounts/password_reset_request.html", {"form": form})
@@ -229,14 +256,14 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
 
 class NewPasswordForm(Form):
     password = forms.CharField(
-        label="New password",
+        label=gettext_lazy("New password"),
         strip=False,
         help_text=PASSWORD_HELP,
         max_length=1000,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password_again = forms.CharField(
-        label="New password again",
+        label=gettext_lazy("New password again"),
         strip=False,
         max_length=1000,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -245,7 +272,7 @@ class NewPasswordForm(Form):
     def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
-            self.add_error("password_again", "The two passwords are not the same.")
+            self.add_error("password_again", _("The two passwords are not the same."))
         return data
 
 
@@ -267,14 +294,19 @@ def password_reset_confirm_view(request: HttpRequest, token: str) -> HttpRespons
         else:
             if request.user.is_authenticated:
                 logout(request)
-            messages.success(request, "Your password has been changed. Please log in with your new password.")
+            messages.success(
+                request, _("Your password has been changed. Please log in with your new password.")
+            )
             return redirect("web:login")
     return render(request, "web/accounts/password_reset_confirm.html", {"form": form, "token": token})
 
 
 class PasswordChangeForm(NewPasswordForm):
     current_password = forms.CharField(
-        strip=False, max_length=1000, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=gettext_lazy("Current password"),
+        strip=False,
+        max_length=1000,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     field_order = ["current_password", "password", "password_again"]
 
@@ -294,23 +326,55 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
             form_error(form, exc)
         else:
             update_session_auth_hash(request, request.user)  # stay signed in here; other sessions end
-            messages.success(request, "Your password has been changed.")
+            messages.success(request, _("Your password has been changed."))
             return redirect("web:profile")
     return render(request, "web/accounts/password_change.html", {"form": form})
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages of the pages, each named in itself (a Spanish speaker looks for "Español")."""
+    return [("", gettext_lazy("The language of my browser")), *settings.LANGUAGES]
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language picker on every page (a plain form, no script): Django's ``set_language`` keeps the choice
+    in a cookie; a signed-in member's choice is also their preference, so their emails follow it."""
+    response = i18n_views.set_language(request)
+    code = request.POST.get("language", "")
+    user = request.user
+    if request.method == "POST" and user.is_authenticated and code in dict(settings.LANGUAGES):
+        user_services.user_update(actor=user, user=user, changes={"language": code})
+    return response
+
+
 class UserForm(Form):
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
     telephone = forms.CharField(
-        max_length=25, required=False, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+        label=gettext_lazy("Telephone"),
+        max_length=25,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        required=False,
+        choices=language_choices,
+        help_text=gettext_lazy(
+            "The language of these pages once you sign in, and of the emails you receive."
+        ),
     )
 
 
 @login_required
 def profile_view(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {"first_name": user.first_name, "last_name": user.last_name, "telephone": user.telephone}
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "telephone": user.telephone,
+        "language": user.language,
+    }
     form = UserForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -318,50 +382,69 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, "Your details have been saved.")
+            messages.success(request, _("Your details have been saved."))
             return redirect("web:profile")
     entities = entities_for_user(user=user) if not user.is_staff else []
     return render(request, "web/accounts/profile.html", {"form": form, "entities": entities})
 
 
 class EntityForm(Form):
-    name = forms.CharField(label="Name", max_length=100, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False)
     email = forms.EmailField(
-        label="Email",
+        label=gettext_lazy("Email"),
         max_length=254,
         required=False,
-        help_text="Shown to members you trade with; leave empty to use your own.",
+        help_text=gettext_lazy("Shown to members you trade with; leave empty to use your own."),
     )
-    telephone = forms.CharField(max_length=25, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    telephone = forms.CharField(
+        label=gettext_lazy("Telephone"),
+        max_length=25,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
     inc_type = forms.ChoiceField(
-        label="Incorporation type",
+        label=gettext_lazy("Incorporation type"),
         required=False,
         choices=[("", "—"), *((value, INC_TYPE_LABELS[value]) for value in IncType.values)],
     )
-    company_number = forms.CharField(max_length=20, required=False)
-    website = forms.CharField(max_length=255, required=False, widget=forms.TextInput(attrs={"type": "url"}))
-    declared_turnover = forms.IntegerField(min_value=0, required=False)
-    description = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    address = forms.CharField(max_length=255, required=False)
-    city = forms.CharField(max_length=100, required=False)
-    region = forms.CharField(max_length=100, required=False)
-    postal_code = forms.CharField(max_length=20, required=False)
-    country = forms.CharField(max_length=100, required=False)
+    company_number = forms.CharField(label=gettext_lazy("Company number"), max_length=20, required=False)
+    website = forms.CharField(
+        label=gettext_lazy("Website"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "url"}),
+    )
+    declared_turnover = forms.IntegerField(
+        label=gettext_lazy("Declared turnover"), min_value=0, required=False
+    )
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=255, required=False)
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
+    region = forms.CharField(label=gettext_lazy("Region"), max_length=100, required=False)
+    postal_code = forms.CharField(label=gettext_lazy("Postal code"), max_length=20, required=False)
+    country = forms.CharField(label=gettext_lazy("Country"), max_length=100, required=False)
     offers = forms.CharField(
+        label=gettext_lazy("Offers"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What you offer, separated by commas (at most 10).",
+        help_text=gettext_lazy("What you offer, separated by commas (at most 10)."),
     )
     wants = forms.CharField(
+        label=gettext_lazy("Wants"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What you want, separated by commas (at most 10).",
+        help_text=gettext_lazy("What you want, separated by commas (at most 10)."),
     )
     show_tags_matched_since_last_login = forms.BooleanField(
-        required=False, label="Show matches since my last login"
+        required=False, label=gettext_lazy("Show matches since my last login")
     )
     receive_daily_match_notification_email = forms.BooleanField(
-        required=False, label="Email me a daily summary of new matches"
+        required=False, label=gettext_lazy("Email me a daily summary of new matches")
     )
 
 
@@ -387,6 +470,6 @@ def profile_entity_view(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form_error(form, exc)
         else:
-            messages.success(request, "Your entity's details have been saved.")
+            messages.success(request, _("Your entity's details have been saved."))
             return redirect("web:profile_entity")
     return render(request, "web/accounts/profile_entity.html", {"form": form, "entity": entity})

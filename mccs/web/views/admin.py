@@ -17,6 +17,8 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
@@ -43,7 +45,7 @@ def staff_required(view):
         if not request.user.is_authenticated:
             return redirect(f"{reverse('web:login')}?{urlencode({'next': request.get_full_path()})}")
         if not request.user.is_staff:
-            return HttpResponseForbidden("Administrators only.")
+            return HttpResponseForbidden(_("Administrators only."))
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:
@@ -93,9 +95,12 @@ def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
         actor=request.user, entity=entity, decision=request.POST.get("decision", "")
     )
     if target is None:
-        message = f"{entity} is no longer waiting for a decision (status: {status_label(entity.status)})."
+        message = _("%(name)s is no longer waiting for a decision (status: %(status)s).") % {
+            "name": entity,
+            "status": status_label(entity.status),
+        }
     else:
-        message = f"{entity} is now: {status_label(target)}."
+        message = _("%(name)s is now: %(status)s.") % {"name": entity, "status": status_label(target)}
     if request.htmx:
         return render(request, "web/admin/_queue_row_done.html", {"entity": entity, "message": message})
     messages.success(request, message)
@@ -106,14 +111,16 @@ def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
 
 
 class EntitySearchForm(Form):
-    name = forms.CharField(required=False)
-    email = forms.CharField(required=False)
-    account_number = forms.CharField(required=False, label="Account number")
-    status = forms.ChoiceField(required=False, choices=[("", "any")] + STATUS_CHOICES)
-    offers = forms.CharField(required=False)
-    wants = forms.CharField(required=False)
-    category = forms.CharField(required=False)
-    city = forms.CharField(required=False)
+    name = forms.CharField(required=False, label=gettext_lazy("Name"))
+    email = forms.CharField(required=False, label=gettext_lazy("Email"))
+    account_number = forms.CharField(required=False, label=gettext_lazy("Account number"))
+    status = forms.ChoiceField(
+        required=False, label=gettext_lazy("Status"), choices=[("", gettext_lazy("any")), *STATUS_CHOICES]
+    )
+    offers = forms.CharField(required=False, label=gettext_lazy("Offers"))
+    wants = forms.CharField(required=False, label=gettext_lazy("Wants"))
+    category = forms.CharField(required=False, label=gettext_lazy("Category"))
+    city = forms.CharField(required=False, label=gettext_lazy("City"))
 
 
 @staff_required
@@ -137,22 +144,34 @@ def _balance(entity):
 
 
 class EntityForm(Form):
-    name = forms.CharField(max_length=100, required=False)
-    email = forms.EmailField(max_length=254, required=False, label="Entity email")
-    telephone = forms.CharField(max_length=25, required=False)
-    website = forms.CharField(max_length=255, required=False)
-    description = forms.CharField(max_length=500, required=False, widget=forms.Textarea)
-    address = forms.CharField(max_length=255, required=False)
-    city = forms.CharField(max_length=100, required=False)
-    region = forms.CharField(max_length=100, required=False)
-    postal_code = forms.CharField(max_length=20, required=False, label="Postal code")
-    country = forms.CharField(max_length=100, required=False)
-    offers = forms.CharField(required=False, help_text="Comma-separated.")
-    wants = forms.CharField(required=False, help_text="Comma-separated.")
-    status = forms.ChoiceField(choices=STATUS_CHOICES, help_text="The member is emailed when it changes.")
-    categories = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    max_positive_balance = AmountField(allow_zero=True, label="Maximum positive balance")
-    max_negative_balance = AmountField(allow_zero=True, label="Maximum negative balance")
+    name = forms.CharField(max_length=100, required=False, label=gettext_lazy("Name"))
+    email = forms.EmailField(max_length=254, required=False, label=gettext_lazy("Entity email"))
+    telephone = forms.CharField(max_length=25, required=False, label=gettext_lazy("Telephone"))
+    website = forms.CharField(max_length=255, required=False, label=gettext_lazy("Website"))
+    description = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea, label=gettext_lazy("Description")
+    )
+    address = forms.CharField(max_length=255, required=False, label=gettext_lazy("Address"))
+    city = forms.CharField(max_length=100, required=False, label=gettext_lazy("City"))
+    region = forms.CharField(max_length=100, required=False, label=gettext_lazy("Region"))
+    postal_code = forms.CharField(max_length=20, required=False, label=gettext_lazy("Postal code"))
+    country = forms.CharField(max_length=100, required=False, label=gettext_lazy("Country"))
+    offers = forms.CharField(
+        required=False, label=gettext_lazy("Offers"), help_text=gettext_lazy("Comma-separated.")
+    )
+    wants = forms.CharField(
+        required=False, label=gettext_lazy("Wants"), help_text=gettext_lazy("Comma-separated.")
+    )
+    status = forms.ChoiceField(
+        choices=STATUS_CHOICES,
+        label=gettext_lazy("Status"),
+        help_text=gettext_lazy("The member is emailed when it changes."),
+    )
+    categories = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Categories")
+    )
+    max_positive_balance = AmountField(allow_zero=True, label=gettext_lazy("Maximum positive balance"))
+    max_negative_balance = AmountField(allow_zero=True, label=gettext_lazy("Maximum negative balance"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,7 +228,7 @@ def entity_detail(request: HttpRequest, entity_id: str) -> HttpResponse:
             except ApplicationError as exc:
                 _error(form, exc, ENTITY_FORM_ERRORS)
             else:
-                messages.success(request, f"{entity} has been saved.")
+                messages.success(request, _("%(name)s has been saved.") % {"name": entity})
                 return redirect("web:admin_entity", entity_id=entity.pk)
         status = 400
     return render(
@@ -242,7 +261,7 @@ def entity_delete(request: HttpRequest, entity_id: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:admin_entity", entity_id=entity_id)
-    messages.success(request, f"{entity} has been deleted.")
+    messages.success(request, _("%(name)s has been deleted.") % {"name": entity})
     return redirect("web:admin_entities")
 
 
@@ -250,15 +269,19 @@ def entity_delete(request: HttpRequest, entity_id: str) -> HttpResponse:
 
 
 class UserSearchForm(Form):
-    last_name = forms.CharField(required=False, label="Last name")
-    email = forms.CharField(required=False)
+    last_name = forms.CharField(required=False, label=gettext_lazy("Last name"))
+    email = forms.CharField(required=False, label=gettext_lazy("Email"))
 
 
 class UserForm(Form):
-    email = forms.EmailField(max_length=254, help_text="Changing it signs the member out everywhere.")
-    first_name = forms.CharField(max_length=100, required=False, label="First name")
-    last_name = forms.CharField(max_length=100, required=False, label="Last name")
-    telephone = forms.CharField(max_length=25, required=False)
+    email = forms.EmailField(
+        max_length=254,
+        label=gettext_lazy("Email"),
+        help_text=gettext_lazy("Changing it signs the member out everywhere."),
+    )
+    first_name = forms.CharField(max_length=100, required=False, label=gettext_lazy("First name"))
+    last_name = forms.CharField(max_length=100, required=False, label=gettext_lazy("Last name"))
+    telephone = forms.CharField(max_length=25, required=False, label=gettext_lazy("Telephone"))
 
 
 @staff_required
@@ -297,7 +320,7 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
             except ApplicationError as exc:
                 _error(form, exc)
             else:
-                messages.success(request, f"{user.email} has been saved.")
+                messages.success(request, _("%(email)s has been saved.") % {"email": user.email})
                 return redirect("web:admin_user", user_id=user.pk)
         status = 400
     return render(
@@ -317,12 +340,17 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
 def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
     user = admin_actions.admin_user_get(user_id=user_id)
     email = user.email
-    _, deleted = admin_actions.admin_user_delete(actor=request.user, user=user)
+    _user, deleted = admin_actions.admin_user_delete(actor=request.user, user=user)
     messages.success(
         request,
-        f"{email} has been deleted."
-        if deleted
-        else f"{email} made transfers, which the ledger keeps, so the account was deactivated instead.",
+        (
+            _("%(email)s has been deleted.")
+            if deleted
+            else _(
+                "%(email)s made transfers, which the ledger keeps, so the account was deactivated instead."
+            )
+        )
+        % {"email": email},
     )
     return redirect("web:admin_users")
 
@@ -342,7 +370,7 @@ CURATION = {
         "rename": curation.category_rename,
         "delete": curation.category_delete,
         "arg": "category",
-        "title": "Categories",
+        "title": gettext_lazy("Categories"),
     },
     "tags": {
         "model": Tag,
@@ -351,7 +379,7 @@ CURATION = {
         "rename": curation.tag_rename,
         "delete": curation.tag_delete,
         "arg": "tag",
-        "title": "Tags",
+        "title": gettext_lazy("Tags"),
     },
 }
 
@@ -368,7 +396,7 @@ def curation_list(request: HttpRequest, kind: str) -> HttpResponse:
             except ApplicationError as exc:
                 _error(form, exc)
             else:
-                messages.success(request, f"{item.name} has been created.")
+                messages.success(request, _("%(name)s has been created.") % {"name": item.name})
                 return redirect(f"web:admin_{kind}")
         status = 400
     query = request.GET.get("q", "").strip()
@@ -399,13 +427,15 @@ def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpRespon
     try:
         if request.POST.get("action") == "delete":
             spec["delete"](actor=request.user, **{spec["arg"]: item})
-            messages.success(request, f"{item.name} has been deleted from every entity.")
+            messages.success(request, _("%(name)s has been deleted from every entity.") % {"name": item.name})
         else:
             old = item.name
             result = spec["rename"](
                 actor=request.user, name=request.POST.get("name", ""), **{spec["arg"]: item}
             )
-            messages.success(request, f"{old} is now {result.name} on every entity.")
+            messages.success(
+                request, _("%(old)s is now %(new)s on every entity.") % {"old": old, "new": result.name}
+            )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect(f"web:admin_{kind}")
@@ -415,14 +445,16 @@ def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpRespon
 
 
 class TransferForm(Form):
-    payer = forms.CharField(max_length=16, label="Payer account number")
-    payee = forms.CharField(max_length=16, label="Payee account number")
-    amount = AmountField(label="Amount")
-    description = forms.CharField(max_length=500, required=False)
+    payer = forms.CharField(max_length=16, label=gettext_lazy("Payer account number"))
+    payee = forms.CharField(max_length=16, label=gettext_lazy("Payee account number"))
+    amount = AmountField(label=gettext_lazy("Amount"))
+    description = forms.CharField(max_length=500, required=False, label=gettext_lazy("Description"))
     override_limits = forms.BooleanField(
         required=False,
-        label="Override limits",
-        help_text="Raise the payer's or payee's limit as far as this transfer needs (recorded in the log).",
+        label=gettext_lazy("Override limits"),
+        help_text=gettext_lazy(
+            "Raise the payer's or payee's limit as far as this transfer needs (recorded in the log)."
+        ),
     )
     # One key per rendered form: a double click or a resubmitted page makes the transfer once.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255, required=False)
@@ -456,7 +488,7 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 _error(form, exc, TRANSFER_FORM_ERRORS)
             else:
-                messages.success(request, "The transfer has been made.")
+                messages.success(request, _("The transfer has been made."))
                 return redirect("web:admin_transfers")
         status = 400
     page = _page(request, transfer_list(status=status_filter).select_related("initiated_by"))
@@ -482,7 +514,7 @@ def transfer_cancel(request: HttpRequest, transfer_id: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "The transfer has been cancelled; both parties have been told.")
+        messages.success(request, _("The transfer has been cancelled; both parties have been told."))
     return redirect("web:admin_transfers")
 
 
@@ -490,16 +522,30 @@ def transfer_cancel(request: HttpRequest, transfer_id: str) -> HttpResponse:
 
 
 class LogFilterForm(Form):
-    email = forms.CharField(required=False, label="Who (email)")
-    user_id = forms.CharField(required=False, label="User id")
-    entity_id = forms.CharField(required=False, label="Entity id")
-    action = forms.CharField(required=False, help_text="e.g. entity.update, account, login")
+    email = forms.CharField(required=False, label=gettext_lazy("Who (email)"))
+    user_id = forms.CharField(required=False, label=gettext_lazy("User id"))
+    entity_id = forms.CharField(required=False, label=gettext_lazy("Entity id"))
+    action = forms.CharField(
+        required=False,
+        label=gettext_lazy("Action"),
+        help_text=gettext_lazy("e.g. entity.update, account, login"),
+    )
     category = forms.ChoiceField(
         required=False,
-        choices=[("", "anyone"), ("admin", "administrators"), ("user", "members"), ("system", "system")],
+        label=gettext_lazy("Category"),
+        choices=[
+            ("", gettext_lazy("anyone")),
+            ("admin", gettext_lazy("administrators")),
+            ("user", gettext_lazy("members")),
+            ("system", gettext_lazy("system")),
+        ],
     )
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @staff_required

@@ -15,6 +15,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError, NotFound
@@ -38,8 +40,10 @@ class SearchForm(forms.Form):
     offers = forms.CharField(
         required=False,
         max_length=200,
-        label="Offering",
-        help_text="What you are looking for, e.g. vegetables or bike repair. Separate several with commas.",
+        label=gettext_lazy("Offering"),
+        help_text=gettext_lazy(
+            "What you are looking for, e.g. vegetables or bike repair. Separate several with commas."
+        ),
         widget=forms.TextInput(
             attrs={
                 "type": "search",
@@ -55,19 +59,22 @@ class SearchForm(forms.Form):
     wants = forms.CharField(
         required=False,
         max_length=200,
-        label="Wanting",
-        help_text="Find members who want something.",
+        label=gettext_lazy("Wanting"),
+        help_text=gettext_lazy("Find members who want something."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     name = forms.CharField(
-        required=False, max_length=100, label="Name", widget=forms.TextInput(attrs={"type": "search"})
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Name"),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
-    category = forms.ChoiceField(required=False, label="Category")
-    favorites_only = forms.BooleanField(required=False, label="Only my favourites")
+    category = forms.ChoiceField(required=False, label=gettext_lazy("Category"))
+    favorites_only = forms.BooleanField(required=False, label=gettext_lazy("Only my favourites"))
 
     def __init__(self, *args, show_favorites: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Any category")] + [
+        self.fields["category"].choices = [("", _("Any category"))] + [
             (name, name) for name in Category.objects.order_by("name").values_list("name", flat=True)
         ]
         if not show_favorites:
@@ -135,11 +142,13 @@ def categories(request: HttpRequest) -> HttpResponse:
 
 class ContactForm(forms.Form):
     body = forms.CharField(
-        label="Your message",
+        label=gettext_lazy("Your message"),
         min_length=contact.MIN_MESSAGE_LENGTH,
         max_length=contact.MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Sent by email. They see your entity's email address so they can reply; you do not see theirs.",
+        help_text=gettext_lazy(
+            "Sent by email. They see your entity's email address so they can reply; you do not see theirs."
+        ),
     )
 
 
@@ -159,9 +168,9 @@ def entity_detail(
     show_email = search.email_visible(me, entity)
     if show_email:
         # Their address is on this page already: do not claim it is hidden.
-        form.fields[
-            "body"
-        ].help_text = "Sent by email. They see your entity's email address, so they can reply."
+        form.fields["body"].help_text = _(
+            "Sent by email. They see your entity's email address, so they can reply."
+        )
     context = {
         "entity": entity,
         "me": me,
@@ -213,7 +222,7 @@ def contact_send(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
     me = acting_entity(request)
     form = ContactForm(request.POST)
     if me is None:
-        form.add_error(None, "Only members can send messages.")
+        form.add_error(None, _("Only members can send messages."))
     if not form.is_valid():
         return entity_detail(request, entity_id, form=form, status=400)
     try:
@@ -223,7 +232,7 @@ def contact_send(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
     except ApplicationError as exc:
         form.add_error("body" if exc.field == "body" else None, exc.message)
         return entity_detail(request, entity_id, form=form, status=429 if exc.code == "throttled" else 400)
-    messages.success(request, "Your message was sent. They will reply by email if they are interested.")
+    messages.success(request, _("Your message was sent. They will reply by email if they are interested."))
     return redirect("web:directory_entity", entity_id=entity_id)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
+from django.utils.translation import gettext as _
 
 from mccs.web.middleware import htmx_sign_in_redirect, sign_in_url
 
@@ -18,8 +19,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         if getattr(request, "htmx", False) or request.headers.get("HX-Request"):
             return htmx_sign_in_redirect(request)
         if request.path == resolve_url("web:login"):
-            messages.info(request, "The sign-in form had expired. Please try again.")
+            messages.info(request, _("The sign-in form had expired. Please try again."))
             return redirect(request.get_full_path())
-        messages.info(request, "Your session has ended. Please sign in again; you will be taken back.")
+        messages.info(request, _("Your session has ended. Please sign in again; you will be taken back."))
         return redirect(sign_in_url(request))
     return render(request, "403_csrf.html", status=403)

@@ -10,12 +10,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mccs.core.amount import cents_to_decimal
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
 from mccs.directory.selectors import entities_for_user, entity_for_user
 from mccs.federation import routing
@@ -30,16 +32,18 @@ from mccs.web.fields import AmountField
 
 class TransferForm(forms.Form):
     direction = forms.ChoiceField(
-        label="What do you want to do?",
+        label=gettext_lazy("What do you want to do?"),
         widget=forms.RadioSelect,
         initial="out",
-        choices=[("out", "Pay someone"), ("in", "Request a payment")],
+        choices=[("out", gettext_lazy("Pay someone")), ("in", gettext_lazy("Request a payment"))],
     )
     counterparty = forms.CharField(
-        label="Member (name or account number)",
+        label=gettext_lazy("Member (name or account number)"),
         max_length=100,
-        help_text="Type the member's name, or their 16-digit account number. A member of another node of the "
-        "network: their account path, such as trunk/riverside/1234567890123452.",
+        help_text=gettext_lazy(
+            "Type the member's name, or their 16-digit account number. A member of another node of the "
+            "network: their account path, such as trunk/riverside/1234567890123452."
+        ),
         # The browser suggests members as you type (htmx fills the datalist from /transfers/payees).
         widget=forms.TextInput(
             attrs={
@@ -52,8 +56,10 @@ class TransferForm(forms.Form):
             }
         ),
     )
-    amount = AmountField(label="Amount")
-    description = forms.CharField(label="Description (optional)", max_length=500, required=False)
+    amount = AmountField(label=gettext_lazy("Amount"))
+    description = forms.CharField(
+        label=gettext_lazy("Description (optional)"), max_length=500, required=False
+    )
     # One key per form: the same form sent twice is one payment (pwa.js makes a new key per page it shows).
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
 
@@ -106,17 +112,18 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
         if not matches and _is_own_account(account, data["counterparty"]):
             form.add_error(
                 "counterparty",
-                "That is your own account. Choose the member you want to pay or ask for a payment.",
+                _("That is your own account. Choose the member you want to pay or ask for a payment."),
             )
         elif not matches:
             form.add_error(
-                "counterparty", "No member accepted for trading matches that name or account number."
+                "counterparty", _("No member accepted for trading matches that name or account number.")
             )
         elif len(matches) > 1:
             choices = matches
             form.add_error(
                 "counterparty",
-                f"Several members match “{data['counterparty']}”. Choose one below, then send again.",
+                _("Several members match “%(query)s”. Choose one below, then send again.")
+                % {"query": data["counterparty"]},
             )
         else:
             try:
@@ -145,12 +152,13 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                 form.add_error("amount" if exc.field == "amount" else None, exc.message)
             else:
                 other = matches[0].entity.name
+                words = {"name": other, "amount": money(transfer.amount)}
                 what = (
-                    f"You offered to pay {other} {money(transfer.amount)}"
+                    _("You offered to pay %(name)s %(amount)s. Nothing moves until they accept.")
                     if data["direction"] == "out"
-                    else f"You asked {other} to pay you {money(transfer.amount)}"
+                    else _("You asked %(name)s to pay you %(amount)s. Nothing moves until they accept.")
                 )
-                messages.success(request, f"{what}. Nothing moves until they accept.")
+                messages.success(request, what % words)
                 return redirect("web:dashboard")
     status = 403 if request.method == "POST" and not entity.can_trade else 200
     payee = None
@@ -186,12 +194,18 @@ def _propose_remote(request: HttpRequest, form: TransferForm, account) -> HttpRe
         form.add_error(field, exc.message)
         return None
     node = path.rsplit("/", 1)[0]
+    words = {"path": path, "node": node, "amount": money(transfer.amount)}
     what = (
-        f"You offered to pay {path} (on node {node}) {money(transfer.amount)}"
+        _(
+            "You offered to pay %(path)s (on node %(node)s) %(amount)s. Nothing moves until they accept on their node."
+        )
         if data["direction"] == "out"
-        else f"You asked {path} (on node {node}) to pay you {money(transfer.amount)}"
+        else _(
+            "You asked %(path)s (on node %(node)s) to pay you %(amount)s. "
+            "Nothing moves until they accept on their node."
+        )
     )
-    messages.success(request, f"{what}. Nothing moves until they accept on their node.")
+    messages.success(request, what % words)
     return redirect("web:dashboard")
 
 
@@ -225,8 +239,10 @@ def payee_options(request: HttpRequest) -> HttpResponse:
 
 
 class GetPaidForm(forms.Form):
-    amount = AmountField(label="Amount (optional)", required=False)
-    description = forms.CharField(label="Description (optional)", max_length=200, required=False)
+    amount = AmountField(label=gettext_lazy("Amount (optional)"), required=False)
+    description = forms.CharField(
+        label=gettext_lazy("Description (optional)"), max_length=200, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -265,20 +281,22 @@ def transfer_act(request: HttpRequest, transfer_id) -> HttpResponse:
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")
     notes = {
-        "accept": "Transfer accepted: the credit has moved.",
-        "reject": "Transfer rejected.",
-        "cancel": "Transfer cancelled.",
+        "accept": _("Transfer accepted: the credit has moved."),
+        "reject": _("Transfer rejected."),
+        "cancel": _("Transfer cancelled."),
     }
     try:
         if action not in notes:
-            raise InvalidRequest("Choose accept, reject or cancel.")
+            raise InvalidRequest(_("Choose accept, reject or cancel."))
         transfer = routing.transfer_act(
             actor=request.user, transfer_id=transfer_id, action=action, reason=reason
         )
         note = notes[action]
         if action == "accept" and transfer.state == TransferState.PENDING:
             # Federated, and the other node has not answered yet: it completes when it does.
-            note = "Transfer accepted: the other node has not confirmed yet; the credit moves when it does."
+            note = _(
+                "Transfer accepted: the other node has not confirmed yet; the credit moves when it does."
+            )
     except ApplicationError as exc:
         level, note = messages.ERROR, exc.message
     else:
@@ -293,13 +311,13 @@ def transfer_act(request: HttpRequest, transfer_id) -> HttpResponse:
     return redirect(_next(request))
 
 
-def _date(value: str | None, label: str) -> datetime.date | None:
+def _date(value: str | None, refusal: str) -> datetime.date | None:
     if not value:
         return None
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise InvalidRequest(f"The {label} date must look like 2024-12-31.") from None
+        raise InvalidRequest(refusal) from None
 
 
 @login_required
@@ -308,25 +326,35 @@ def statement(request: HttpRequest) -> HttpResponse:
     account = selectors.account_for_entity(entity)
     error = None
     try:
-        date_from = _date(request.GET.get("date_from"), "from")
-        date_to = _date(request.GET.get("date_to"), "to")
+        date_from = _date(request.GET.get("date_from"), _("The from date must look like 2024-12-31."))
+        date_to = _date(request.GET.get("date_to"), _("The to date must look like 2024-12-31."))
         if date_from and date_to and date_from > date_to:
             raise InvalidRequest(
-                f"The period starts ({date_from.isoformat()}) after it ends ({date_to.isoformat()}). "
-                "Swap the two dates."
+                _("The period starts (%(start)s) after it ends (%(end)s). Swap the two dates.")
+                % {"start": date_from.isoformat(), "end": date_to.isoformat()}
             )
     except InvalidRequest as exc:
         error, date_from, date_to = exc.message, None, None
-    result = selectors.statement_for_account(account=account, date_from=date_from, date_to=date_to)
     if request.GET.get("format") == "csv" and not error:
-        return _statement_csv(result, account)
+        return _statement_csv(account, date_from, date_to)
+    try:
+        page = _page(request.GET.get("page"))
+    except InvalidRequest as exc:
+        error, page = exc.message, 1
+    result = selectors.statement_page(account=account, date_from=date_from, date_to=date_to, page=page)
+    period = "".join(
+        f"{name}={value.isoformat()}&"
+        for name, value in (("date_from", date_from), ("date_to", date_to))
+        if value
+    )
     return render(
         request,
         "web/ledger/statement.html",
         {
             "entity": entity,
             "statement": result,
-            "lines": list(reversed(result.lines)),  # newest first; the running balance is still chronological
+            "lines": result.lines,  # newest first; the running balance is still chronological
+            "period_query": period,
             "pending": pending_lines(account),
             "closed": selectors.closed_transfers_for_account(account=account),
             "error": error,
@@ -337,26 +365,55 @@ def statement(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _statement_csv(result, account) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="statement-{account.number}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["date", "transfer id", "counterparty", "counterparty account", "description", "amount", "balance"]
-    )
-    for line in result.lines:
-        other = line.transfer.payee if line.amount < 0 else line.transfer.payer
-        writer.writerow(
+def _page(value: str | None) -> int:
+    if not value:
+        return 1
+    if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
+        raise InvalidRequest(f"The page must be a whole number from 1; got '{value[:20]}'.")
+    return int(value)
+
+
+class _Line:
+    """What ``csv.writer`` writes into: hands the formatted line back instead of keeping it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _statement_csv(account, date_from, date_to) -> StreamingHttpResponse:
+    """The whole period as CSV, oldest first, streamed: the lines are read and sent in chunks, so an account with
+    years of history neither waits for the whole file nor holds it in the server's memory."""
+    writer = csv.writer(_Line())
+
+    def rows():
+        yield writer.writerow(
             [
-                line.at.isoformat(),
-                line.transfer.id,
-                _csv_safe(other.entity.name),
-                other.number,
-                _csv_safe(line.transfer.description),
-                money(line.amount, "bare"),
-                money(line.balance, "bare"),
+                "date",
+                "transfer id",
+                "counterparty",
+                "counterparty account",
+                "description",
+                "amount",
+                "balance",
             ]
         )
+        for line in selectors.statement_lines(account=account, date_from=date_from, date_to=date_to):
+            other = line.transfer.payee if line.amount < 0 else line.transfer.payer
+            yield writer.writerow(
+                [
+                    line.at.isoformat(),
+                    line.transfer.id,
+                    _csv_safe(other.entity.name),
+                    other.number,
+                    _csv_safe(line.transfer.description),
+                    # Plain numbers (-1234.50), the same in every language, for spreadsheets and scripts.
+                    cents_to_decimal(line.amount),
+                    cents_to_decimal(line.balance),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statement-{account.number}.csv"'
     return response
 
 
