@@ -55,8 +55,8 @@ def test_history_is_the_running_balance_after_each_posting_ending_at_the_balance
     assert history.balance == account(alice).balance == -1150
     assert (history.lowest, history.highest) == (-1150, 0)
     # The same running balances as the statement.
-    statement = selectors.statement_for_account(account=account(alice))
-    assert [line.balance for line in statement.lines] == [p.balance for p in history.points]
+    statement = list(selectors.statement_lines(account=account(alice)))
+    assert [line.balance for line in statement] == [p.balance for p in history.points]
 
 
 def test_history_starts_from_the_balance_before_the_period(alice, bob, time):
