@@ -90,8 +90,8 @@ def live(tmp_path_factory):
 
 def _populate(live: LiveNode) -> LiveNode:
     node = live.node
-    member, target, spare = members_for_trading(node, 3, ADMIN)
-    live.member, live.target, live.spare = member, target, spare
+    member, target, spare, profile = members_for_trading(node, 4, ADMIN)
+    live.member, live.target, live.spare, live.profile = member, target, spare, profile
     live.admin_token = live.login("/api/v1/admin/login", ADMIN)
     live.spare_admin_token = live.login("/api/v1/admin/login", SPARE_ADMIN)
     # a payment the member can accept, one it can cancel: ids that reach the transfer services
@@ -169,13 +169,15 @@ def config_toml(live: LiveNode) -> str:
     for side, ids in (("member", live.member_ids), ("admin", live.admin_ids)):
         for key, values in ids.items():
             lines += [f"[dictionaries.{side}-{key}]", f"values = {toml_value([str(v) for v in values])}"]
-    # Tokens go by operation, as headers: logging out ends the token sent with it, so logout gets tokens of its
-    # own and the others stay valid. The four groups do not overlap.
+    # Tokens go by operation, as headers: logging out ends the token sent with it, and a new email on the profile
+    # (`PATCH /user`) signs its member out everywhere, so those get tokens of their own and the others stay valid.
+    # The five groups do not overlap.
     groups = [
         ("^/api/v1/logout$", live.spare["token"], None),
+        ("^/api/v1/user$", live.profile["token"], None),
         ("^/api/v1/admin/logout$", live.spare_admin_token, None),
         ("^/api/v1/admin/(?!logout$)", live.admin_token, "admin"),
-        ("^/api/v1/(?!admin/|logout$)", live.member["token"], "member"),
+        ("^/api/v1/(?!admin/|logout$|user$)", live.member["token"], "member"),
     ]
     for regex, token, side in groups:
         lines += [
