@@ -155,6 +155,8 @@ MCCS_SESSION_TOKEN_TTL_SECONDS = int(os.environ.get("MCCS_SESSION_TOKEN_TTL_SECO
 MCCS_PASSWORD_RESET_TTL_SECONDS = int(os.environ.get("MCCS_PASSWORD_RESET_TTL_SECONDS", 3600))
 MCCS_LOGIN_FAILURE_LIMIT = int(os.environ.get("MCCS_LOGIN_FAILURE_LIMIT", 10))
 MCCS_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("MCCS_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+# Sign-ups one client address may make per rolling hour (API and web together); the next gets 429.
+MCCS_SIGNUP_LIMIT_PER_HOUR = int(os.environ.get("MCCS_SIGNUP_LIMIT_PER_HOUR", 10))
 
 # --- Ledger ---------------------------------------------------------------------------------------------------
 # Node-wide defaults for new accounts, in whole credit units. The alpha used 500 and 0, which meant that nobody

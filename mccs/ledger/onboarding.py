@@ -16,6 +16,7 @@ from mccs.ledger.accounts import account_open
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import AuthToken, User
 from mccs.users.services import email_clean, password_check, user_update
+from mccs.users.throttling import signup_throttle
 from mccs.users.tokens import token_issue
 
 
@@ -46,6 +47,9 @@ def member_sign_up(
         field="userEmail",
         code="email_taken",
     )
+    # Counted once the input is valid (a member fixing a typo is not held back), before the address is looked up
+    # (so sign-up cannot probe which addresses have accounts faster than it can create them).
+    signup_throttle(ip=ip)
     if User.objects.filter(email=address).exists():
         raise taken
     try:
@@ -84,7 +88,8 @@ def _sign_up(
     email_enqueue(
         to=entity.email or user.email,
         template="welcome",
-        context={"user": user, "entity": entity, "account": account},
+        # Nothing the signer wrote: the address is unproven, and the node must not relay a stranger's text to it.
+        context={"account": account},
         language=user.language,
     )
     token = token_issue(user=user, scope=AuthToken.Scope.MEMBER) if issue_token else None
