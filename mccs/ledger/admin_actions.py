@@ -65,7 +65,7 @@ def admin_user_get(*, user_id: object) -> User:
 
 def admin_user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> User:
     """Change a member's names, telephone and sign-in address. Changing the address signs them out everywhere."""
-    require_administrator(actor, what="edit members' user details")
+    require_administrator(actor, what=gettext_lazy("edit members' user details"))
     changes = dict(changes)
     new_email = changes.pop("email", None)
     with transaction.atomic(durable=True):
@@ -97,7 +97,7 @@ def admin_user_delete(*, actor: User, user: User) -> tuple[User, bool]:
     A member who proposed transfers stays in the ledger's history (``Transfer.initiated_by``), so that user is
     deactivated instead: signed out, unable to sign in, and unlinked from every entity. Entities are never deleted
     with their users: they own accounts (delete them separately)."""
-    require_administrator(actor, what="delete users")
+    require_administrator(actor, what=gettext_lazy("delete users"))
     snapshot = {
         "email": user.email,
         "firstName": user.first_name,
@@ -252,7 +252,7 @@ def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, ob
 
     Everything is validated first, then written in one transaction, so a refused limit changes nothing at all.
     Limits go through the ledger's own service, which refuses a limit the balance already uses."""
-    require_administrator(actor, what="edit entities")
+    require_administrator(actor, what=gettext_lazy("edit entities"))
     changes = dict(changes)
     status = changes.pop("status", None)
     categories = changes.pop("categories", None)
@@ -284,7 +284,7 @@ def admin_entity_delete(*, actor: User, entity: Entity) -> Entity:
 
     The ledger keeps every transfer forever (``Account.entity`` is PROTECT, postings are append-only), so an
     entity that has traded is refused with a message that says what to do instead: set it to ``rejected``."""
-    require_administrator(actor, what="delete entities")
+    require_administrator(actor, what=gettext_lazy("delete entities"))
     with transaction.atomic(durable=True):
         locked = Entity.objects.select_for_update().filter(pk=entity.pk).first()
         if locked is None:

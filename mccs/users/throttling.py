@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Min, Q
+from django.utils.translation import ngettext
 
 from mccs.core.clock import now
 from mccs.core.errors import TooManyRequests
@@ -31,8 +32,14 @@ def login_throttle_check(*, email: str, ip: str) -> None:
             retry = settings.MCCS_LOGIN_FAILURE_WINDOW_SECONDS - (now() - oldest).total_seconds()
             minutes = max(1, math.ceil(retry / 60))
             raise TooManyRequests(
-                f"Too many failed sign-in attempts. Please wait {minutes} minute{'s' if minutes > 1 else ''} "
-                "and try again, or reset your password.",
+                ngettext(
+                    "Too many failed sign-in attempts. Please wait %(minutes)s minute and try again, or reset "
+                    "your password.",
+                    "Too many failed sign-in attempts. Please wait %(minutes)s minutes and try again, or reset "
+                    "your password.",
+                    minutes,
+                )
+                % {"minutes": minutes},
                 retry_after=max(1, int(retry)),
             )
 

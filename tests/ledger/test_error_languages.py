@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def _propose(member, body, language=None):
     extra = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
-    return member.api.post_json("/transfers", {"transfer": "out", "initiator": number(member), **body}, **extra)
+    return member.api.post_json(
+        "/transfers", {"transfer": "out", "initiator": number(member), **body}, **extra
+    )
 
 
 def _error(response, status):
@@ -71,9 +73,11 @@ def test_an_unknown_account_is_refused_in_the_request_s_language(alice, language
 
 def test_the_api_s_own_refusals_follow_accept_language_too(alice):
     response = alice.api.post_json("/transfers", {"transfer": "out"}, HTTP_ACCEPT_LANGUAGE="de")
-    assert {"message": "initiator ist erforderlich.", "code": "required", "field": "initiator"} in response.json()[
-        "errors"
-    ]
+    assert {
+        "message": "initiator ist erforderlich.",
+        "code": "required",
+        "field": "initiator",
+    } in response.json()["errors"]
     response = Client().get("/api/v1/transfers", HTTP_ACCEPT_LANGUAGE="es")
     assert _error(response, 401) == {
         "message": "No se ha podido autenticarte. Vuelve a entrar.",
@@ -101,9 +105,40 @@ def test_a_limit_breach_at_acceptance_answers_in_the_accepting_language_and_stor
 
     transfer_id = _propose(alice, {"receiver": number(bob), "amount": 400}).json()["data"]["id"]
     Account.objects.filter(entity=bob.entity).update(max_positive_balance=100)
-    response = bob.api.patch_json(f"/transfers/{transfer_id}", {"action": "accept"}, HTTP_ACCEPT_LANGUAGE="es")
+    response = bob.api.patch_json(
+        f"/transfers/{transfer_id}", {"action": "accept"}, HTTP_ACCEPT_LANGUAGE="es"
+    )
     error = _error(response, 400)
     assert error["code"] == "limit_exceeded"
-    assert error["message"].startswith("La transferencia no se ha podido completar y se ha cancelado. Recibir 400,00")
+    assert error["message"].startswith(
+        "La transferencia no se ha podido completar y se ha cancelado. Recibir 400,00"
+    )
     reason = Transfer.objects.get().cancellation_reason
     assert reason.startswith("Cancelled by the system when it was accepted: Receiving 400.00 mc")
+
+
+def test_refusals_of_the_directory_and_of_sign_in_follow_accept_language(api, alice, bob):
+    body = {
+        "addToEntityID": str(alice.entity.id),
+        "favoriteEntityID": str(alice.entity.id),
+        "isFavorite": True,
+    }
+    response = alice.api.post_json("/favorites", body, HTTP_ACCEPT_LANGUAGE="fr")
+    assert _error(response, 400) == {
+        "message": "Une entité ne peut pas être son propre favori.",
+        "code": "invalid",
+        "field": "favoriteEntityID",
+    }
+    response = api.post_json("/login", {"email": alice.email, "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert _error(response, 400) == {
+        "message": "E-Mail-Adresse oder Passwort ist falsch.",
+        "code": "bad_credentials",
+    }
+    response = api.post_json("/login", {"email": alice.email, "password": "wrong"})
+    assert _error(response, 400)["message"] == "The email address or password is incorrect."
+    response = api.get_json("/categories?page=0", HTTP_ACCEPT_LANGUAGE="es")
+    assert _error(response, 400) == {
+        "message": "page debe estar entre 1 y 1\xa0000\xa0000.",
+        "code": "invalid",
+        "field": "page",
+    }
