@@ -898,7 +898,7 @@ def _notify(ft: FederatedTransfer, transfer: Transfer, event: str) -> None:
                 "entity": account.entity,
                 "other": SimpleNamespace(name=path),
                 "other_account": SimpleNamespace(number=path),
-                "amount": money_text(transfer.amount),
+                "amount_cents": transfer.amount,
                 "pays": account.pk == transfer.payer_id,
                 "is_initiator": account.pk == transfer.initiator_id,
                 "reason": transfer.cancellation_reason,

@@ -154,7 +154,8 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
                     "entity": {"name": account.entity.name},
                     "other": {"name": other.entity.name},
                     "other_account": {"number": other.number},
-                    "amount": money(transfer.amount),
+                    # written in the recipient's language when the email is rendered ("amount": older rows)
+                    "amount_cents": transfer.amount,
                     "pays": account.pk == transfer.payer_id,
                     "is_initiator": account.pk == transfer.initiator_id,
                     "reason": transfer.cancellation_reason,
