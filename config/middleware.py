@@ -25,7 +25,7 @@ class RejectNulMiddleware:
         if suspicious:
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"errors": [{"message": str(NUL_MESSAGE), "code": "nul_character"}]}, status=400
+                    {"errors": [{"message": NUL_MESSAGE, "code": "nul_character"}]}, status=400
                 )
-            return HttpResponseBadRequest(str(NUL_MESSAGE), content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

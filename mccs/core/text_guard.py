@@ -12,24 +12,24 @@ from __future__ import annotations
 import unicodedata
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from mccs.core.errors import InvalidRequest
 
-NUL_MESSAGE = gettext_lazy("Text must not contain NUL (\\u0000) characters.")
-SURROGATE_MESSAGE = gettext_lazy(
+NUL_MESSAGE = gettext_noop("Text must not contain NUL (\\u0000) characters.")
+SURROGATE_MESSAGE = gettext_noop(
     "Text must be valid Unicode: a lone surrogate (such as \\udc80, half of a UTF-16 pair) is not a character."
 )
 
 
 def _fault(text: str) -> InvalidRequest | None:
     if "\x00" in text:
-        return InvalidRequest(NUL_MESSAGE, code="nul_character")
+        return InvalidRequest(_(NUL_MESSAGE), code="nul_character")
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            return InvalidRequest(SURROGATE_MESSAGE, code="invalid_unicode")
+            return InvalidRequest(_(SURROGATE_MESSAGE), code="invalid_unicode")
     return None
 
 
@@ -59,7 +59,7 @@ def contains_nul(value: object) -> bool:
 
 def refuse_nul(value: object) -> None:
     if contains_nul(value):
-        raise InvalidRequest(NUL_MESSAGE, code="nul_character")
+        raise InvalidRequest(_(NUL_MESSAGE), code="nul_character")
 
 
 # Control characters (Cc: CR, LF, tab, …), format characters (Cf: the bidirectional overrides and isolates
