@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "mccs.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mccs.core.request_context.RequestContextMiddleware",
     "config.middleware.RejectNulMiddleware",
@@ -154,6 +155,8 @@ MCCS_SESSION_TOKEN_TTL_SECONDS = int(os.environ.get("MCCS_SESSION_TOKEN_TTL_SECO
 MCCS_PASSWORD_RESET_TTL_SECONDS = int(os.environ.get("MCCS_PASSWORD_RESET_TTL_SECONDS", 3600))
 MCCS_LOGIN_FAILURE_LIMIT = int(os.environ.get("MCCS_LOGIN_FAILURE_LIMIT", 10))
 MCCS_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("MCCS_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+# Sign-ups one client address may make per rolling hour (API and web together); the next gets 429.
+MCCS_SIGNUP_LIMIT_PER_HOUR = int(os.environ.get("MCCS_SIGNUP_LIMIT_PER_HOUR", 10))
 
 # --- Ledger ---------------------------------------------------------------------------------------------------
 # Node-wide defaults for new accounts, in whole credit units. The alpha used 500 and 0, which meant that nobody
@@ -190,13 +193,55 @@ FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 # --- Security -------------------------------------------------------------------------------------------------
+HTTPS = BASE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sessions (ADR 0051): a member stays signed in for 14 days from signing in (a phone used for trading daily); an
+# administrator, who can change every account's limits and addresses, for 12 hours.
+SESSION_COOKIE_AGE = int(os.environ.get("MCCS_SESSION_SECONDS", 14 * 24 * 3600))
+MCCS_ADMIN_SESSION_SECONDS = int(os.environ.get("MCCS_ADMIN_SESSION_SECONDS", 12 * 3600))
+# Behind a reverse proxy, set this so throttling and the audit log see the member's address, not the proxy's.
+# With an https MCCS_BASE_URL (docs/deploy.md), browsers are told to use only https for a year (on https requests
+# only); the proxy's X-Forwarded-Proto says which requests came over https and, like X-Forwarded-For, is believed
+# only with this setting. The proxy, not the node, redirects http to https: health checks and metrics scrapes on the
+# private address keep working.
+MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
+if HTTPS:
+    SECURE_HSTS_SECONDS = int(os.environ.get("MCCS_HSTS_SECONDS", 365 * 24 * 3600))
+    if MCCS_TRUST_X_FORWARDED_FOR:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (ADR 0051), in the shape of Django 6.0's setting: scripts and styles only from the node's
+# own static files — no inline script, no inline style, no eval — and nothing loaded from anywhere else. Images may
+# be data: URIs (Swagger UI's icons); QR codes and charts are inline SVG, drawn without style attributes.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Browser features no page uses are switched off for the node and anything it might ever embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 LOGGING = {
     "version": 1,
@@ -214,8 +259,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Behind a reverse proxy, set this so throttling and the audit log see the member's address, not the proxy's.
-MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
 
 # Jobs the worker runs periodically: (dotted path of a function with no arguments, every N seconds).
 MCCS_PERIODIC_TASKS: list[tuple[str, int]] = [

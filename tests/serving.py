@@ -44,6 +44,8 @@ class PostgresDatabase:
 def node_env(data_dir: Path, *, database_url: str | None = None, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MCCS_", "DATABASE_URL", "DJANGO_"))}
     env.update(MCCS_DATA_DIR=str(data_dir), MCCS_LOG_LEVEL="WARNING", MCCS_EMAIL_URL="console:")
+    # Tests sign up many members from 127.0.0.1; the limit itself is tested in tests/accounts/test_signup_limits.py.
+    env.update(MCCS_SIGNUP_LIMIT_PER_HOUR="100000")
     if database_url:
         env["DATABASE_URL"] = database_url
     env.update(extra)

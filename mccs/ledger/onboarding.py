@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from mccs.audit.services import audit_record
+from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest
 from mccs.directory.models import Entity
 from mccs.directory.services import entity_apply_changes, entity_clean_changes
@@ -16,6 +17,7 @@ from mccs.ledger.accounts import account_open
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import AuthToken, User
 from mccs.users.services import email_clean, password_check, user_update
+from mccs.users.throttling import signup_throttle
 from mccs.users.tokens import token_issue
 
 
@@ -46,6 +48,9 @@ def member_sign_up(
         field="userEmail",
         code="email_taken",
     )
+    # Counted once the input is valid (a member fixing a typo is not held back), before the address is looked up
+    # (so sign-up cannot probe which addresses have accounts faster than it can create them).
+    signup_throttle(ip=ip)
     if User.objects.filter(email=address).exists():
         raise taken
     try:
@@ -61,7 +66,9 @@ def member_sign_up(
 def _sign_up(
     address: str, password, user_fields: Mapping[str, object], cleaned: dict, ip: str, issue_token: bool
 ) -> SignUpResult:
-    user = User.objects.create_user(address, password, last_login_ip=ip)  # type: ignore[arg-type]
+    # A sign-up that hands out a token signs the member in, as the web sign-up does (through ``login``).
+    signed_in = now() if issue_token else None
+    user = User.objects.create_user(address, password, last_login_ip=ip, last_login=signed_in)  # type: ignore[arg-type]
     if user_fields:
         user_update(actor=user, user=user, changes=user_fields)
     entity = Entity.objects.create()
@@ -84,7 +91,8 @@ def _sign_up(
     email_enqueue(
         to=entity.email or user.email,
         template="welcome",
-        context={"user": user, "entity": entity, "account": account},
+        # Nothing the signer wrote: the address is unproven, and the node must not relay a stranger's text to it.
+        context={"account": account},
         language=user.language,
     )
     token = token_issue(user=user, scope=AuthToken.Scope.MEMBER) if issue_token else None

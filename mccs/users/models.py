@@ -113,8 +113,14 @@ class PasswordResetToken(models.Model):
 
 
 class LoginFailure(models.Model):
-    """One failed sign-in, kept for the throttling window."""
+    """One attempt that counts towards a throttle, kept for its window: a failed sign-in (per account and per
+    address) or a sign-up (per address). One table and one mechanism for both, in ``throttling.py``."""
 
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign-in"
+        SIGN_UP = "sign-up"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SIGN_IN)
     email = models.CharField(max_length=254, db_index=True)
     ip = models.CharField(max_length=45, db_index=True)
     at = models.DateTimeField(db_index=True)

@@ -28,8 +28,10 @@ def test_signing_up_in_spanish_brings_a_spanish_welcome():
         HTTP_ACCEPT_LANGUAGE="es",
     )
     welcome = sent_to("eva@example.org")
-    assert welcome.subject == "Te damos la bienvenida a MCCS, Eva's Eggs"
-    assert "Tu entidad «Eva's Eggs» se ha creado con el número de cuenta" in welcome.body
+    # Nothing the signer typed goes to the address they gave (issue 8, item 5): no entity name.
+    assert welcome.subject == "Te damos la bienvenida a MCCS"
+    assert "Tu entidad se ha creado con el número de cuenta" in welcome.body
+    assert "Eva" not in welcome.body
 
 
 def test_a_transfer_email_rendered_by_the_worker_is_in_the_receiver_s_language(make_member):

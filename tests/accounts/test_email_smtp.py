@@ -17,7 +17,8 @@ def test_welcome_email_reaches_the_smtp_server(api, smtp_server):
     assert deliver_outbox() == 1
     received = smtp_server.wait_for(lambda r: "ada@example.org" in r.envelope_to)
     assert "Welcome to MCCS" in received.subject
-    assert "Analytical Engines" in received.text
+    assert "account number" in received.text
+    assert "Analytical Engines" not in received.text  # the signer's text stays out (issue 8, item 5)
     assert OutboxEmail.objects.get().sent_at is not None
 
 

@@ -6,7 +6,9 @@ from django.core import mail
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
+from mccs.directory.models import EntityStatus
 from tests.conftest import deliver_outbox
+from tests.ledger.conftest import propose
 
 
 def test_the_favicon_exists(db):
@@ -31,11 +33,16 @@ def test_a_server_error_gets_a_branded_500_that_needs_no_database():
     assert "Something went wrong" in page and 'class="site-header"' in page and "mccs.css" in page
 
 
-def test_a_welcome_subject_keeps_its_apostrophe(make_member):
-    make_member("ann@example.org", name="Ann's Apples")
+def test_an_email_subject_keeps_its_apostrophe(make_member):
+    # The welcome no longer names the entity (issue 8, item 5); a payment request names the other party.
+    payer = make_member("ann@example.org", name="Ann's Apples", status=EntityStatus.TRADING_ACCEPTED)
+    payee = make_member("bob@example.org", name="Bob", status=EntityStatus.TRADING_ACCEPTED)
+    mail.outbox.clear()
+    propose(payer, payee, 5)
     deliver_outbox()
     subjects = [m.subject for m in mail.outbox]
-    assert "Welcome to MCCS, Ann's Apples" in subjects
+    assert any("Ann's Apples" in s for s in subjects), subjects
+    assert not any("&#x27;" in s for s in subjects), subjects
 
 
 def test_incorporation_types_keep_their_capitals(make_member):

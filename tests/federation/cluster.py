@@ -98,6 +98,7 @@ class Node:
             MCCS_DATA_DIR=str(self.dir / "data"),
             MCCS_BASE_URL=self.base,
             MCCS_LOG_LEVEL="WARNING",
+            MCCS_SIGNUP_LIMIT_PER_HOUR="100000",  # members sign up from 127.0.0.1
             MCCS_WORKER_POLL_SECONDS="0.3",
             MCCS_FEDERATION_TIMEOUT_SECONDS="4",
             MCCS_EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}" if smtp_port else "locmem:",

@@ -196,6 +196,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("web:dashboard")
     form = SignupForm(request.POST or None)
+    status, retry_after = 200, None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -218,13 +219,18 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as exc:
             form_error(form, exc, SIGNUP_FORM_FIELDS)
+            if isinstance(exc, TooManyRequests):
+                status, retry_after = 429, exc.retry_after
         else:
             login(request, result.user, backend=BACKEND)
             messages.success(
                 request, _("Welcome! Your account has been created. We have sent you a welcome email.")
             )
             return redirect("web:dashboard")
-    return render(request, "web/accounts/signup.html", {"form": form})
+    response = render(request, "web/accounts/signup.html", {"form": form}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 class EmailForm(Form):
