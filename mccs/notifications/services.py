@@ -11,6 +11,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from mccs.core.clock import now
+from mccs.core.errors import Conflict, PermissionDenied
 from mccs.notifications.models import OutboxEmail
 
 
@@ -104,3 +105,15 @@ def email_enqueue(
     except IntegrityError:
         return None
     return email
+
+
+def outbox_email_retry(*, actor, email_id: int) -> None:
+    """An administrator sends a failed email again: it is due now, with a fresh count of attempts. Compare-and-set,
+    so two administrators retrying at once queue it once."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only an administrator can send a failed email again.")
+    retried = OutboxEmail.objects.filter(pk=email_id, failed_at__isnull=False, sent_at__isnull=True).update(
+        failed_at=None, attempts=0, claimed_until=None, next_attempt_at=now()
+    )
+    if not retried:
+        raise Conflict("This email is not failed (any more): it is waiting to be sent, or already sent.")
