@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "mccs.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mccs.core.request_context.RequestContextMiddleware",
     "config.middleware.RejectNulMiddleware",
@@ -197,13 +198,55 @@ FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 # --- Security -------------------------------------------------------------------------------------------------
+HTTPS = BASE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sessions (ADR 0051): a member stays signed in for 14 days from signing in (a phone used for trading daily); an
+# administrator, who can change every account's limits and addresses, for 12 hours.
+SESSION_COOKIE_AGE = int(os.environ.get("MCCS_SESSION_SECONDS", 14 * 24 * 3600))
+MCCS_ADMIN_SESSION_SECONDS = int(os.environ.get("MCCS_ADMIN_SESSION_SECONDS", 12 * 3600))
+# Behind a reverse proxy, set this so throttling and the audit log see the member's address, not the proxy's.
+# With an https MCCS_BASE_URL (docs/deploy.md), browsers are told to use only https for a year (on https requests
+# only); the proxy's X-Forwarded-Proto says which requests came over https and, like X-Forwarded-For, is believed
+# only with this setting. The proxy, not the node, redirects http to https: health checks and metrics scrapes on the
+# private address keep working.
+MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
+if HTTPS:
+    SECURE_HSTS_SECONDS = int(os.environ.get("MCCS_HSTS_SECONDS", 365 * 24 * 3600))
+    if MCCS_TRUST_X_FORWARDED_FOR:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (ADR 0051), in the shape of Django 6.0's setting: scripts and styles only from the node's
+# own static files — no inline script, no inline style, no eval — and nothing loaded from anywhere else. Images may
+# be data: URIs (Swagger UI's icons); QR codes and charts are inline SVG, drawn without style attributes.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Browser features no page uses are switched off for the node and anything it might ever embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 LOGGING = {
     "version": 1,
@@ -221,8 +264,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Behind a reverse proxy, set this so throttling and the audit log see the member's address, not the proxy's.
-MCCS_TRUST_X_FORWARDED_FOR = env_bool("MCCS_TRUST_X_FORWARDED_FOR")
 
 # Jobs the worker runs periodically: (dotted path of a function with no arguments, every N seconds).
 MCCS_PERIODIC_TASKS: list[tuple[str, int]] = [

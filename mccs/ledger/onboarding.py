@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from mccs.audit.services import audit_record
+from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest
 from mccs.directory.models import Entity
 from mccs.directory.services import entity_apply_changes, entity_clean_changes
@@ -65,7 +66,9 @@ def member_sign_up(
 def _sign_up(
     address: str, password, user_fields: Mapping[str, object], cleaned: dict, ip: str, issue_token: bool
 ) -> SignUpResult:
-    user = User.objects.create_user(address, password, last_login_ip=ip)  # type: ignore[arg-type]
+    # A sign-up that hands out a token signs the member in, as the web sign-up does (through ``login``).
+    signed_in = now() if issue_token else None
+    user = User.objects.create_user(address, password, last_login_ip=ip, last_login=signed_in)  # type: ignore[arg-type]
     if user_fields:
         user_update(actor=user, user=user, changes=user_fields)
     entity = Entity.objects.create()

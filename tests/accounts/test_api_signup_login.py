@@ -37,6 +37,8 @@ def test_signup_creates_user_entity_and_a_working_token(api):
 
     me = ApiClient(data["token"]).get_json("/user")
     assert me.status_code == 200 and me.json()["data"]["email"] == "ada@example.org"
+    # Signing up signs in (the answer carries a token), as the web sign-up does: the alpha's User has a date here.
+    assert isinstance(me.json()["data"]["lastLoginDate"], str), me.json()
     assert AuditEntry.objects.filter(action="user.signup", user_id=user.pk).exists()
 
 

@@ -41,5 +41,21 @@ def page(request, browser, live_server, settings):
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    page.on("console", lambda message: _note_csp_violation(page, message))
     yield page
     context.close()
+    # Every page that any browser test visits must work under the Content-Security-Policy (ADR 0051): a refused
+    # inline script or style, eval, or a resource from elsewhere fails the test that met it.
+    assert not csp_violations(page), "\n".join(csp_violations(page))
+
+
+def _note_csp_violation(page, message) -> None:
+    if "Content Security Policy" in message.text or message.text.startswith("Refused to"):
+        csp_violations(page).append(f"{page.url}: {message.text}")
+
+
+def csp_violations(page) -> list[str]:
+    """The Content-Security-Policy violations chromium reported on this page's console so far."""
+    if not hasattr(page, "_mccs_csp_violations"):
+        page._mccs_csp_violations = []
+    return page._mccs_csp_violations

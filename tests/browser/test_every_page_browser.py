@@ -1,6 +1,7 @@
 """Every page of the web UI, as a visitor, a trading member, a newcomer and an administrator: nothing wider than a
-390 px phone, and no serious or critical WCAG 2.2 AA violation found by axe-core on a phone or a desktop — in
-English, and on a phone also in Spanish and German (longer words, other number formats; axe-core in German)."""
+390 px phone, no Content-Security-Policy violation, and no serious or critical WCAG 2.2 AA violation found by
+axe-core on a phone or a desktop — in English, and on a phone also in Spanish and German (longer words, other number
+formats; axe-core in German)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 
 import pytest
 
+from tests.browser.conftest import csp_violations
 from tests.browser.pages import DESKTOP, PHONE, build_network, sign_in_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,6 +51,8 @@ def test_no_page_is_wider_than_a_phone_and_the_header_is_compact(page, network, 
         if found["scroll"] > found["width"] or found["header"] > 100:
             too_wide[url] = found
     assert not too_wide, json.dumps(too_wide, indent=1)
+    # Every page works under the Content-Security-Policy: chromium refused nothing (ADR 0051).
+    assert not csp_violations(page), "\n".join(csp_violations(page))
 
 
 def axe_violations(page) -> list[dict]:

@@ -110,3 +110,14 @@ def test_a_name_with_a_slash_is_still_a_name(client, make_member, trunk):
     )
     assert response.status_code == 302
     assert Transfer.objects.get().payee.entity.name == "Bread/Cakes Ltd"
+
+
+def test_the_dashboard_and_statement_name_the_remote_member_by_path(client, make_member, trunk):
+    """A pending federated transfer names the remote account (its path), not the neighbour node's account here."""
+    bob = make_member(status=TRADING)
+    _federated_pending(bob, trunk)
+    client.login(username=bob.email, password=PASSWORD)
+    for page in ("/dashboard", "/transfers"):
+        html = client.get(page).content.decode()
+        assert "<strong>t/b2/4000000000000002</strong> wants to pay you" in html, page
+        assert f"<strong>{trunk.account.entity.name or trunk.account.number}</strong> wants" not in html, page

@@ -1,16 +1,12 @@
-"""Template helpers for ledger pages: money formatting and the dashboard panel's data (from the selectors)."""
+"""Template helpers for ledger pages: money and the unit (the dashboard's pending list is ``mccs.web.pending``)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
 from django.utils import formats
 
 from mccs.core.amount import Amount
-from mccs.ledger.models import Account, Transfer
-from mccs.ledger.selectors import account_for_entity, pending_transfers_for_account
 
 register = template.Library()
 
@@ -29,47 +25,3 @@ def money(cents: int | None, bare: str = "") -> str:
 @register.simple_tag
 def currency_unit() -> str:
     return settings.MCCS_CURRENCY_UNIT
-
-
-@dataclass(frozen=True)
-class PendingLine:
-    transfer: Transfer
-    incoming: bool  # this entity must answer it (accept/reject); otherwise it can cancel it
-    pays: bool
-    other_name: str
-    other_number: str
-
-
-@dataclass(frozen=True)
-class Panel:
-    account: Account
-    pending: list[PendingLine]
-
-    @property
-    def available(self) -> int:
-        return max(self.account.available_to_spend, 0)
-
-
-def pending_lines(account: Account) -> list[PendingLine]:
-    lines = []
-    for transfer in pending_transfers_for_account(account):
-        pays = transfer.payer_id == account.pk
-        other = transfer.payee if pays else transfer.payer
-        lines.append(
-            PendingLine(
-                transfer=transfer,
-                incoming=transfer.initiator_id != account.pk,
-                pays=pays,
-                other_name=other.entity.name or other.number,
-                other_number=other.number,
-            )
-        )
-    return lines
-
-
-@register.simple_tag
-def ledger_panel(entity) -> Panel | None:
-    account = account_for_entity(entity) if entity is not None else None
-    if account is None:
-        return None
-    return Panel(account=account, pending=pending_lines(account))

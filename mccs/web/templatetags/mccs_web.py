@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from mccs.web import pending
+
 register = template.Library()
 
 # The statuses' values are the alpha API's (`tradingAccepted`); people read these instead.
@@ -51,3 +53,9 @@ TRANSFER_STATE_LABELS = {
 @register.filter
 def transfer_state_label(value: str) -> str:
     return str(TRANSFER_STATE_LABELS.get(value, value))
+
+
+@register.simple_tag
+def ledger_panel(entity) -> pending.Panel | None:
+    """The dashboard's ledger panel: the entity's account and its pending transfers (``mccs.web.pending``)."""
+    return pending.ledger_panel(entity)

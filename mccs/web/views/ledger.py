@@ -26,8 +26,9 @@ from mccs.ledger import selectors, services
 from mccs.ledger.errors import IdempotencyKeyReused
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import TransferState
-from mccs.ledger.templatetags.ledger import money, pending_lines
+from mccs.ledger.templatetags.ledger import money
 from mccs.web.fields import AmountField
+from mccs.web.pending import pending_lines
 
 
 class TransferForm(forms.Form):
