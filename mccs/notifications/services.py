@@ -39,6 +39,15 @@ def email_render(email: OutboxEmail) -> tuple[str, str]:
     return _render(email.template, email.context or {}, email.language)
 
 
+def email_subject_shown(email: OutboxEmail) -> str:
+    """The subject to show an administrator: as sent or rendered now; for an email whose template cannot render
+    (one reason an email fails), what is known of it."""
+    try:
+        return email_render(email)[0]
+    except Exception:
+        return email.subject or email.template
+
+
 def email_deferred(
     *,
     to: str | Iterable[str],

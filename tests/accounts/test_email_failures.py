@@ -127,3 +127,25 @@ def test_retrying_an_email_that_is_not_failed_changes_nothing(api, admin, smtp_s
     assert "is not failed" in page
     assert deliver_outbox() == 0
     assert len(smtp_server.received) == 1
+
+
+def test_the_admin_api_lists_failed_emails_and_sends_one_again(api, smtp_server, clock, admin_api):
+    smtp_server.handler.refuse_recipients = "550 5.1.1 No such user here"
+    api.post_json("/signup", SIGNUP)
+    for _ in range(django_settings.MCCS_EMAIL_MAX_ATTEMPTS):
+        email = attempt(clock)
+    assert email.failed_at is not None
+    assert admin_api.get_json("/admin/emails?status=retrying").json()["data"] == []
+    body = admin_api.get_json("/admin/emails").json()
+    [item] = body["data"]
+    assert body["meta"]["numberOfResults"] == 1
+    assert item["id"] == email.pk and item["to"] == ["ada@example.org"] and item["attempts"] == 3
+    assert item["subject"] == "Welcome to MCCS" and "550" in item["lastError"] and item["failedAt"]
+
+    smtp_server.handler.refuse_recipients = None
+    assert admin_api.post_json(f"/admin/emails/{email.pk}/retry").status_code == 200
+    conflict = admin_api.post_json(f"/admin/emails/{email.pk}/retry")
+    assert conflict.status_code == 409 and conflict.json()["errors"][0]["code"] == "conflict"
+    assert admin_api.get_json("/admin/emails").json()["data"] == []
+    assert deliver_outbox() == 1
+    smtp_server.wait_for(lambda r: "ada@example.org" in r.envelope_to)

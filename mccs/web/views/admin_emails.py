@@ -11,21 +11,14 @@ from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError
 from mccs.notifications.selectors import outbox_failed_list, outbox_retrying_list
-from mccs.notifications.services import email_render, outbox_email_retry
+from mccs.notifications.services import email_subject_shown, outbox_email_retry
 from mccs.web.views.admin import staff_required
 
 SHOWN = 100
 
 
 def _rows(emails) -> list[dict]:
-    rows = []
-    for email in emails[:SHOWN]:
-        try:
-            subject = email_render(email)[0]
-        except Exception:  # a template that cannot render is one reason an email fails; show what is known
-            subject = email.subject or email.template
-        rows.append({"email": email, "subject": subject})
-    return rows
+    return [{"email": email, "subject": email_subject_shown(email)} for email in emails[:SHOWN]]
 
 
 @staff_required
