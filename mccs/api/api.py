@@ -15,7 +15,16 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from mccs.api.auth import INSUFFICIENT_SCOPE
 from mccs.api.rendering import ExactJSONParser, ExactJSONRenderer
-from mccs.api.routers import accounts, admin, admin_accounts, admin_federation, directory, ledger, session
+from mccs.api.routers import (
+    accounts,
+    admin,
+    admin_accounts,
+    admin_emails,
+    admin_federation,
+    directory,
+    ledger,
+    session,
+)
 from mccs.core import errors
 
 log = logging.getLogger(__name__)
@@ -179,3 +188,4 @@ api.add_router("", ledger.router)
 api.add_router("/admin", admin_accounts.router)
 api.add_router("/admin", admin.router)
 api.add_router("/admin", admin_federation.router)
+api.add_router("/admin", admin_emails.router)

@@ -11,6 +11,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
 
 from django.utils.translation import gettext as _
 
@@ -90,3 +93,11 @@ def idempotency_replay(idem: Idempotency, record: IdempotencyRecord) -> Transfer
         raise ERROR_KINDS.get(record.error_kind, InvalidRequest)(record.error_message)
     idem.response = record.response
     return Transfer.objects.select_related("payer__entity", "payee__entity").get(pk=record.transfer_id)
+
+
+def idempotency_prune() -> int:
+    """Delete records older than ``MCCS_IDEMPOTENCY_KEY_DAYS`` (the worker runs this hourly). A client retries for
+    minutes, not days; after that, the same key is simply a new request. Returns how many were deleted."""
+    cutoff = now() - timedelta(days=settings.MCCS_IDEMPOTENCY_KEY_DAYS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
