@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-
 from django.utils.translation import gettext as _
 
 from mccs.core.clock import now
