@@ -170,6 +170,11 @@ EMAIL_URL = os.environ.get("MCCS_EMAIL_URL", "console:")
 globals().update(email_settings(EMAIL_URL))
 DEFAULT_FROM_EMAIL = os.environ.get("MCCS_FROM_EMAIL", "MCCS <noreply@mccs.invalid>")
 MCCS_WORKER_POLL_SECONDS = float(os.environ.get("MCCS_WORKER_POLL_SECONDS", "1"))
+# An email the SMTP server refuses permanently (5xx) is given up after this many attempts (ADR 0054); temporary
+# failures (4xx, server down) are retried with back-off for as long as it takes.
+MCCS_EMAIL_MAX_ATTEMPTS = int(os.environ.get("MCCS_EMAIL_MAX_ATTEMPTS", 3))
+# Idempotency-Key records (ADR 0012) are deleted this many days after the request: a retry later is a new request.
+MCCS_IDEMPOTENCY_KEY_DAYS = int(os.environ.get("MCCS_IDEMPOTENCY_KEY_DAYS", 7))
 
 # --- Static files, served by the app itself -------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -264,6 +269,7 @@ LOGGING = {
 MCCS_PERIODIC_TASKS: list[tuple[str, int]] = [
     ("mccs.directory.digest.digests_send", 3600),  # decides per entity whether a day has passed
     ("mccs.users.tokens.tokens_prune", 3600),  # expired tokens and old reset links
+    ("mccs.ledger.idempotency.idempotency_prune", 3600),  # Idempotency-Key records past their days
     ("mccs.federation.services.federation_retry_due", 1),  # state changes owed to neighbour nodes
 ]
 

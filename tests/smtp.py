@@ -36,8 +36,20 @@ class Received:
 @dataclass
 class _Handler:
     received: list[Received] = field(default_factory=list)
+    # When set, the server answers RCPT TO (``refuse_recipients``) or DATA (``refuse_data``) with this line instead
+    # of accepting: "550 5.1.1 No such user" is a permanent refusal, "451 4.3.0 Try again later" a temporary one.
+    refuse_recipients: str | None = None
+    refuse_data: str | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_recipients:
+            return self.refuse_recipients
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_data:
+            return self.refuse_data
         message = email.message_from_bytes(
             envelope.original_content or envelope.content, policy=email.policy.default
         )

@@ -16,6 +16,7 @@ import pytest
 
 from mccs.directory.models import EntityStatus
 from mccs.federation import services as federation
+from mccs.notifications.models import OutboxEmail
 from tests.accounts.conftest import sent_reset_token
 from tests.conftest import PASSWORD, ApiClient
 
@@ -226,6 +227,24 @@ def test_every_operation_answers_what_the_document_says(contract, make_member, a
     ad.ok("patch", "/admin/federation/neighbours/leaf", {"maxNegativeBalance": 250})
     ad.ok("patch", "/admin/federation/neighbours/nobody", {"maxNegativeBalance": 1}, status=404)
     ma.ok("get", "/admin/federation", status=403)
+    # the email outbox (an MCCS addition): one email given up after permanent refusals, sent again
+    ad.ok("get", "/admin/emails")
+    ad.ok("get", "/admin/emails?status=retrying")
+    ad.ok("get", "/admin/emails?status=lost", status=400)
+    failed = OutboxEmail.objects.order_by("id").first()
+    assert failed is not None
+    OutboxEmail.objects.filter(pk=failed.pk).update(
+        sent_at=None,
+        failed_at=failed.created_at,
+        attempts=3,
+        last_error="SMTPDataError: (554, b'5.7.1 refused')",
+    )
+    listed = ad.ok("get", "/admin/emails")["data"]
+    assert [e["id"] for e in listed] == [failed.pk] and listed[0]["lastError"].startswith("SMTPDataError")
+    ad.ok("post", f"/admin/emails/{failed.pk}/retry")
+    ad.ok("post", f"/admin/emails/{failed.pk}/retry", status=409)
+    ad.ok("post", "/admin/emails/abc/retry", status=400)
+    ma.ok("get", "/admin/emails", status=403)
     ad.ok("delete", f"/admin/entities/{signed['data']['entityID']}")
     ad.ok("delete", f"/admin/users/{signed['data']['userID']}")
     ad.ok("delete", f"/admin/entities/{a.entity.pk}", status=400)  # it traded

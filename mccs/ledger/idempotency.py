@@ -11,6 +11,10 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext as _
 
 from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, InvalidRequest
@@ -37,7 +41,8 @@ class Idempotency:
         self.key = (self.key or "").strip()
         if not self.key or len(self.key) > MAX_KEY_LENGTH:
             raise InvalidRequest(
-                f"The Idempotency-Key header must be between 1 and {MAX_KEY_LENGTH} characters.",
+                _("The Idempotency-Key header must be between 1 and %(most)s characters.")
+                % {"most": MAX_KEY_LENGTH},
                 field="Idempotency-Key",
             )
         refuse_nul(self.key)
@@ -52,7 +57,9 @@ def idempotency_find(idem: Idempotency, print_: str) -> IdempotencyRecord | None
     record = IdempotencyRecord.objects.filter(user=idem.user, key=idem.key).first()
     if record is not None and record.fingerprint != print_:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+            _(
+                "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+            )
         )
     return record
 
@@ -85,3 +92,11 @@ def idempotency_replay(idem: Idempotency, record: IdempotencyRecord) -> Transfer
         raise ERROR_KINDS.get(record.error_kind, InvalidRequest)(record.error_message)
     idem.response = record.response
     return Transfer.objects.select_related("payer__entity", "payee__entity").get(pk=record.transfer_id)
+
+
+def idempotency_prune() -> int:
+    """Delete records older than ``MCCS_IDEMPOTENCY_KEY_DAYS`` (the worker runs this hourly). A client retries for
+    minutes, not days; after that, the same key is simply a new request. Returns how many were deleted."""
+    cutoff = now() - timedelta(days=settings.MCCS_IDEMPOTENCY_KEY_DAYS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -188,7 +188,8 @@ class IdempotencyRecord(models.Model):
     response = models.TextField(blank=True)  # the JSON body of the answer, exactly as first sent
     error_kind = models.CharField(max_length=32, blank=True)
     error_message = models.TextField(blank=True)
-    created_at = models.DateTimeField()
+    # Records older than MCCS_IDEMPOTENCY_KEY_DAYS are deleted by the worker (idempotency_prune).
+    created_at = models.DateTimeField(db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]

@@ -27,6 +27,9 @@ class OutboxEmail(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Given up: the SMTP server refused it permanently (5xx) MCCS_EMAIL_MAX_ATTEMPTS times, or it could not be
+    # rendered. The worker leaves it alone until an administrator retries it (/admin/emails, ADR 0054).
+    failed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="outbox_due_idx")]

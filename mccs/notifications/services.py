@@ -11,6 +11,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from mccs.core.clock import now
+from mccs.core.errors import Conflict, PermissionDenied
 from mccs.notifications.models import OutboxEmail
 
 
@@ -36,6 +37,15 @@ def email_render(email: OutboxEmail) -> tuple[str, str]:
     if not email.template:
         return email.subject, email.body
     return _render(email.template, email.context or {}, email.language)
+
+
+def email_subject_shown(email: OutboxEmail) -> str:
+    """The subject to show an administrator: as sent or rendered now; for an email whose template cannot render
+    (one reason an email fails), what is known of it."""
+    try:
+        return email_render(email)[0]
+    except Exception:
+        return email.subject or email.template
 
 
 def email_deferred(
@@ -104,3 +114,15 @@ def email_enqueue(
     except IntegrityError:
         return None
     return email
+
+
+def outbox_email_retry(*, actor, email_id: int) -> None:
+    """An administrator sends a failed email again: it is due now, with a fresh count of attempts. Compare-and-set,
+    so two administrators retrying at once queue it once."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("Only an administrator can send a failed email again.")
+    retried = OutboxEmail.objects.filter(pk=email_id, failed_at__isnull=False, sent_at__isnull=True).update(
+        failed_at=None, attempts=0, claimed_until=None, next_attempt_at=now()
+    )
+    if not retried:
+        raise Conflict("This email is not failed (any more): it is waiting to be sent, or already sent.")

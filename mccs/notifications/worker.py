@@ -6,6 +6,7 @@ Several workers may run at once (one per app server): each email is claimed with
 from __future__ import annotations
 
 import logging
+import smtplib
 import threading
 from datetime import timedelta
 
@@ -29,6 +30,18 @@ def backoff_seconds(attempts: int) -> int:
     return min(2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
 
 
+def is_permanent(exc: BaseException) -> bool:
+    """A 5xx answer: the server will refuse the message again. A 4xx answer, a refused, dropped or timed-out
+    connection may pass later. An error that is not about the network at all (a template that cannot render) does
+    not fix itself either."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return not isinstance(exc, OSError)  # smtplib.SMTPException is an OSError too
+
+
 def _close_quietly(connection) -> None:
     if connection is not None:
         try:
@@ -41,7 +54,7 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
     """Send what is due. Returns the number of emails sent."""
     moment = now()
     due = list(
-        OutboxEmail.objects.filter(sent_at__isnull=True, next_attempt_at__lte=moment)
+        OutboxEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=moment)
         .exclude(claimed_until__gt=moment)
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
@@ -50,7 +63,7 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
     connection = None
     for email_id in due:
         claimed = (
-            OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True)
+            OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True, failed_at__isnull=True)
             .exclude(claimed_until__gt=moment)
             .update(claimed_until=moment + timedelta(seconds=CLAIM_SECONDS))
         )
@@ -72,15 +85,20 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
                 connection=connection,
             )
             message.send()
-        except Exception as exc:  # any transport failure: keep the email, try again later
+        except Exception as exc:  # keep the email; try again later, or give up on a permanent refusal
             attempts = email.attempts + 1
+            give_up = is_permanent(exc) and attempts >= settings.MCCS_EMAIL_MAX_ATTEMPTS
             OutboxEmail.objects.filter(pk=email_id).update(
                 attempts=attempts,
                 last_error=f"{type(exc).__name__}: {exc}"[:2000],
                 claimed_until=None,
                 next_attempt_at=now() + timedelta(seconds=backoff_seconds(attempts)),
+                failed_at=now() if give_up else None,
             )
-            log.warning("email %s not sent (attempt %s): %s", email_id, attempts, exc)
+            if give_up:
+                log.error("email %s failed for good after %s attempts: %s", email_id, attempts, exc)
+            else:
+                log.warning("email %s not sent (attempt %s): %s", email_id, attempts, exc)
             _close_quietly(connection)
             connection = None
             continue

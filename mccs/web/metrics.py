@@ -86,6 +86,11 @@ class NodeCollector:
             value=outbox["retrying"],
         )
         yield GaugeMetricFamily(
+            "mccs_outbox_failed",
+            "Emails given up after permanent SMTP refusals; an administrator can retry them at /admin/emails.",
+            value=outbox["failed"],
+        )
+        yield GaugeMetricFamily(
             "mccs_outbox_oldest_pending_age_seconds",
             "Age of the oldest email waiting to be sent (0 when none waits).",
             value=outbox["oldest_pending_seconds"],

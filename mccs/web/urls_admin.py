@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from mccs.web.views import admin, admin_federation, overview
+from mccs.web.views import admin, admin_emails, admin_federation, overview
 
 urlpatterns = [
     path("admin/", admin.dashboard, name="admin_dashboard"),
@@ -23,6 +23,8 @@ urlpatterns = [
     path("admin/transfers", admin.transfer_list_view, name="admin_transfers"),
     path("admin/transfers/<str:transfer_id>/cancel", admin.transfer_cancel, name="admin_transfer_cancel"),
     path("admin/logs", admin.log_list, name="admin_logs"),
+    path("admin/emails", admin_emails.emails, name="admin_emails"),
+    path("admin/emails/<int:email_id>/retry", admin_emails.email_retry, name="admin_email_retry"),
     path("admin/federation", admin_federation.federation, name="admin_federation"),
     path("admin/federation/sharing", admin_federation.federation_sharing, name="admin_federation_sharing"),
     path(

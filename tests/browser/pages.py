@@ -10,6 +10,7 @@ from mccs.directory import curation
 from mccs.directory.models import EntityStatus
 from mccs.federation import services as federation
 from mccs.ledger.models import Transfer
+from mccs.notifications.models import OutboxEmail
 from mccs.users.services import admin_create_or_reset
 from tests.conftest import PASSWORD
 from tests.ledger.conftest import act, propose
@@ -70,6 +71,19 @@ def build_network(make_member) -> Network:
     federation.branch_add(
         name="riverside-community-exchange", url="https://riverside-community-exchange.example.org/cc"
     )
+    # One email given up and one being retried, with long addresses and server answers (/admin/emails).
+    first, second = OutboxEmail.objects.order_by("id")[:2]
+    OutboxEmail.objects.filter(pk=first.pk).update(
+        failed_at=first.created_at,
+        attempts=3,
+        last_error="SMTPRecipientsRefused: {'"
+        + first.to[0]
+        + "': (550, b'5.1.1 <recipient.with.a.very.long.address@example.org>: Recipient address rejected: "
+        "UserUnknownInVirtualMailboxTable')}",
+    )
+    OutboxEmail.objects.filter(pk=second.pk).update(
+        attempts=4, last_error="SMTPRecipientsRefused: (451, b'4.7.1 Greylisted, please try again later')"
+    )
     entity_id = bob.entity.pk
     transfer = Transfer.objects.filter(state="pending").first()
     assert transfer is not None
@@ -117,6 +131,7 @@ def build_network(make_member) -> Network:
             "/admin/transfers",
             "/admin/logs",
             "/admin/federation",
+            "/admin/emails",
         ],
     }
     return Network(

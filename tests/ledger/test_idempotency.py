@@ -56,3 +56,29 @@ def test_a_failed_request_records_nothing_so_a_fixed_retry_works(alice, bob):
 def test_an_overlong_key_is_refused(alice, bob):
     response = propose(alice, bob, 1, key="x" * 256, expect=400)
     assert "Idempotency-Key" in response.json()["errors"][0]["message"]
+
+
+def test_records_are_pruned_by_the_worker_after_the_documented_days(alice, bob, monkeypatch, settings):
+    """ADR 0012 kept records for ever; the worker's hourly job deletes them after MCCS_IDEMPOTENCY_KEY_DAYS."""
+    from datetime import timedelta
+
+    from mccs.core.clock import now as real_now
+    from mccs.notifications.worker import Worker
+
+    assert settings.MCCS_IDEMPOTENCY_KEY_DAYS == 7  # the documented default
+    settings.MCCS_PERIODIC_TASKS = [
+        task for task in settings.MCCS_PERIODIC_TASKS if task[0].endswith("idempotency_prune")
+    ]
+    assert settings.MCCS_PERIODIC_TASKS, "the worker does not run idempotency_prune"
+    propose(alice, bob, 10, key="old-key")
+    monkeypatch.setattr("mccs.ledger.idempotency.now", lambda: real_now() + timedelta(days=6))
+    propose(alice, bob, 3, key="young-key")
+    Worker().run_periodic()
+    assert IdempotencyRecord.objects.count() == 2  # six days: both kept, a retry still repeats the answer
+
+    monkeypatch.setattr("mccs.ledger.idempotency.now", lambda: real_now() + timedelta(days=7, minutes=1))
+    Worker().run_periodic()
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["young-key"]
+    # After that, the old key is a new request.
+    propose(alice, bob, 10, key="old-key")
+    assert Transfer.objects.count() == 3
