@@ -27,13 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
-from mccs.core.errors import NotFound, PermissionDenied
+from mccs.core.errors import NotFound
 from mccs.federation import agreement, client, services
 from mccs.federation.models import CCState, FederatedTransfer, Intent, Neighbour
-from mccs.ledger import policies
 
 ABSENT = agreement.ABSENT
 
@@ -59,11 +59,9 @@ class Report:
 
 
 def reconcile(*, name: str, dry_run: bool = False, actor=None) -> Report:
-    if actor is not None and not policies.can_change_limits(actor):
-        raise PermissionDenied("Only administrators can reconcile a link.")
     neighbour = Neighbour.objects.filter(name=name).first()
     if neighbour is None:
-        raise NotFound(f"No neighbour is called {name}.")
+        raise NotFound(_("No neighbour is called %(name)s.") % {"name": name})
     report = Report()
     if not dry_run:
         _run_owed(neighbour, report)
