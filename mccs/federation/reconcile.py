@@ -31,9 +31,10 @@ from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
-from mccs.core.errors import NotFound
+from mccs.core.errors import NotFound, PermissionDenied
 from mccs.federation import agreement, client, services
 from mccs.federation.models import CCState, FederatedTransfer, Intent, Neighbour
+from mccs.ledger import policies
 
 ABSENT = agreement.ABSENT
 
@@ -59,6 +60,8 @@ class Report:
 
 
 def reconcile(*, name: str, dry_run: bool = False, actor=None) -> Report:
+    if actor is not None and not policies.can_change_limits(actor):
+        raise PermissionDenied(_("Only administrators can reconcile a link."))
     neighbour = Neighbour.objects.filter(name=name).first()
     if neighbour is None:
         raise NotFound(_("No neighbour is called %(name)s.") % {"name": name})
@@ -71,33 +74,40 @@ def reconcile(*, name: str, dry_run: bool = False, actor=None) -> Report:
     plan = _plan(neighbour, theirs)
     if not plan and theirs["lastHash"] == neighbour.last_hash:
         report.say(
-            f"{neighbour.name}: both ends agree (the same last hash and the same states); nothing to do."
+            _("%(node)s: both ends agree (the same last hash and the same states); nothing to do.")
+            % {"node": neighbour.name}
         )
         return _finish(neighbour, report, dry_run, actor)
     pushes = []
     for uuid, here, there, action in plan:
-        head = f"{uuid}: {here} here, {there} at {neighbour.name}"
+        head = _head(uuid, here, there, neighbour)
         if action == "conflict":
             report.say(
-                f"{head} → NOT settled: both are final (postings are never undone); settle it with a "
-                "correcting transfer.",
+                _(
+                    "%(head)s → NOT settled: both are final (postings are never undone); settle it with a "
+                    "correcting transfer."
+                )
+                % {"head": head},
                 failed=True,
             )
         elif action == "unknown":
             report.say(
-                f"{head} → NOT settled: this node has no record of it to apply the change to.", failed=True
+                _("%(head)s → NOT settled: this node has no record of it to apply the change to.")
+                % {"head": head},
+                failed=True,
             )
         elif action == "push":
             pushes.append((uuid, here, there))
         elif dry_run:
             target = CCState.ERASED if action == "erase" else there
-            report.say(f"{head} → would make it {target} here")
+            report.say(_("%(head)s → would make it %(state)s here") % {"head": head, "state": target})
         else:
             _pull(neighbour, uuid, head, CCState.ERASED if action == "erase" else there, report)
     if dry_run:
         for uuid, here, there in pushes:
             report.say(
-                f"{uuid}: {here} here, {there} at {neighbour.name} → would send {here} to {neighbour.name}"
+                _("%(head)s → would send %(state)s to %(node)s")
+                % {"head": _head(uuid, here, there, neighbour), "state": here, "node": neighbour.name}
             )
         _align(neighbour, report, dry_run=True)
         return _finish(neighbour, report, dry_run, actor)
@@ -105,15 +115,24 @@ def reconcile(*, name: str, dry_run: bool = False, actor=None) -> Report:
     if pushes:
         _run_owed(neighbour, report, quiet=True)
         for uuid, here, there in pushes:
-            _push(neighbour, uuid, f"{uuid}: {here} here, {there} at {neighbour.name}", report)
+            _push(neighbour, uuid, _head(uuid, here, there, neighbour), report)
         _align(neighbour, report)
     _verify(neighbour, report)
     return _finish(neighbour, report, dry_run, actor)
 
 
+def _head(uuid: str, here: str, there: str, neighbour: Neighbour) -> str:
+    return _("%(uuid)s: %(here)s here, %(there)s at %(node)s") % {
+        "uuid": uuid,
+        "here": here,
+        "there": there,
+        "node": neighbour.name,
+    }
+
+
 def _finish(neighbour: Neighbour, report: Report, dry_run: bool, actor) -> Report:
     if dry_run:
-        report.lines.insert(0, "Dry run: nothing is changed.")
+        report.lines.insert(0, _("Dry run: nothing is changed."))
     else:
         audit_record(
             actor=actor,
@@ -139,36 +158,56 @@ def _run_owed(neighbour: Neighbour, report: Report, *, quiet: bool = False) -> N
     services.federation_retry_due()
     left = Intent.objects.filter(_on_link(neighbour), done_at__isnull=True).count()
     if not quiet or left:
-        report.say(f"sent {count} queued change(s) for transactions on this link first; {left} still queued")
+        report.say(
+            _("Sent %(count)d queued change(s) for transactions on this link first; %(left)d still queued.")
+            % {"count": count, "left": left}
+        )
 
 
 def _view(neighbour: Neighbour, report: Report) -> dict | None:
     try:
         return agreement.fetch_view(neighbour)
     except client.Unreachable as exc:
-        report.say(f"{neighbour.name} cannot be reached ({exc}): nothing can be compared.", failed=True)
+        report.say(
+            _("%(node)s cannot be reached (%(why)s): nothing can be compared.")
+            % {"node": neighbour.name, "why": exc},
+            failed=True,
+        )
     except agreement.NoExtension:
         result = services.handshake(neighbour)
         if result == "ok":
             report.say(
-                f"{neighbour.name} does not offer the MCCS link view (e.g. the PHP reference node): its handshake "
-                "accepted our last hash, so the hashes agree; the transactions cannot be compared."
+                _(
+                    "%(node)s does not offer the MCCS link view (e.g. the PHP reference node): its handshake "
+                    "accepted our last hash, so the hashes agree; the transactions cannot be compared."
+                )
+                % {"node": neighbour.name}
             )
         else:
             report.say(
-                f"{neighbour.name} does not offer the MCCS link view and its handshake failed ({result}): this "
-                "link cannot be reconciled from here.",
+                _(
+                    "%(node)s does not offer the MCCS link view and its handshake failed (%(why)s): this "
+                    "link cannot be reconciled from here."
+                )
+                % {"node": neighbour.name, "why": result},
                 failed=True,
             )
     except services.CCError as exc:
         if exc.cc_class == "HashMismatchFailure":
             report.say(
-                f"{neighbour.name} knows none of this node's hashes for the link (the histories differ from "
-                "the start): this link cannot be reconciled automatically.",
+                _(
+                    "%(node)s knows none of this node's hashes for the link (the histories differ from "
+                    "the start): this link cannot be reconciled automatically."
+                )
+                % {"node": neighbour.name},
                 failed=True,
             )
         else:
-            report.say(f"{neighbour.name} refused to show its view of the link: {exc.message}", failed=True)
+            report.say(
+                _("%(node)s refused to show its view of the link: %(why)s")
+                % {"node": neighbour.name, "why": exc.message},
+                failed=True,
+            )
     return None
 
 
@@ -202,7 +241,7 @@ def _pull(neighbour: Neighbour, uuid: str, head: str, target: str, report: Repor
     ft = FederatedTransfer.objects.select_related("upstream", "downstream").get(pk=uuid)
     steps = FORWARD.get((ft.state, target), [])
     other = ft.downstream if ft.upstream_id == neighbour.pk else ft.upstream
-    reason = f"Settled by reconciling the link with {neighbour.name}."
+    reason = _("Settled by reconciling the link with %(node)s.") % {"node": neighbour.name}
     try:
         for state in steps:
             if other is None:
@@ -211,16 +250,29 @@ def _pull(neighbour: Neighbour, uuid: str, head: str, target: str, report: Repor
                 intent = services._intent_open(ft, other, state, reason=reason)
                 if services._drive(intent) == "queued":
                     report.say(
-                        f"{head} → {state} queued for {other.name} ({services.intent_outcome(intent)}); it "
-                        "applies here when that node answers.",
+                        _(
+                            "%(head)s → %(state)s queued for %(other)s (%(why)s); it applies here when that "
+                            "node answers."
+                        )
+                        % {
+                            "head": head,
+                            "state": state,
+                            "other": other.name,
+                            "why": services.intent_outcome(intent),
+                        },
                         failed=True,
                     )
                     return
     except services.CCError as exc:
-        report.say(f"{head} → NOT settled: {exc.message}", failed=True)
+        report.say(_("%(head)s → NOT settled: %(why)s") % {"head": head, "why": exc.message}, failed=True)
         return
-    via = f" (passed on to {other.name} first)" if other is not None else ""
-    report.say(f"{head} → made it {target} here{via}")
+    if other is None:
+        report.say(_("%(head)s → made it %(state)s here") % {"head": head, "state": target})
+    else:
+        report.say(
+            _("%(head)s → made it %(state)s here (passed on to %(other)s first)")
+            % {"head": head, "state": target, "other": other.name}
+        )
 
 
 def _push(neighbour: Neighbour, uuid: str, head: str, report: Report) -> None:
@@ -236,13 +288,24 @@ def _push(neighbour: Neighbour, uuid: str, head: str, report: Report) -> None:
             auth=neighbour.last_hash,
         )
     except client.Unreachable as exc:
-        report.say(f"{head} → NOT settled: {neighbour.name} cannot be reached ({exc}).", failed=True)
+        report.say(
+            _("%(head)s → NOT settled: %(node)s cannot be reached (%(why)s).")
+            % {"head": head, "node": neighbour.name, "why": exc},
+            failed=True,
+        )
         return
     if answer.ok:
-        report.say(f"{head} → sent {ft.state} to {neighbour.name}, which applied it")
+        report.say(
+            _("%(head)s → sent %(state)s to %(node)s, which applied it")
+            % {"head": head, "state": ft.state, "node": neighbour.name}
+        )
         return
     error = services._error_from(answer, neighbour)
-    report.say(f"{head} → NOT settled: {neighbour.name} refused {ft.state}: {error.message}", failed=True)
+    report.say(
+        _("%(head)s → NOT settled: %(node)s refused %(state)s: %(why)s")
+        % {"head": head, "node": neighbour.name, "state": ft.state, "why": error.message},
+        failed=True,
+    )
 
 
 def _align(neighbour: Neighbour, report: Report, *, dry_run: bool = False) -> None:
@@ -257,22 +320,27 @@ def _align(neighbour: Neighbour, report: Report, *, dry_run: bool = False) -> No
     if neighbour.is_trunk:
         if dry_run:
             report.say(
-                f"last hash: would take {neighbour.name}'s {theirs['lastHash'] or '(none)'} (the trunk's end)"
+                _("Last hash: would take %(node)s's %(theirs)s (the trunk's end).")
+                % {"node": neighbour.name, "theirs": theirs["lastHash"] or "-"}
             )
             return
         if link_hash_set(neighbour, theirs["lastHash"], actor=None):
             report.say(
-                f"last hash: was {ours or '(none)'} here, {theirs['lastHash'] or '(none)'} at {neighbour.name} → "
-                f"took {neighbour.name}'s (the trunk's end of the link is authoritative)"
+                _(
+                    "Last hash: was %(ours)s here, %(theirs)s at %(node)s → took %(node)s's (the trunk's end of "
+                    "the link is authoritative)."
+                )
+                % {"ours": ours or "-", "theirs": theirs["lastHash"] or "-", "node": neighbour.name}
             )
         else:
             report.say(
-                "last hash: NOT aligned: a change is crossing the link; run the command again.", failed=True
+                _("Last hash: NOT aligned: a change is crossing the link; reconcile again."), failed=True
             )
         return
     if dry_run:
         report.say(
-            f"last hash: would send ours ({ours or '(none)'}) to {neighbour.name} (this node is its trunk)"
+            _("Last hash: would send ours (%(ours)s) to %(node)s (this node is its trunk).")
+            % {"ours": ours or "-", "node": neighbour.name}
         )
         return
     try:
@@ -285,16 +353,27 @@ def _align(neighbour: Neighbour, report: Report, *, dry_run: bool = False) -> No
             body={"hashes": agreement.own_chain(neighbour), "lastHash": ours},
         )
     except client.Unreachable as exc:
-        report.say(f"last hash: NOT aligned: {neighbour.name} cannot be reached ({exc}).", failed=True)
+        report.say(
+            _("Last hash: NOT aligned: %(node)s cannot be reached (%(why)s).")
+            % {"node": neighbour.name, "why": exc},
+            failed=True,
+        )
         return
     if answer.ok:
         report.say(
-            f"last hash: was {ours or '(none)'} here, {theirs['lastHash'] or '(none)'} at {neighbour.name} → "
-            f"{neighbour.name} took ours (the trunk's end of the link is authoritative)"
+            _(
+                "Last hash: was %(ours)s here, %(theirs)s at %(node)s → %(node)s took ours (the trunk's end of "
+                "the link is authoritative)."
+            )
+            % {"ours": ours or "-", "theirs": theirs["lastHash"] or "-", "node": neighbour.name}
         )
     else:
         error = services._error_from(answer, neighbour)
-        report.say(f"last hash: NOT aligned: {neighbour.name} refused: {error.message}", failed=True)
+        report.say(
+            _("Last hash: NOT aligned: %(node)s refused: %(why)s")
+            % {"node": neighbour.name, "why": error.message},
+            failed=True,
+        )
 
 
 def link_hash_set(neighbour: Neighbour, value: str, *, actor) -> bool:
@@ -326,10 +405,17 @@ def _verify(neighbour: Neighbour, report: Report) -> None:
     neighbour.refresh_from_db(fields=["last_hash"])
     diffs = agreement.differences(agreement.link_transactions(neighbour), theirs["transactions"])
     if not diffs and theirs["lastHash"] == neighbour.last_hash:
-        report.say(f"{neighbour.name}: both ends now agree (last hash {neighbour.last_hash or '(none)'}).")
+        report.say(
+            _("%(node)s: both ends now agree (last hash %(hash)s).")
+            % {"node": neighbour.name, "hash": neighbour.last_hash or "-"}
+        )
     else:
         report.say(
-            f"{neighbour.name}: the ends still differ ({len(diffs)} transaction(s); last hash "
-            f"{'the same' if theirs['lastHash'] == neighbour.last_hash else 'different'}).",
+            (
+                _("%(node)s: the ends still differ (%(count)d transaction(s); the same last hash).")
+                if theirs["lastHash"] == neighbour.last_hash
+                else _("%(node)s: the ends still differ (%(count)d transaction(s); different last hashes).")
+            )
+            % {"node": neighbour.name, "count": len(diffs)},
             failed=True,
         )

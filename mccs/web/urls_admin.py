@@ -32,4 +32,9 @@ urlpatterns = [
         admin_federation.neighbour_limits,
         name="admin_neighbour_limits",
     ),
+    path(
+        "admin/federation/neighbours/<str:name>/reconcile",
+        admin_federation.neighbour_reconcile,
+        name="admin_neighbour_reconcile",
+    ),
 ]

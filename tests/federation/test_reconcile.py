@@ -193,3 +193,21 @@ def test_the_link_view_refuses_a_node_that_knows_no_hash_of_the_link(nodes):
     status, answer = http("POST", f"{t.cc}/mccs/link/align", {"hashes": [real], "lastHash": "x"}, headers)
     assert status == 403, answer
     assert link(t.status(), "b1")["lastHash"] == real
+
+    # Two different final states are never changed by reconcile: it says so and exits non-zero.
+    status, rejected = carol.act(body["data"]["id"], "reject")
+    assert status == 200 and rejected["data"]["status"] == "transferCancelled", rejected
+    shell(
+        b1,
+        "from mccs.federation.models import FederatedTransfer; "
+        f"FederatedTransfer.objects.filter(pk='{body['data']['id']}').update(state='completed')",
+    )
+    assert link(t.status(), "b1")["agree"] is False
+    result = reconciled(t, "b1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        f"{body['data']['id']}: erased here, completed at b1 → NOT settled: both are final" in result.stdout
+    )
+    assert "the ends still differ" in result.stdout
+    assert carol.transfer(body["data"]["id"])["status"] == "transferCancelled"
+    assert t.audit().returncode == 0 and b1.audit().returncode == 0

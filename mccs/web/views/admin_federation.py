@@ -7,12 +7,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError
-from mccs.federation import agreement, services
+from mccs.federation import agreement, reconcile, services
 from mccs.web.fields import AmountField
 from mccs.web.views.accounts import Form, form_error
 from mccs.web.views.admin import staff_required
@@ -89,3 +90,25 @@ def neighbour_limits(request: HttpRequest, name: str) -> HttpResponse:
             messages.success(request, _("The limits of %(name)s are saved.") % {"name": name})
             return redirect("web:admin_federation")
     return _page(request, failed=(name, form))
+
+
+@staff_required
+@require_POST
+def neighbour_reconcile(request: HttpRequest, name: str) -> HttpResponse:
+    """The same as ``mccs federation reconcile NAME``: each line of what it did becomes a message on the page."""
+    try:
+        report = reconcile.reconcile(name=name, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:admin_federation")
+    for line in report.lines:
+        messages.info(request, line)
+    if report.settled:
+        messages.success(request, _("The link with %(name)s is reconciled.") % {"name": name})
+    else:
+        messages.error(
+            request,
+            _("Some differences on the link with %(name)s could not be settled (see above).")
+            % {"name": name},
+        )
+    return redirect(reverse("web:admin_federation") + "?handshake=1")
