@@ -242,11 +242,21 @@ def _pull(neighbour: Neighbour, uuid: str, head: str, target: str, report: Repor
     steps = FORWARD.get((ft.state, target), [])
     other = ft.downstream if ft.upstream_id == neighbour.pk else ft.upstream
     reason = _("Settled by reconciling the link with %(node)s.") % {"node": neighbour.name}
+    passed = None
     try:
         for state in steps:
-            if other is None:
+            # A change goes on to our other neighbour only in the direction it travels (pending leafward from the
+            # proposer, completed back from the side that was asked, erased either way); against it, the other
+            # neighbour is where it came from and has it already.
+            onward = state == CCState.ERASED or (
+                ft.upstream_id == neighbour.pk
+                if state == CCState.PENDING
+                else ft.downstream_id == neighbour.pk
+            )
+            if other is None or not onward:
                 services._apply(ft.pk, state, reason=reason)
             else:
+                passed = other
                 intent = services._intent_open(ft, other, state, reason=reason)
                 if services._drive(intent) == "queued":
                     report.say(
@@ -266,12 +276,12 @@ def _pull(neighbour: Neighbour, uuid: str, head: str, target: str, report: Repor
     except services.CCError as exc:
         report.say(_("%(head)s → NOT settled: %(why)s") % {"head": head, "why": exc.message}, failed=True)
         return
-    if other is None:
+    if passed is None:
         report.say(_("%(head)s → made it %(state)s here") % {"head": head, "state": target})
     else:
         report.say(
             _("%(head)s → made it %(state)s here (passed on to %(other)s first)")
-            % {"head": head, "state": target, "other": other.name}
+            % {"head": head, "state": target, "other": passed.name}
         )
 
 

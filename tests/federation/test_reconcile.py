@@ -211,3 +211,45 @@ def test_the_link_view_refuses_a_node_that_knows_no_hash_of_the_link(nodes):
     assert "the ends still differ" in result.stdout
     assert carol.transfer(body["data"]["id"])["status"] == "transferCancelled"
     assert t.audit().returncode == 0 and b1.audit().returncode == 0
+
+
+def test_a_relaying_trunk_that_lost_a_completion_is_reconciled_link_by_link(nodes):
+    t, b1, b2 = nodes["t"], nodes["b1"], nodes["b2"]
+    alice = b1.member("alice")
+    bob = b2.member("bob")
+    status, body = alice.pay(f"t/b2/{bob.number}", 5)
+    assert status == 200, body
+    transfer_id = body["data"]["id"]
+
+    # bob accepts: the trunk passes it on to b1, which completes it; the trunk dies before saving that, and the
+    # changes still owed for it (the trunk's and b2's) are lost.
+    t.crash_at("drive.after_answer:completed")
+    try:
+        bob.act(transfer_id, "accept")
+    except (urllib.error.URLError, HTTPException, ConnectionError, TimeoutError):
+        pass
+    assert t.crashed()
+    forget = "from mccs.federation.models import Intent; print(Intent.objects.filter(done_at__isnull=True).delete()[0])"
+    assert shell(t, forget) == ["1"]
+    assert shell(b2, forget) == ["1"]
+    t.start()
+    assert link(t.status(), "b1")["agree"] is False
+    assert link(t.status(), "b2")["agree"] is True  # pending at both ends, still
+
+    result = reconciled(t, "b1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{transfer_id}: pending here, completed at b1 → made it completed here\n" in result.stdout, (
+        result.stdout
+    )
+    # Now the trunk is ahead of b2; b2 owns the completion (bob accepted there), so it takes it from its trunk.
+    assert link(t.status(), "b2")["agree"] is False
+    result = reconciled(b2, "t")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{transfer_id}: pending here, completed at t → made it completed here" in result.stdout, (
+        result.stdout
+    )
+
+    statuses = settled(nodes)
+    assert all(n["agree"] is True for s in statuses.values() for n in s["neighbours"]), statuses
+    assert bob.transfer(transfer_id)["status"] == "transferCompleted"
+    assert alice.balance() == Decimal(-5) and bob.balance() == Decimal(5)
