@@ -418,16 +418,23 @@ def _limits_check(
     payer: Account, payee: Account, amount: int, *, exclude: FederatedTransfer | None = None
 ) -> None:
     """Balance, minus what open federated transfers already hold, must stay within the limits."""
-    out, _ = _reserved(payer.pk)
-    _, in_ = _reserved(payee.pk)
+    out, _unused_in = _reserved(payer.pk)
+    _unused_out, in_ = _reserved(payee.pk)
     if exclude is not None:
         out -= exclude.amount if exclude.payer_id == payer.pk else 0
         in_ -= exclude.amount if exclude.payee_id == payee.pk else 0
     projected = payer.balance - out - amount
     if projected < -payer.max_negative_balance:
         raise CCError(
-            f"Paying {money_text(amount)} would take account {_label(payer)} below its limit of "
-            f"-{money_text(payer.max_negative_balance)} (counting transfers still pending).",
+            _(
+                "Paying %(amount)s would take account %(account)s below its limit of -%(limit)s (counting "
+                "transfers still pending)."
+            )
+            % {
+                "amount": money_text(amount),
+                "account": _label(payer),
+                "limit": money_text(payer.max_negative_balance),
+            },
             cc_class="MinLimitViolation",
             fields={
                 "limit": -Amount(payer.max_negative_balance).to_decimal(),
@@ -438,8 +445,15 @@ def _limits_check(
     projected = payee.balance + in_ + amount
     if projected > payee.max_positive_balance:
         raise CCError(
-            f"Receiving {money_text(amount)} would take account {_label(payee)} above its limit of "
-            f"{money_text(payee.max_positive_balance)} (counting transfers still pending).",
+            _(
+                "Receiving %(amount)s would take account %(account)s above its limit of %(limit)s (counting "
+                "transfers still pending)."
+            )
+            % {
+                "amount": money_text(amount),
+                "account": _label(payee),
+                "limit": money_text(payee.max_positive_balance),
+            },
             cc_class="MaxLimitViolation",
             fields={
                 "limit": Amount(payee.max_positive_balance).to_decimal(),
@@ -566,7 +580,7 @@ def _party(path: str, top: Topology) -> Party:
 def _check_member_trading(party: Party) -> None:
     if party.neighbour is None and party.account.entity.status != EntityStatus.TRADING_ACCEPTED:
         raise CCError(
-            f"Account {party.account.number} is not accepted for trading.",
+            _("Account %(number)s is not accepted for trading.") % {"number": party.account.number},
             cc_class="DoesNotExistViolation",
             fields={"type": "account", "id": party.account.number},
         )
