@@ -192,7 +192,7 @@ def cmd_federation(ns: argparse.Namespace) -> int:
     _setup_django()
 
     from mccs.core.errors import ApplicationError
-    from mccs.federation import services
+    from mccs.federation import agreement, reconcile, services
     from mccs.federation.client import encode
 
     _manage("migrate", "--no-input", verbosity=0)
@@ -224,7 +224,7 @@ def cmd_federation(ns: argparse.Namespace) -> int:
             print(f"Node {node.name} now {state} its public directory with its neighbours.")
             return 0
         if action == "status":
-            status = services.federation_status()
+            status = agreement.federation_status()
             failed = [n for n in status["neighbours"] if n["handshake"] != "ok"]
             if ns.json:
                 for item in status["neighbours"]:
@@ -240,11 +240,20 @@ def cmd_federation(ns: argparse.Namespace) -> int:
                         f"rate {n['rate']}  last hash {n['lastHash'] or '(none)'}  queued {n['queued']}  "
                         f"handshake {n['handshake']}"
                     )
+                    agree = {True: "yes", False: "NO", None: "unknown"}[n["agree"]]
+                    print(f"  {'':<16} both ends agree: {agree} ({n['agreement']})")
             return 1 if failed else 0
+        if action == "reconcile":
+            report = reconcile.reconcile(name=ns.name, dry_run=ns.dry_run)
+            for line in report.lines:
+                print(line)
+            return 0 if report.settled else 1
     except ApplicationError as exc:
         print(f"mccs federation {action}: {exc.message}", file=sys.stderr)
         return 2
-    print("mccs federation: say what to do: init, add-branch, join, share or status", file=sys.stderr)
+    print(
+        "mccs federation: say what to do: init, add-branch, join, share, status or reconcile", file=sys.stderr
+    )
     return 2
 
 
@@ -320,7 +329,7 @@ COMMANDS = {
     "send-daily-digest": (cmd_send_daily_digest, "send the daily match emails now"),
     "federation": (
         cmd_federation,
-        "place this node in a Credit Commons tree: init, add-branch, join, status",
+        "place this node in a Credit Commons tree: init, add-branch, join, status, reconcile",
     ),
     "backup": (cmd_backup, "write the whole database to one file, while the node keeps serving"),
     "restore": (cmd_restore, "replace the whole database with a backup (servers stopped), then migrate"),
@@ -383,6 +392,11 @@ def build_parser() -> argparse.ArgumentParser:
             which.add_argument("--off", dest="share", action="store_const", const="off")
             status = fed.add_parser("status", help="neighbours, balances, last hashes and live handshakes")
             status.add_argument("--json", action="store_true")
+            rec = fed.add_parser(
+                "reconcile", help="settle a link whose two ends disagree, and say what was done"
+            )
+            rec.add_argument("name", help="the neighbour at the other end of the link")
+            rec.add_argument("--dry-run", action="store_true", help="only say what would be done")
         if name in ("backup", "restore"):
             p.add_argument("file", help="the backup file")
         if name == "restore":

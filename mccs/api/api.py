@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
+from django.utils import formats
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -50,7 +52,7 @@ api = NinjaAPI(
 
 
 def error_item(message: str, *, code: str, field: str | None = None) -> dict[str, str]:
-    item = {"message": message, "code": code}
+    item = {"message": str(message), "code": code}
     if field:
         item["field"] = field
     return item
@@ -99,9 +101,13 @@ def _describe(error: dict) -> dict[str, str]:
         if part not in {"body", "payload", "query", "path", "filters"}
     ]
     field = location[0] if location else None
-    message = error.get("msg", "is invalid")
+    message = error.get("msg") or _("is invalid")
     if error.get("type") == "missing":
-        return error_item(f"{'.'.join(location) or 'A field'} is required.", code="required", field=field)
+        if not location:
+            return error_item(_("A field is required."), code="required", field=field)
+        return error_item(
+            _("%(field)s is required.") % {"field": ".".join(location)}, code="required", field=field
+        )
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return error_item(
@@ -111,19 +117,19 @@ def _describe(error: dict) -> dict[str, str]:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    items = [_describe(e) for e in exc.errors] or [error_item("The request is invalid.", code="invalid")]
+    items = [_describe(e) for e in exc.errors] or [error_item(_("The request is invalid."), code="invalid")]
     return error_response(request, 400, *items)
 
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request, exc):
-    item = error_item("Could not authenticate you. Please sign in again.", code="not_authenticated")
+    item = error_item(_("Could not authenticate you. Please sign in again."), code="not_authenticated")
     return error_response(request, 401, item, headers={"WWW-Authenticate": "Bearer"})
 
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return error_response(request, 404, error_item("Not found.", code="not_found"))
+    return error_response(request, 404, error_item(_("Not found."), code="not_found"))
 
 
 # Django's own refusals of a request it cannot read. Ninja would treat them as unexpected (a 500 with a traceback);
@@ -133,7 +139,10 @@ def on_body_too_large(request, exc):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return on_application_error(
         request,
-        errors.PayloadTooLarge(f"The request body is larger than the {limit:,} bytes this node reads."),
+        errors.PayloadTooLarge(
+            _("The request body is larger than the %(limit)s bytes this node reads.")
+            % {"limit": formats.number_format(limit, use_l10n=True, force_grouping=True)}
+        ),
     )
 
 
@@ -142,7 +151,7 @@ def on_body_too_large(request, exc):
 @api.exception_handler(MultiPartParserError)
 @api.exception_handler(UnreadablePostError)
 def on_unreadable_request(request, exc):
-    item = error_item("The request could not be read.", code="unreadable_request")
+    item = error_item(_("The request could not be read."), code="unreadable_request")
     return error_response(request, 400, item)
 
 
@@ -167,7 +176,9 @@ def on_http_error(request, exc: HttpError):
 @api.exception_handler(Exception)
 def on_unexpected(request, exc):
     log.exception("unexpected error on %s %s", request.method, request.path)
-    return error_response(request, 500, error_item("Internal server error triggered.", code="internal_error"))
+    return error_response(
+        request, 500, error_item(_("Internal server error triggered."), code="internal_error")
+    )
 
 
 api.add_router("", accounts.router)

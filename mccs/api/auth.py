@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
@@ -24,9 +25,9 @@ class BearerAuth(HttpBearer):
             other = AuthToken.Scope.ADMIN if self.scope == AuthToken.Scope.MEMBER else AuthToken.Scope.MEMBER
             if token_user(raw=token, scope=other) is not None:
                 raise PermissionDenied(
-                    "This operation is for administrators; sign in at /admin/login."
+                    _("This operation is for administrators; sign in at /admin/login.")
                     if self.scope == AuthToken.Scope.ADMIN
-                    else "Administrator tokens are not accepted here: this operation is for members.",
+                    else _("Administrator tokens are not accepted here: this operation is for members."),
                     code=INSUFFICIENT_SCOPE,
                 )
             return None
@@ -62,7 +63,7 @@ class WebSessionAuth(SessionAuth):
         request.POST = QueryDict()
         if check_csrf(request) is not None:
             raise PermissionDenied(
-                "The page's security token is missing or out of date. Reload the page and try again."
+                _("The page's security token is missing or out of date. Reload the page and try again.")
             )
         return request.COOKIES.get(self.param_name)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils import formats
+from django.utils.translation import gettext as _
+
 from mccs.api.schemas import page_meta
 from mccs.core.errors import InvalidRequest
 
@@ -12,9 +15,15 @@ MAX_PAGE = 1_000_000
 
 def page_bounds(page: int, page_size: int) -> tuple[int, int]:
     if not 1 <= page <= MAX_PAGE:
-        raise InvalidRequest(f"page must be between 1 and {MAX_PAGE:,}.", field="page")
+        raise InvalidRequest(
+            _("page must be between 1 and %(most)s.")
+            % {"most": formats.number_format(MAX_PAGE, use_l10n=True, force_grouping=True)},
+            field="page",
+        )
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidRequest(f"page_size must be between 1 and {MAX_PAGE_SIZE}.", field="page_size")
+        raise InvalidRequest(
+            _("page_size must be between 1 and %(most)s.") % {"most": MAX_PAGE_SIZE}, field="page_size"
+        )
     start = (page - 1) * page_size
     return start, start + page_size
 

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 import simplejson
+from django.utils.translation import gettext as _
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
@@ -15,7 +16,7 @@ from mccs.core.text_guard import refuse_unstorable_text
 
 
 def _refuse_constant(name: str):
-    raise InvalidRequest(f"{name} is not a valid number.")
+    raise InvalidRequest(_("%(name)s is not a valid number.") % {"name": name})
 
 
 def is_json(content_type: str) -> bool:
@@ -30,18 +31,19 @@ class ExactJSONParser(Parser):
         # preflight, so reading those as JSON would let any web page act through a visitor's browser.
         if not is_json(request.META.get("CONTENT_TYPE") or ""):
             raise UnsupportedMediaType(
-                "The request body must be JSON, sent with Content-Type: application/json.",
+                _("The request body must be JSON, sent with Content-Type: application/json."),
                 field="Content-Type",
             )
         try:
             data = simplejson.loads(request.body, parse_float=Decimal, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidRequest(
-                f"The request body is not valid JSON ({exc.__class__.__name__}).", code="invalid_json"
+                _("The request body is not valid JSON (%(error)s).") % {"error": exc.__class__.__name__},
+                code="invalid_json",
             ) from None
         if not isinstance(data, dict):
             # Every operation takes an object; a list, string, number or null must not pass as "no changes".
-            raise InvalidRequest("The request body must be a JSON object.", code="not_an_object")
+            raise InvalidRequest(_("The request body must be a JSON object."), code="not_an_object")
         try:
             refuse_unstorable_text(data)  # NUL or a lone surrogate ("\udc80"): no database can store either
         except InvalidRequest as exc:

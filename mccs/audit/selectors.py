@@ -6,6 +6,7 @@ import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from mccs.audit.models import AuditEntry
 from mccs.core.errors import InvalidRequest
@@ -25,7 +26,9 @@ def _moment(value: str, *, field: str, end: bool) -> datetime.datetime:
     if moment is None:
         if day is None:
             raise InvalidRequest(
-                f"{field} must be a date (2024-05-31) or a date and time (2024-05-31T14:00:00Z).", field=field
+                _("%(field)s must be a date (2024-05-31) or a date and time (2024-05-31T14:00:00Z).")
+                % {"field": field},
+                field=field,
             )
         moment = datetime.datetime.combine(day, datetime.time.min)
         if end:
@@ -72,7 +75,10 @@ def audit_search(
     if category.strip():
         value = category.strip().lower()
         if value not in CATEGORIES:
-            raise InvalidRequest(f"category must be one of: {', '.join(CATEGORIES)}.", field="category")
+            raise InvalidRequest(
+                _("category must be one of: %(values)s.") % {"values": ", ".join(CATEGORIES)},
+                field="category",
+            )
         if value == "admin":
             entries = entries.filter(actor_is_admin=True)
         elif value == "user":

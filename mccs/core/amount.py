@@ -26,28 +26,34 @@ class Amount:
         cls, value: object, *, field: str = "amount", allow_zero: bool = False, allow_negative: bool = False
     ) -> Amount:
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-            raise InvalidRequest(f"The {field} must be a number with at most two decimals.", field=field)
+            raise InvalidRequest(
+                _("The %(field)s must be a number with at most two decimals.") % {"field": field}, field=field
+            )
         try:
             number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
         except InvalidOperation:
             raise InvalidRequest(
-                f"The {field} must be a number with at most two decimals.", field=field
+                _("The %(field)s must be a number with at most two decimals.") % {"field": field}, field=field
             ) from None
         if not number.is_finite():
-            raise InvalidRequest(f"The {field} must be a finite number.", field=field)
+            raise InvalidRequest(_("The %(field)s must be a finite number.") % {"field": field}, field=field)
         # Before any arithmetic: 1e999999 would overflow, and 1e999990 would take seconds to multiply out.
         if number and number.adjusted() >= len(str(MAX_CENTS // CENTS)):
-            raise InvalidRequest(f"The {field} is too large.", field=field)
+            raise InvalidRequest(_("The %(field)s is too large.") % {"field": field}, field=field)
         cents = number * CENTS
         if cents != cents.to_integral_value():
-            raise InvalidRequest(f"The {field} can have at most two decimals.", field=field)
+            raise InvalidRequest(
+                _("The %(field)s can have at most two decimals.") % {"field": field}, field=field
+            )
         cents_int = int(cents)
         if abs(cents_int) >= MAX_CENTS:
-            raise InvalidRequest(f"The {field} is too large.", field=field)
+            raise InvalidRequest(_("The %(field)s is too large.") % {"field": field}, field=field)
         if cents_int == 0 and not allow_zero:
-            raise InvalidRequest(f"The {field} must be greater than zero.", field=field)
+            raise InvalidRequest(
+                _("The %(field)s must be greater than zero.") % {"field": field}, field=field
+            )
         if cents_int < 0 and not allow_negative:
-            raise InvalidRequest(f"The {field} must not be negative.", field=field)
+            raise InvalidRequest(_("The %(field)s must not be negative.") % {"field": field}, field=field)
         return cls(cents_int)
 
     def to_decimal(self) -> Decimal:

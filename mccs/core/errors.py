@@ -13,6 +13,9 @@ class ApplicationError(Exception):
     code = "error"
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+        # A gettext_lazy constant becomes text here, in the language active when the error is raised: the
+        # request's (Accept-Language for the API, the member's choice on the web).
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field

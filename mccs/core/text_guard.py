@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from mccs.core.errors import InvalidRequest
 
-NUL_MESSAGE = "Text must not contain NUL (\\u0000) characters."
-SURROGATE_MESSAGE = "Text must be valid Unicode: a lone surrogate (such as \\udc80, half of a UTF-16 pair) is not a character."
+NUL_MESSAGE = gettext_noop("Text must not contain NUL (\\u0000) characters.")
+SURROGATE_MESSAGE = gettext_noop(
+    "Text must be valid Unicode: a lone surrogate (such as \\udc80, half of a UTF-16 pair) is not a character."
+)
 
 
 def _fault(text: str) -> InvalidRequest | None:
     if "\x00" in text:
-        return InvalidRequest(NUL_MESSAGE, code="nul_character")
+        return InvalidRequest(_(NUL_MESSAGE), code="nul_character")
     if not text.isascii():
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            return InvalidRequest(SURROGATE_MESSAGE, code="invalid_unicode")
+            return InvalidRequest(_(SURROGATE_MESSAGE), code="invalid_unicode")
     return None
 
 
@@ -54,7 +59,7 @@ def contains_nul(value: object) -> bool:
 
 def refuse_nul(value: object) -> None:
     if contains_nul(value):
-        raise InvalidRequest(NUL_MESSAGE, code="nul_character")
+        raise InvalidRequest(_(NUL_MESSAGE), code="nul_character")
 
 
 # Control characters (Cc: CR, LF, tab, …), format characters (Cf: the bidirectional overrides and isolates
@@ -74,9 +79,12 @@ def name_check(value: str, *, label: str, field: str) -> str:
     if refused is not None:
         what = unicodedata.name(refused, "a control character").lower()
         raise InvalidRequest(
-            f"The {label} contains a character that is not allowed in names (U+{ord(refused):04X}, {what}). "
-            "Names cannot contain line breaks, tabs, control characters or invisible formatting characters such "
-            "as right-to-left overrides or zero-width spaces.",
+            _(
+                "The %(label)s contains a character that is not allowed in names (%(code)s, %(character)s). "
+                "Names cannot contain line breaks, tabs, control characters or invisible formatting characters "
+                "such as right-to-left overrides or zero-width spaces."
+            )
+            % {"label": label, "code": f"U+{ord(refused):04X}", "character": what},
             code="invalid_character",
             field=field,
         )

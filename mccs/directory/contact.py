@@ -8,6 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
@@ -32,22 +34,26 @@ def acting_entity(*, actor, entity_id: object, field: str) -> Entity:
     try:
         pk = parse_entity_id(entity_id)
     except NotFound:
-        raise InvalidRequest(f"{field} is not a valid entity id.", field=field) from None
+        raise InvalidRequest(
+            _("%(field)s is not a valid entity id.") % {"field": field}, field=field
+        ) from None
     entity = Entity.objects.filter(pk=pk).first()
     if entity is None or not can_manage_entity(actor, entity):
-        raise PermissionDenied(f"You do not act for the entity given as {field}.", field=field)
+        raise PermissionDenied(
+            _("You do not act for the entity given as %(field)s.") % {"field": field}, field=field
+        )
     return entity
 
 
 def favorite_set(*, actor, entity: Entity, favorite_id: object, is_favorite: bool) -> bool:
     """Mark or unmark a listed entity as one of ``entity``'s favourites. Returns whether anything changed."""
     if not can_manage_entity(actor, entity):
-        raise PermissionDenied("You do not act for this entity.")
+        raise PermissionDenied(_("You do not act for this entity."))
     target = listed_entities().filter(pk=parse_entity_id(favorite_id)).first()
     if target is None:
         raise NotFound(ENTITY_NOT_FOUND)
     if target.pk == entity.pk:
-        raise InvalidRequest("An entity cannot be its own favourite.", field="favoriteEntityID")
+        raise InvalidRequest(_("An entity cannot be its own favourite."), field="favoriteEntityID")
     with transaction.atomic(durable=True):
         present = entity.favorites.filter(pk=target.pk).exists()
         if present == is_favorite:
@@ -75,29 +81,30 @@ def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) ->
     """Relay a message by email. The receiver's address is used only as the envelope recipient and is never
     returned; the sender's address goes in Reply-To so the receiver decides whether to answer."""
     if not can_manage_entity(actor, sender):
-        raise PermissionDenied("You do not act for this entity.")
+        raise PermissionDenied(_("You do not act for this entity."))
     if not can_be_contacted(sender):
         raise PermissionDenied(
-            "Your entity can send messages once an administrator has accepted it into the directory."
+            _("Your entity can send messages once an administrator has accepted it into the directory.")
         )
     receiver = listed_entities().filter(pk=parse_entity_id(receiver_id)).first()
     if receiver is None:
         raise NotFound(ENTITY_NOT_FOUND)
     if receiver.pk == sender.pk:
-        raise InvalidRequest("You cannot send a message to your own entity.", field="receiverEntityID")
+        raise InvalidRequest(_("You cannot send a message to your own entity."), field="receiverEntityID")
     if not isinstance(body, str):
-        raise InvalidRequest("The message body must be text.", field="body")
+        raise InvalidRequest(_("The message body must be text."), field="body")
     text = body.strip()
     if len(text) < MIN_MESSAGE_LENGTH:
-        raise InvalidRequest("Please write a message before sending it.", field="body")
+        raise InvalidRequest(_("Please write a message before sending it."), field="body")
     if len(text) > MAX_MESSAGE_LENGTH:
         raise InvalidRequest(
-            f"The message is too long: at most {MAX_MESSAGE_LENGTH} characters, this one has {len(text)}.",
+            _("The message is too long: at most %(most)s characters, this one has %(length)s.")
+            % {"most": MAX_MESSAGE_LENGTH, "length": len(text)},
             field="body",
         )
     to = entity_recipients(receiver)
     if not to:
-        raise InvalidRequest("This entity cannot receive messages: it has no email address.")
+        raise InvalidRequest(_("This entity cannot receive messages: it has no email address."))
     moment = now()
     limit = contact_limit_per_hour()
     with transaction.atomic(durable=True):
@@ -109,8 +116,14 @@ def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) ->
             retry = max(1, int((oldest + RATE_WINDOW - moment).total_seconds())) if oldest else 3600
             minutes = max(1, math.ceil(retry / 60))
             raise TooManyRequests(
-                f"You have sent {limit} messages in the last hour, the most allowed. Please wait {minutes} "
-                f"minute{'s' if minutes > 1 else ''} before sending another.",
+                ngettext(
+                    "You have sent %(limit)s messages in the last hour, the most allowed. Please wait %(minutes)s "
+                    "minute before sending another.",
+                    "You have sent %(limit)s messages in the last hour, the most allowed. Please wait %(minutes)s "
+                    "minutes before sending another.",
+                    minutes,
+                )
+                % {"limit": limit, "minutes": minutes},
                 retry_after=retry,
             )
         message = ContactMessage.objects.create(

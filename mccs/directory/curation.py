@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from mccs.audit.services import audit_record, audit_record_many
 from mccs.core.clock import now
@@ -24,8 +26,8 @@ from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
 from mccs.notifications.services import email_enqueue
 from mccs.users.policies import require_administrator
 
-CATEGORY_NOT_FOUND = "Category not found."
-TAG_NOT_FOUND = "Tag not found."
+CATEGORY_NOT_FOUND = gettext_lazy("Category not found.")
+TAG_NOT_FOUND = gettext_lazy("Tag not found.")
 KIND_FIELD = {EntityTag.Kind.OFFER: "offers", EntityTag.Kind.WANT: "wants"}
 
 
@@ -35,14 +37,21 @@ KIND_FIELD = {EntityTag.Kind.OFFER: "offers", EntityTag.Kind.WANT: "wants"}
 def curated_name_clean(raw: object, *, what: str) -> str:
     """Category and tag names are normalised like offers and wants: ``"  Organic  Veg! "`` → ``organic-veg``."""
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidRequest(f"A {what} name is required.", field="name")
+        message = _("A category name is required.") if what == "category" else _("A tag name is required.")
+        raise InvalidRequest(message, field="name")
     name = normalise_tag(raw)
     if not name:
-        raise InvalidRequest(f"The {what} name must contain at least one letter or digit.", field="name")
+        if what == "category":
+            message = _("The category name must contain at least one letter or digit.")
+        else:
+            message = _("The tag name must contain at least one letter or digit.")
+        raise InvalidRequest(message, field="name")
     if len(name) > MAX_TAG_LENGTH:
-        raise InvalidRequest(
-            f"The {what} name can be at most {MAX_TAG_LENGTH} characters long.", field="name"
-        )
+        if what == "category":
+            message = _("The category name can be at most %(limit)s characters long.")
+        else:
+            message = _("The tag name can be at most %(limit)s characters long.")
+        raise InvalidRequest(message % {"limit": MAX_TAG_LENGTH}, field="name")
     return name
 
 
@@ -54,7 +63,7 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
 
     ``member_started_at`` is set the first time the entity becomes ``tradingAccepted`` and never changes after.
     """
-    require_administrator(actor, what="change an entity's status")
+    require_administrator(actor, what=gettext_lazy("change an entity's status"))
     status = status_clean(status)
     # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
     with transaction.atomic():
@@ -115,7 +124,7 @@ def entity_decide(*, actor, entity: Entity, decision: str) -> str | None:
     """Accept or reject the application ``entity`` is waiting on. Decided under the entity's lock, so of two
     administrators deciding at once only the first changes anything. Returns the new status, or None when the
     entity was no longer waiting for a decision."""
-    require_administrator(actor, what="decide on applications")
+    require_administrator(actor, what=gettext_lazy("decide on applications"))
     with transaction.atomic(durable=True):
         current = (
             Entity.objects.select_for_update().filter(pk=entity.pk).values_list("status", flat=True).first()
@@ -130,7 +139,10 @@ def entity_decide(*, actor, entity: Entity, decision: str) -> str | None:
 
 def status_clean(status: object) -> str:
     if not isinstance(status, str) or status not in EntityStatus.values:
-        raise InvalidRequest(f"The status must be one of: {', '.join(EntityStatus.values)}.", field="status")
+        raise InvalidRequest(
+            _("The status must be one of: %(values)s.") % {"values": ", ".join(EntityStatus.values)},
+            field="status",
+        )
     return status
 
 
@@ -140,11 +152,12 @@ MAX_ENTITY_CATEGORIES = 50  # bounds the lookup a client's list drives (one IN l
 def categories_resolve(names: object) -> list[Category]:
     """Existing categories by name, in the order given (a typo must not create a new heading)."""
     if isinstance(names, str) or not isinstance(names, Iterable):
-        raise InvalidRequest("categories must be a list of category names.", field="categories")
+        raise InvalidRequest(_("categories must be a list of category names."), field="categories")
     names = list(names)
     if len(names) > MAX_ENTITY_CATEGORIES:
         raise InvalidRequest(
-            f"An entity can have at most {MAX_ENTITY_CATEGORIES} categories; {len(names)} were given.",
+            _("An entity can have at most %(most)s categories; %(given)s were given.")
+            % {"most": MAX_ENTITY_CATEGORIES, "given": len(names)},
             code="too_many_items",
             field="categories",
         )
@@ -157,7 +170,13 @@ def categories_resolve(names: object) -> list[Category]:
     missing = [name for name in wanted if name not in found]
     if missing:
         raise InvalidRequest(
-            f"There is no category named {', '.join(missing)}. Create it first.", field="categories"
+            ngettext(
+                "There is no category named %(names)s. Create it first.",
+                "There are no categories named %(names)s. Create them first.",
+                len(missing),
+            )
+            % {"names": ", ".join(missing)},
+            field="categories",
         )
     return [found[name] for name in wanted]
 
@@ -195,7 +214,11 @@ def _curated_create(model, *, actor, name: object, what: str):
     clean = curated_name_clean(name, what=what)
     with transaction.atomic(durable=True):
         if model.objects.filter(name=clean).exists():
-            raise InvalidRequest(f"A {what} named {clean} already exists.", field="name")
+            if what == "category":
+                message = _("A category named %(name)s already exists.")
+            else:
+                message = _("A tag named %(name)s already exists.")
+            raise InvalidRequest(message % {"name": clean}, field="name")
         created = model.objects.create(name=clean)
         audit_record(
             actor=actor,
@@ -212,7 +235,7 @@ def category_get(*, category_id: object) -> Category:
 
 
 def category_create(*, actor, name: object) -> Category:
-    require_administrator(actor, what="manage categories")
+    require_administrator(actor, what=gettext_lazy("manage categories"))
     return _curated_create(Category, actor=actor, name=name, what="category")
 
 
@@ -247,13 +270,13 @@ def _record_entity_lists(*, actor, field: str, before: dict, after: dict, entity
 
 def category_rename(*, actor, category: Category, name: object) -> Category:
     """Rename a category. Onto an existing name, the two merge: its entities join the other, and it goes."""
-    require_administrator(actor, what="manage categories")
+    require_administrator(actor, what=gettext_lazy("manage categories"))
     return _curated_rename(CATEGORIES, actor=actor, item=category, name=name)
 
 
 def category_delete(*, actor, category: Category) -> Category:
     """Delete a category; every entity that had it loses it. Returns the deleted category (with its id)."""
-    require_administrator(actor, what="manage categories")
+    require_administrator(actor, what=gettext_lazy("manage categories"))
     return _curated_delete(CATEGORIES, actor=actor, item=category)
 
 
@@ -265,7 +288,7 @@ def tag_get(*, tag_id: object) -> Tag:
 
 
 def tag_create(*, actor, name: object) -> Tag:
-    require_administrator(actor, what="manage tags")
+    require_administrator(actor, what=gettext_lazy("manage tags"))
     return _curated_create(Tag, actor=actor, name=name, what="tag")
 
 
@@ -296,7 +319,7 @@ def _record_tag_lists(*, actor, before: dict, after: dict, entity_ids: list) -> 
 def tag_rename(*, actor, tag: Tag, name: object) -> Tag:
     """Rename a tag on every entity. Onto an existing tag, the two merge; an entity that listed both keeps one,
     dated from whichever it listed first (so "new matches since" does not fire again)."""
-    require_administrator(actor, what="manage tags")
+    require_administrator(actor, what=gettext_lazy("manage tags"))
     return _curated_rename(TAGS, actor=actor, item=tag, name=name)
 
 
@@ -315,7 +338,7 @@ def _merge_entity_tags(*, source: Tag, target: Tag) -> None:
 
 def tag_delete(*, actor, tag: Tag) -> Tag:
     """Delete a tag; every entity that offered or wanted it loses it."""
-    require_administrator(actor, what="manage tags")
+    require_administrator(actor, what=gettext_lazy("manage tags"))
     return _curated_delete(TAGS, actor=actor, item=tag)
 
 

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import parse_id
 from mccs.directory.models import LISTED_STATUSES, Category, Entity, EntityStatus, EntityTag, Tag
 from mccs.matching.ranking import FuzzyVocabulary, Rank, plural_variants, search_terms
 
-ENTITY_NOT_FOUND = "Entity not found."
+ENTITY_NOT_FOUND = gettext_lazy("Entity not found.")
 MAX_MATCHED_TAGS = 500  # the best-ranked tags a term may expand to; keeps the SQL IN-lists bounded
 VOCABULARY_MAX_AGE = 60.0  # seconds; renamed tags reach fuzzy search in other processes within this time
 
@@ -171,7 +173,10 @@ def parse_since(value: str | None, *, field: str = "tagged_since") -> datetime.d
         moment = moment.astimezone(datetime.UTC)  # the database compares in UTC; out of range → refused here
     except (ValueError, OverflowError):
         raise InvalidRequest(
-            f"{field} must be an ISO 8601 date or date-time such as 2024-05-01T12:00:00Z; got '{text[:40]}'.",
+            _(
+                "%(field)s must be an ISO 8601 date or date-time such as 2024-05-01T12:00:00Z; got '%(value)s'."
+            )
+            % {"field": field, "value": text[:40]},
             field=field,
         ) from None
     return moment

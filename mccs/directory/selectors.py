@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from mccs.core.errors import NotFound
 from mccs.core.ids import parse_id
 from mccs.directory.models import Entity
 
-ENTITY_NOT_FOUND = "Entity not found."
+ENTITY_NOT_FOUND = gettext_lazy("Entity not found.")
 
 
 def entities_with_details() -> QuerySet[Entity]:

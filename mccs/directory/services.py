@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
@@ -35,19 +37,19 @@ MEMBER_EDITABLE_FIELDS = (
     "receive_daily_match_notification_email",
 )
 FIELD_LABELS = {
-    "name": "entity name",
-    "email": "entity email",
-    "telephone": "telephone",
-    "inc_type": "incorporation type",
-    "company_number": "company number",
-    "website": "website",
-    "declared_turnover": "declared turnover",
-    "description": "description",
-    "address": "address",
-    "city": "city",
-    "region": "region",
-    "postal_code": "postal code",
-    "country": "country",
+    "name": gettext_lazy("entity name"),
+    "email": gettext_lazy("entity email"),
+    "telephone": gettext_lazy("telephone"),
+    "inc_type": gettext_lazy("incorporation type"),
+    "company_number": gettext_lazy("company number"),
+    "website": gettext_lazy("website"),
+    "declared_turnover": gettext_lazy("declared turnover"),
+    "description": gettext_lazy("description"),
+    "address": gettext_lazy("address"),
+    "city": gettext_lazy("city"),
+    "region": gettext_lazy("region"),
+    "postal_code": gettext_lazy("postal code"),
+    "country": gettext_lazy("country"),
 }
 MAX_TURNOVER = 10**15
 
@@ -57,22 +59,28 @@ def _clean_value(field: str, value: object) -> object:
     model_field = Entity._meta.get_field(field)
     if field in {"show_tags_matched_since_last_login", "receive_daily_match_notification_email"}:
         if not isinstance(value, bool):
-            raise InvalidRequest(f"{label} must be true or false.", field=field)
+            raise InvalidRequest(_("%(label)s must be true or false.") % {"label": label}, field=field)
         return value
     if field == "declared_turnover":
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_TURNOVER:
-            raise InvalidRequest("The declared turnover must be a whole number of zero or more.", field=field)
+            raise InvalidRequest(
+                _("The declared turnover must be a whole number of zero or more."), field=field
+            )
         return value
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidRequest(f"The {label} must be text.", field=field)
+        raise InvalidRequest(_("The %(label)s must be text.") % {"label": label}, field=field)
     value = value.strip()
     max_length = model_field.max_length
     if max_length and len(value) > max_length:
-        raise InvalidRequest(f"The {label} can be at most {max_length} characters long.", field=field)
+        raise InvalidRequest(
+            _("The %(label)s can be at most %(limit)s characters long.")
+            % {"label": label, "limit": max_length},
+            field=field,
+        )
     if not value:
         return value
     if field == "name":
@@ -81,20 +89,25 @@ def _clean_value(field: str, value: object) -> object:
         try:
             validate_email(value)
         except ValidationError:
-            raise InvalidRequest("The entity email is not a valid email address.", field=field) from None
+            raise InvalidRequest(_("The entity email is not a valid email address."), field=field) from None
         return value.lower()
     if field == "inc_type" and value not in IncType.values:
         raise InvalidRequest(
-            f"The incorporation type must be one of: {', '.join(IncType.values)}.", field=field
+            _("The incorporation type must be one of: %(values)s.") % {"values": ", ".join(IncType.values)},
+            field=field,
         )
     if field == "website":
         candidate = value if "://" in value else f"https://{value}"
         if len(candidate) > max_length:
-            raise InvalidRequest(f"The {label} can be at most {max_length} characters long.", field=field)
+            raise InvalidRequest(
+                _("The %(label)s can be at most %(limit)s characters long.")
+                % {"label": label, "limit": max_length},
+                field=field,
+            )
         try:
             URLValidator(schemes=["http", "https"])(candidate)
         except ValidationError:
-            raise InvalidRequest("The website is not a valid web address.", field=field) from None
+            raise InvalidRequest(_("The website is not a valid web address."), field=field) from None
         return candidate
     return value
 
@@ -108,7 +121,9 @@ def entity_clean_changes(changes: Mapping[str, object]) -> dict[str, object]:
         elif field in MEMBER_EDITABLE_FIELDS:
             cleaned[field] = _clean_value(field, value)
         else:
-            raise InvalidRequest(f"The field {field} cannot be changed here.", field=field)
+            raise InvalidRequest(
+                _("The field %(field)s cannot be changed here.") % {"field": field}, field=field
+            )
     return cleaned
 
 
@@ -205,7 +220,7 @@ def entity_update_record(*, actor, entity: Entity, diff: Mapping[str, tuple[obje
 def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> Entity:
     """A member changes their own entity's details."""
     if not can_manage_entity(actor, entity):
-        raise PermissionDenied("You do not act for this entity.")
+        raise PermissionDenied(_("You do not act for this entity."))
     cleaned = entity_clean_changes(changes)
     with transaction.atomic(durable=True):
         diff = entity_apply_changes(entity=entity, changes=cleaned)
@@ -222,7 +237,7 @@ def entity_apply_for_trading(*, actor, entity: Entity) -> Entity:
 
     Compare-and-set on the status, so a click that races an administrator's decision changes nothing."""
     if not can_manage_entity(actor, entity):
-        raise PermissionDenied("You do not act for this entity.")
+        raise PermissionDenied(_("You do not act for this entity."))
     with transaction.atomic(durable=True):
         before = Entity.objects.filter(pk=entity.pk).values_list("status", flat=True).first()
         moved = Entity.objects.filter(pk=entity.pk, status__in=CAN_APPLY_FOR_TRADING).update(
@@ -230,13 +245,17 @@ def entity_apply_for_trading(*, actor, entity: Entity) -> Entity:
         )
         if not moved:
             reasons = {
-                EntityStatus.PENDING: "An administrator has not yet accepted your entity into the directory; "
-                "you can ask to trade once it is listed.",
-                EntityStatus.REJECTED: "Your application was not accepted, so you cannot ask to trade.",
-                EntityStatus.TRADING_PENDING: "You have already asked to trade; an administrator will decide soon.",
-                EntityStatus.TRADING_ACCEPTED: "You can already trade.",
+                EntityStatus.PENDING: _(
+                    "An administrator has not yet accepted your entity into the directory; "
+                    "you can ask to trade once it is listed."
+                ),
+                EntityStatus.REJECTED: _("Your application was not accepted, so you cannot ask to trade."),
+                EntityStatus.TRADING_PENDING: _(
+                    "You have already asked to trade; an administrator will decide soon."
+                ),
+                EntityStatus.TRADING_ACCEPTED: _("You can already trade."),
             }
-            raise InvalidRequest(reasons.get(before, "You cannot ask to trade now."), code="not_allowed")
+            raise InvalidRequest(reasons.get(before, _("You cannot ask to trade now.")), code="not_allowed")
         audit_record(
             actor=actor,
             action="entity.trading_apply",

@@ -27,6 +27,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
@@ -214,7 +215,8 @@ def _neighbour_create(
 def _limits_apply(account: Account, *, negative: int, positive: int) -> None:
     if account.balance > positive or -account.balance > negative:
         raise InvalidRequest(
-            f"The limits cannot be set below what the balance ({money_text(account.balance)}) already uses."
+            _("The limits cannot be set below what the balance (%(balance)s) already uses.")
+            % {"balance": money_text(account.balance)}
         )
     account.max_negative_balance = negative
     account.max_positive_balance = positive
@@ -253,10 +255,10 @@ def neighbour_limits_set(
     *, actor, name: str, max_negative: object = None, max_positive: object = None
 ) -> Neighbour:
     if not policies.can_change_limits(actor):
-        raise PermissionDenied("Only administrators can change a neighbour's limits.")
+        raise PermissionDenied(_("Only administrators can change a neighbour's limits."))
     neighbour = Neighbour.objects.filter(name=name).first()
     if neighbour is None:
-        raise NotFound(f"No neighbour is called {name}.")
+        raise NotFound(_("No neighbour is called %(name)s.") % {"name": name})
     with transaction.atomic(durable=True):
         account = accounts_lock(neighbour.account_id)[neighbour.account_id]
         before = (account.max_negative_balance, account.max_positive_balance)
@@ -283,14 +285,14 @@ def neighbour_limits_set(
 def sharing_set(*, actor, on: bool) -> Node:
     """Turn sharing of this node's public directory with its neighbours on or off (``mccs federation share``)."""
     if actor is not None and not policies.can_change_limits(actor):
-        raise PermissionDenied("Only administrators can change what this node shares.")
+        raise PermissionDenied(_("Only administrators can change what this node shares."))
     if not isinstance(on, bool):
-        raise InvalidRequest("sharing must be true or false.", field="sharing")
+        raise InvalidRequest(_("sharing must be true or false."), field="sharing")
     with transaction.atomic(durable=True):
         node = Node.objects.select_for_update().filter(pk=1).first()
         if node is None:
             raise InvalidRequest(
-                "This node is not part of a Credit Commons tree yet: run mccs federation init.",
+                _("This node is not part of a Credit Commons tree yet: run mccs federation init."),
                 field="sharing",
             )
         if node.sharing != on:
@@ -898,7 +900,7 @@ def _notify(ft: FederatedTransfer, transfer: Transfer, event: str) -> None:
                 "entity": account.entity,
                 "other": SimpleNamespace(name=path),
                 "other_account": SimpleNamespace(number=path),
-                "amount": money_text(transfer.amount),
+                "amount_cents": transfer.amount,
                 "pays": account.pk == transfer.payer_id,
                 "is_initiator": account.pk == transfer.initiator_id,
                 "reason": transfer.cancellation_reason,
@@ -1112,40 +1114,50 @@ def remote_transfer_propose(
     """A member pays (``credit``) or asks to be paid (``bill``) by an account on another node."""
     if direction not in ("in", "out"):
         raise InvalidRequest(
-            'transfer must be "in" (request a payment) or "out" (make a payment).', field="transfer"
+            _('transfer must be "in" (request a payment) or "out" (make a payment).'), field="transfer"
         )
     if not isinstance(amount, Amount) or amount.cents <= 0:
-        raise InvalidRequest("The amount must be greater than zero.", field="amount")
+        raise InvalidRequest(_("The amount must be greater than zero."), field="amount")
     if description is not None and not isinstance(description, str):
-        raise InvalidRequest("The description must be text.", field="description")
+        raise InvalidRequest(_("The description must be text."), field="description")
     text = (description or "").strip()
     if len(text) > 500:
-        raise InvalidRequest("The description can be at most 500 characters long.", field="description")
+        raise InvalidRequest(
+            _("The description can be at most %(limit)s characters long.") % {"limit": 500},
+            field="description",
+        )
     top = topology()
     if not top.name:
-        raise InvalidRequest("This node is not part of a Credit Commons tree.", field="receiver")
+        raise InvalidRequest(_("This node is not part of a Credit Commons tree."), field="receiver")
     try:
         path = top.normalise(receiver)
         route = top.route(path)
     except ValueError:
-        raise InvalidRequest(f"{receiver} is not a valid account path.", field="receiver") from None
+        raise InvalidRequest(
+            _("%(receiver)s is not a valid account path.") % {"receiver": receiver}, field="receiver"
+        ) from None
     if route is None:
         raise InvalidRequest(
-            f"{receiver} is an account on this node: use its account number.", field="receiver"
+            _("%(receiver)s is an account on this node: use its account number.") % {"receiver": receiver},
+            field="receiver",
         )
     neighbour = Neighbour.objects.select_related("account").filter(name=route).first()
     if neighbour is None:
-        raise InvalidRequest(f"No node on the way to {receiver}: this node has no trunk.", field="receiver")
+        raise InvalidRequest(
+            _("No node on the way to %(receiver)s: this node has no trunk.") % {"receiver": receiver},
+            field="receiver",
+        )
     own = account_by_number(initiator, field="initiator")
     if not policies.can_act_for_account(actor, own):
         raise PermissionDenied(
-            "You can only start transfers from the account of an entity you belong to.", field="initiator"
+            _("You can only start transfers from the account of an entity you belong to."), field="initiator"
         )
     if hasattr(own, "neighbour"):
-        raise InvalidRequest("That account belongs to a neighbour node.", field="initiator")
+        raise InvalidRequest(_("That account belongs to a neighbour node."), field="initiator")
     if own.entity.status != EntityStatus.TRADING_ACCEPTED:
         raise InvalidRequest(
-            f"{own.entity.name or own.number} is not accepted for trading yet, so it cannot send or receive transfers.",
+            _("%(name)s is not accepted for trading yet, so it cannot send or receive transfers.")
+            % {"name": own.entity.name or own.number},
             field="initiator",
         )
     payer, payee = (own, neighbour.account) if direction == "out" else (neighbour.account, own)
@@ -1176,7 +1188,8 @@ def remote_transfer_propose(
         FederatedTransfer.objects.filter(pk=ft.pk).delete()
         if exc.retry:
             raise InvalidRequest(
-                f"Node {neighbour.name} cannot be reached just now, so nothing was sent. Please try again later.",
+                _("Node %(node)s cannot be reached just now, so nothing was sent. Please try again later.")
+                % {"node": neighbour.name},
                 field="receiver",
             ) from None
         raise InvalidRequest(exc.message, field="receiver") from None
@@ -1239,22 +1252,29 @@ def remote_transfer_act(*, actor, transfer_id: object, action: str, reason: obje
     transfer = _visible_transfer(actor, transfer_id)
     ft = FederatedTransfer.objects.select_related("upstream", "downstream").get(pk=transfer.pk)
     if action in ("accept", "reject") and not policies.can_respond_to_transfer(actor, transfer):
-        raise PermissionDenied(f"Only the receiver of a transfer can {action} it; you can cancel it instead.")
+        if action == "accept":
+            message = _("Only the receiver of a transfer can accept it; you can cancel it instead.")
+        else:
+            message = _("Only the receiver of a transfer can reject it; you can cancel it instead.")
+        raise PermissionDenied(message)
     if action == "cancel" and not policies.can_cancel_transfer(actor, transfer):
         raise PermissionDenied(
-            "Only the member who proposed a transfer can cancel it; you can reject it instead."
+            _("Only the member who proposed a transfer can cancel it; you can reject it instead.")
         )
     if reason is not None and not isinstance(reason, str):
-        raise InvalidRequest("The reason must be text.", field="cancellationReason")
+        raise InvalidRequest(_("The reason must be text."), field="cancellationReason")
     text = (reason or "").strip()[:500]
     if transfer.state != TransferState.PENDING:
-        what = "completed" if transfer.state == TransferState.COMPLETED else "cancelled"
-        raise Conflict(f"This transfer is already {what}, so it cannot be changed any more.")
+        if transfer.state == TransferState.COMPLETED:
+            raise Conflict(_("This transfer is already completed, so it cannot be changed any more."))
+        raise Conflict(_("This transfer is already cancelled, so it cannot be changed any more."))
     neighbour = ft.upstream or ft.downstream
     state = CCState.COMPLETED if action == "accept" else CCState.ERASED
     if state == CCState.COMPLETED:
         if ft.state != CCState.PENDING:
-            raise Conflict("This transfer is still being confirmed by the other node; try again in a moment.")
+            raise Conflict(
+                _("This transfer is still being confirmed by the other node; try again in a moment.")
+            )
         try:
             _precheck_completion(ft)
         except CCError as exc:

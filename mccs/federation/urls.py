@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from mccs.federation import views
+from mccs.federation import link_views, views
 
 urlpatterns = [
     path("", views.root),
     path("about", views.about),
     path("absolutepath", views.absolute_path),
     path("handshake", views.handshake),
+    path("mccs/link", link_views.link),
+    path("mccs/link/align", link_views.align),
     path("transaction/relay", views.relay),
     path("transaction/<str:uuid>/<str:state>", views.state_change),
     path("transaction/<str:uuid>", views.transaction),

@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
@@ -31,8 +33,8 @@ from mccs.users.policies import require_administrator
 from mccs.users.services import email_clean, user_update
 from mccs.users.tokens import tokens_revoke_all
 
-USER_NOT_FOUND = "User not found."
-ENTITY_NOT_FOUND = "Entity not found."
+USER_NOT_FOUND = gettext_lazy("User not found.")
+ENTITY_NOT_FOUND = gettext_lazy("Entity not found.")
 
 
 # --- users ----------------------------------------------------------------------------------------------------
@@ -63,7 +65,7 @@ def admin_user_get(*, user_id: object) -> User:
 
 def admin_user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> User:
     """Change a member's names, telephone and sign-in address. Changing the address signs them out everywhere."""
-    require_administrator(actor, what="edit members' user details")
+    require_administrator(actor, what=gettext_lazy("edit members' user details"))
     changes = dict(changes)
     new_email = changes.pop("email", None)
     with transaction.atomic(durable=True):
@@ -71,7 +73,7 @@ def admin_user_update(*, actor: User, user: User, changes: Mapping[str, object])
             address = email_clean(new_email, field="email")
             if address != user.email:
                 if User.objects.filter(email=address).exclude(pk=user.pk).exists():
-                    raise InvalidRequest("Another account already uses this email address.", field="email")
+                    raise InvalidRequest(_("Another account already uses this email address."), field="email")
                 before = user.email
                 user.email = address
                 user.save(update_fields=["email"])
@@ -95,7 +97,7 @@ def admin_user_delete(*, actor: User, user: User) -> tuple[User, bool]:
     A member who proposed transfers stays in the ledger's history (``Transfer.initiated_by``), so that user is
     deactivated instead: signed out, unable to sign in, and unlinked from every entity. Entities are never deleted
     with their users: they own accounts (delete them separately)."""
-    require_administrator(actor, what="delete users")
+    require_administrator(actor, what=gettext_lazy("delete users"))
     snapshot = {
         "email": user.email,
         "firstName": user.first_name,
@@ -198,7 +200,10 @@ def admin_entity_search(
         entities = entities.filter(account__number=account_number.strip())
     if status.strip():
         if status.strip() not in EntityStatus.values:
-            raise InvalidRequest(f"status must be one of: {', '.join(EntityStatus.values)}.", field="status")
+            raise InvalidRequest(
+                _("status must be one of: %(values)s.") % {"values": ", ".join(EntityStatus.values)},
+                field="status",
+            )
         entities = entities.filter(status=status.strip())
     tag_since = Q(added_at__gte=tagged_since) if tagged_since else Q()
     searched = False
@@ -247,7 +252,7 @@ def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, ob
 
     Everything is validated first, then written in one transaction, so a refused limit changes nothing at all.
     Limits go through the ledger's own service, which refuses a limit the balance already uses."""
-    require_administrator(actor, what="edit entities")
+    require_administrator(actor, what=gettext_lazy("edit entities"))
     changes = dict(changes)
     status = changes.pop("status", None)
     categories = changes.pop("categories", None)
@@ -279,7 +284,7 @@ def admin_entity_delete(*, actor: User, entity: Entity) -> Entity:
 
     The ledger keeps every transfer forever (``Account.entity`` is PROTECT, postings are append-only), so an
     entity that has traded is refused with a message that says what to do instead: set it to ``rejected``."""
-    require_administrator(actor, what="delete entities")
+    require_administrator(actor, what=gettext_lazy("delete entities"))
     with transaction.atomic(durable=True):
         locked = Entity.objects.select_for_update().filter(pk=entity.pk).first()
         if locked is None:
@@ -287,8 +292,10 @@ def admin_entity_delete(*, actor: User, entity: Entity) -> Entity:
         account = Account.objects.filter(entity=locked).first()
         if account is not None and _account_has_history(account):
             raise InvalidRequest(
-                "This entity has transfers in the ledger, which are kept forever, so it cannot be deleted. "
-                "Set its status to rejected to remove it from the directory and from trading.",
+                _(
+                    "This entity has transfers in the ledger, which are kept forever, so it cannot be deleted. "
+                    "Set its status to rejected to remove it from the directory and from trading."
+                ),
                 code="entity_has_ledger_history",
             )
         snapshot = {
@@ -354,5 +361,5 @@ def admin_transfer_cancel(*, actor: User, transfer_id: object, reason: object = 
     """Cancel a pending transfer on behalf of its initiator (recorded as ``transfer.cancel`` by the
     administrator); both parties are told, with the reason."""
     if not policies.is_administrator(actor):
-        raise PermissionDenied("Only administrators can cancel other members' transfers.")
+        raise PermissionDenied(_("Only administrators can cancel other members' transfers."))
     return transfer_cancel(actor=actor, transfer_id=transfer_id, reason=reason)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, InvalidRequest
@@ -40,7 +41,8 @@ class Idempotency:
         self.key = (self.key or "").strip()
         if not self.key or len(self.key) > MAX_KEY_LENGTH:
             raise InvalidRequest(
-                f"The Idempotency-Key header must be between 1 and {MAX_KEY_LENGTH} characters.",
+                _("The Idempotency-Key header must be between 1 and %(most)s characters.")
+                % {"most": MAX_KEY_LENGTH},
                 field="Idempotency-Key",
             )
         refuse_nul(self.key)
@@ -55,7 +57,9 @@ def idempotency_find(idem: Idempotency, print_: str) -> IdempotencyRecord | None
     record = IdempotencyRecord.objects.filter(user=idem.user, key=idem.key).first()
     if record is not None and record.fingerprint != print_:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+            _(
+                "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+            )
         )
     return record
 

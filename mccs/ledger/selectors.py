@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from mccs.core.errors import InvalidRequest
 from mccs.core.ids import parse_id
@@ -30,7 +31,9 @@ def transfers_with_parties() -> QuerySet[Transfer]:
 
 def transfer_list_for_account(*, account: Account, status: str = "all") -> QuerySet[Transfer]:
     if status not in STATUS_FILTERS:
-        raise InvalidRequest("status must be one of all, initiated, completed or cancelled.", field="status")
+        raise InvalidRequest(
+            _("status must be one of all, initiated, completed or cancelled."), field="status"
+        )
     queryset = transfers_with_parties().filter(Q(payer=account) | Q(payee=account))
     if state := STATUS_FILTERS[status]:
         queryset = queryset.filter(state=state)
@@ -40,7 +43,9 @@ def transfer_list_for_account(*, account: Account, status: str = "all") -> Query
 def transfer_list(*, status: str = "all") -> QuerySet[Transfer]:
     """Every transfer of the node (for administrators)."""
     if status not in STATUS_FILTERS:
-        raise InvalidRequest("status must be one of all, initiated, completed or cancelled.", field="status")
+        raise InvalidRequest(
+            _("status must be one of all, initiated, completed or cancelled."), field="status"
+        )
     queryset = transfers_with_parties()
     if state := STATUS_FILTERS[status]:
         queryset = queryset.filter(state=state)
@@ -48,17 +53,17 @@ def transfer_list(*, status: str = "all") -> QuerySet[Transfer]:
 
 
 def transfer_get(*, transfer_id: object) -> Transfer:
-    pk = parse_id(str(transfer_id), message="Transfer not found.")
+    pk = parse_id(str(transfer_id), message=_("Transfer not found."))
     transfer = transfers_with_parties().filter(pk=pk).first()
     if transfer is None:
-        raise TransferNotFound("Transfer not found.")
+        raise TransferNotFound(_("Transfer not found."))
     return transfer
 
 
 def transfer_for_actor(*, actor, transfer_id: object) -> Transfer:
     transfer = transfer_get(transfer_id=transfer_id)
     if not policies.can_see_transfer(actor, transfer):
-        raise TransferNotFound("Transfer not found.")
+        raise TransferNotFound(_("Transfer not found."))
     return transfer
 
 

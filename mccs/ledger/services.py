@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
@@ -45,7 +47,7 @@ from mccs.notifications.services import email_deferred, emails_queue
 
 MAX_DESCRIPTION = 500
 MAX_REASON = 500
-TRANSFER_NOT_FOUND = "Transfer not found."
+TRANSFER_NOT_FOUND = "Transfer not found."  # translated where raised: _(TRANSFER_NOT_FOUND)
 
 Work = Callable[[], tuple[Transfer, ApplicationError | None]]
 
@@ -54,33 +56,42 @@ Work = Callable[[], tuple[Transfer, ApplicationError | None]]
 
 
 def money(cents: int) -> str:
-    return f"{Amount(cents)} {settings.MCCS_CURRENCY_UNIT}"
+    """An amount with its unit, written the way the active language writes numbers ("1,234.50 mc", "1.234,50 mc")."""
+    number = formats.number_format(Amount(cents).to_decimal(), 2, use_l10n=True, force_grouping=True)
+    return f"{number} {settings.MCCS_CURRENCY_UNIT}"
 
 
 def _name(account: Account) -> str:
-    return account.entity.name or f"account {account.number}"
+    return account.entity.name or _("account %(number)s") % {"number": account.number}
 
 
 def _clean_text(value: object, *, field: str, label: str, limit: int) -> str:
+    """``label`` is "description" or "reason"; each has its own whole sentences, so that they translate."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidRequest(f"The {label} must be text.", field=field)
+        message = _("The reason must be text.") if label == "reason" else _("The description must be text.")
+        raise InvalidRequest(message, field=field)
     text = value.strip()
     if len(text) > limit:
-        raise InvalidRequest(f"The {label} can be at most {limit} characters long.", field=field)
+        if label == "reason":
+            message = _("The reason can be at most %(limit)s characters long.")
+        else:
+            message = _("The description can be at most %(limit)s characters long.")
+        raise InvalidRequest(message % {"limit": limit}, field=field)
     return text
 
 
 def account_by_number(number: object, *, field: str) -> Account:
     if not isinstance(number, str) or not luhn_valid(number.strip()):
         raise InvalidRequest(
-            f"{number!s} is not a valid account number: it must be 16 digits with a correct check digit.",
+            _("%(number)s is not a valid account number: it must be 16 digits with a correct check digit.")
+            % {"number": number},
             field=field,
         )
     account = Account.objects.select_related("entity").filter(number=number.strip()).first()
     if account is None:
-        raise NotFound(f"No account has the number {number}.", field=field)
+        raise NotFound(_("No account has the number %(number)s.") % {"number": number}, field=field)
     return account
 
 
@@ -95,24 +106,32 @@ def _check_trading(*accounts: Account, fresh: bool = False) -> None:
     for account in accounts:
         if not account.entity.can_trade:
             raise TradingNotAllowed(
-                f"{_name(account)} is not accepted for trading yet, so it cannot send or receive transfers."
+                _("%(name)s is not accepted for trading yet, so it cannot send or receive transfers.")
+                % {"name": _name(account)}
             )
 
 
 def limit_breach(*, payer: Account, payee: Account, amount: int) -> str | None:
     """The reason a transfer of ``amount`` cannot complete with these balances, or None if it can."""
     if payer.balance - amount < -payer.max_negative_balance:
-        return (
-            f"Paying {money(amount)} would take {_name(payer)} below its limit of "
-            f"-{money(payer.max_negative_balance)}; it can pay at most {money(max(payer.available_to_spend, 0))}"
-            " now."
-        )
+        return _(
+            "Paying %(amount)s would take %(name)s below its limit of -%(limit)s; it can pay at most %(most)s now."
+        ) % {
+            "amount": money(amount),
+            "name": _name(payer),
+            "limit": money(payer.max_negative_balance),
+            "most": money(max(payer.available_to_spend, 0)),
+        }
     if payee.balance + amount > payee.max_positive_balance:
-        return (
-            f"Receiving {money(amount)} would take {_name(payee)} above its limit of "
-            f"{money(payee.max_positive_balance)}; it can receive at most "
-            f"{money(max(payee.available_to_receive, 0))} now."
-        )
+        return _(
+            "Receiving %(amount)s would take %(name)s above its limit of %(limit)s; it can receive at most %(most)s "
+            "now."
+        ) % {
+            "amount": money(amount),
+            "name": _name(payee),
+            "limit": money(payee.max_positive_balance),
+            "most": money(max(payee.available_to_receive, 0)),
+        }
     return None
 
 
@@ -135,7 +154,8 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
                     "entity": {"name": account.entity.name},
                     "other": {"name": other.entity.name},
                     "other_account": {"number": other.number},
-                    "amount": money(transfer.amount),
+                    # written in the recipient's language when the email is rendered ("amount": older rows)
+                    "amount_cents": transfer.amount,
                     "pays": account.pk == transfer.payer_id,
                     "is_initiator": account.pk == transfer.initiator_id,
                     "reason": transfer.cancellation_reason,
@@ -195,7 +215,7 @@ def _run(*, idempotency: Idempotency | None, print_: str, work: Work) -> Transfe
 def _load_transfer(transfer_id: object, *, with_parties: bool = True) -> Transfer:
     """``with_parties``: with both accounts, their entities and the initiator. Accepting does without them here:
     it reads both accounts and entities once, fresh, under its lock."""
-    pk = parse_id(str(transfer_id), message=TRANSFER_NOT_FOUND)
+    pk = parse_id(str(transfer_id), message=_(TRANSFER_NOT_FOUND))
     # "federated" is the federation app's one-to-one: a transfer that crosses to another node (_refuse_federated).
     transfers = Transfer.objects.select_related("federated")
     if with_parties:
@@ -203,7 +223,7 @@ def _load_transfer(transfer_id: object, *, with_parties: bool = True) -> Transfe
     try:
         return transfers.get(pk=pk)
     except Transfer.DoesNotExist:
-        raise TransferNotFound(TRANSFER_NOT_FOUND) from None
+        raise TransferNotFound(_(TRANSFER_NOT_FOUND)) from None
 
 
 def _refuse_federated(transfer: Transfer) -> None:
@@ -211,8 +231,10 @@ def _refuse_federated(transfer: Transfer) -> None:
     through the federation (``mccs.federation.routing``), never on this node alone."""
     if getattr(transfer, "federated", None) is not None:
         raise InvalidRequest(
-            "This transfer crosses to another node: it can only be answered as a federated transfer, "
-            "through the member API or the web pages of the node of its receiver or initiator."
+            _(
+                "This transfer crosses to another node: it can only be answered as a federated transfer, "
+                "through the member API or the web pages of the node of its receiver or initiator."
+            )
         )
 
 
@@ -220,10 +242,11 @@ def _not_pending(transfer: Transfer, *, state: str | None = None) -> TransferNot
     """The error for a transfer that is not pending; its current ``state`` is read unless given."""
     if state is None:
         state = Transfer.objects.filter(pk=transfer.pk).values_list("state", flat=True).first()
-    what = {TransferState.COMPLETED: "already completed", TransferState.CANCELLED: "already cancelled"}.get(
-        state, "no longer pending"
-    )
-    return TransferNotPending(f"This transfer is {what}, so it cannot be changed any more.")
+    if state == TransferState.COMPLETED:
+        return TransferNotPending(_("This transfer is already completed, so it cannot be changed any more."))
+    if state == TransferState.CANCELLED:
+        return TransferNotPending(_("This transfer is already cancelled, so it cannot be changed any more."))
+    return TransferNotPending(_("This transfer is no longer pending, so it cannot be changed any more."))
 
 
 def _set_state(transfer: Transfer, state: str, **fields) -> None:
@@ -256,19 +279,19 @@ def transfer_propose(
     ``initiator`` and ``receiver`` are account numbers; the actor must act for the initiator's entity."""
     if direction not in ("in", "out"):
         raise InvalidRequest(
-            'transfer must be "in" (request a payment) or "out" (make a payment).', field="transfer"
+            _('transfer must be "in" (request a payment) or "out" (make a payment).'), field="transfer"
         )
     if not isinstance(amount, Amount) or amount.cents <= 0:
-        raise InvalidRequest("The amount must be greater than zero.", field="amount")
+        raise InvalidRequest(_("The amount must be greater than zero."), field="amount")
     text = _clean_text(description, field="description", label="description", limit=MAX_DESCRIPTION)
     own = account_by_number(initiator, field="initiator")
     if not policies.can_act_for_account(actor, own):
         raise PermissionDenied(
-            "You can only start transfers from the account of an entity you belong to.", field="initiator"
+            _("You can only start transfers from the account of an entity you belong to."), field="initiator"
         )
     other = account_by_number(receiver, field="receiver")
     if own.pk == other.pk:
-        raise InvalidRequest("You cannot make a transfer to your own account.", field="receiver")
+        raise InvalidRequest(_("You cannot make a transfer to your own account."), field="receiver")
     print_ = fingerprint(
         "transfer.propose",
         initiator=own.number,
@@ -328,7 +351,7 @@ def transfer_propose(
 def _visible_transfer(actor, transfer_id: object, *, with_parties: bool = True) -> Transfer:
     transfer = _load_transfer(transfer_id, with_parties=with_parties)
     if not policies.can_see_transfer(actor, transfer):
-        raise TransferNotFound(TRANSFER_NOT_FOUND)
+        raise TransferNotFound(_(TRANSFER_NOT_FOUND))
     return transfer
 
 
@@ -338,7 +361,7 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
     transfer = _visible_transfer(actor, transfer_id, with_parties=False)
     _refuse_federated(transfer)
     if not policies.can_respond_to_transfer(actor, transfer):
-        raise NotAParty("Only the receiver of a transfer can accept it; you can cancel it instead.")
+        raise NotAParty(_("Only the receiver of a transfer can accept it; you can cancel it instead."))
     print_ = fingerprint("transfer.accept", transfer=str(transfer.pk))
     # Answered from the transfer just read when it is plainly too late; a change since then is caught by the
     # compare-and-set below, which is what guarantees that a transfer completes once.
@@ -355,7 +378,12 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
         _check_trading(payer, payee, fresh=True)
         at = now()
         if breach := limit_breach(payer=payer, payee=payee, amount=transfer.amount):
-            reason = f"Cancelled by the system when it was accepted: {breach}"
+            # The reason is kept on the transfer and shown to both parties: written in the node's language, while
+            # the error below answers in the language of whoever accepted.
+            with translation.override(settings.LANGUAGE_CODE):
+                reason = _("Cancelled by the system when it was accepted: %(reason)s") % {
+                    "reason": limit_breach(payer=payer, payee=payee, amount=transfer.amount)
+                }
             _set_state(
                 transfer, TransferState.CANCELLED, cancelled_at=at, cancellation_reason=reason[:MAX_REASON]
             )
@@ -370,7 +398,8 @@ def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | No
             )
             _notify(transfer, "cancelled", accounts=[payer, payee])
             return transfer, LimitExceeded(
-                f"The transfer could not be completed and has been cancelled. {breach}"
+                _("The transfer could not be completed and has been cancelled. %(reason)s")
+                % {"reason": breach}
             )
         _set_state(transfer, TransferState.COMPLETED, completed_at=at)
         _post(transfer, payer=payer, payee=payee)
@@ -403,9 +432,11 @@ def _close(
     transfer = _visible_transfer(actor, transfer_id)
     _refuse_federated(transfer)
     if action == "reject" and not policies.can_respond_to_transfer(actor, transfer):
-        raise NotAParty("Only the receiver of a transfer can reject it; you can cancel it instead.")
+        raise NotAParty(_("Only the receiver of a transfer can reject it; you can cancel it instead."))
     if action == "cancel" and not policies.can_cancel_transfer(actor, transfer):
-        raise NotAParty("Only the member who proposed a transfer can cancel it; you can reject it instead.")
+        raise NotAParty(
+            _("Only the member who proposed a transfer can cancel it; you can reject it instead.")
+        )
     text = _clean_text(reason, field="cancellationReason", label="reason", limit=MAX_REASON)
     print_ = fingerprint(f"transfer.{action}", transfer=str(transfer.pk), reason=text)
 
@@ -465,14 +496,14 @@ def transfer_admin_create(
     maximum negative balance and the payee's maximum positive balance are raised just as far as this transfer needs
     (each raise recorded as ``account.limits_override``), so the CHECK constraints still hold."""
     if not policies.is_administrator(actor):
-        raise PermissionDenied("Only administrators can make transfers on behalf of members.")
+        raise PermissionDenied(_("Only administrators can make transfers on behalf of members."))
     if not isinstance(amount, Amount) or amount.cents <= 0:
-        raise InvalidRequest("The amount must be greater than zero.", field="amount")
+        raise InvalidRequest(_("The amount must be greater than zero."), field="amount")
     text = _clean_text(description, field="description", label="description", limit=MAX_DESCRIPTION)
     from_account = account_by_number(payer, field="payer")
     to_account = account_by_number(payee, field="payee")
     if from_account.pk == to_account.pk:
-        raise InvalidRequest("The payer and the payee must be different accounts.", field="payee")
+        raise InvalidRequest(_("The payer and the payee must be different accounts."), field="payee")
     print_ = fingerprint(
         "transfer.admin_create_override" if override_limits else "transfer.admin_create",
         payer=from_account.number,
@@ -569,12 +600,12 @@ def account_limits_set(
     text such as "250.50"), both non-negative magnitudes; None leaves a limit unchanged. A limit below what the
     balance already uses is refused."""
     if not policies.can_change_limits(actor):
-        raise PermissionDenied("Only administrators can change balance limits.")
+        raise PermissionDenied(_("Only administrators can change balance limits."))
     positive = _limit(max_positive_balance, "maxPositiveBalance")
     negative = _limit(max_negative_balance, "maxNegativeBalance")
     account_id = Account.objects.filter(entity=entity).values_list("pk", flat=True).first()
     if account_id is None:
-        raise NotFound("This entity has no account.")
+        raise NotFound(_("This entity has no account."))
     # Not durable: also a step of an administrator's entity edit (docs/ledger.md, "Transactions").
     with transaction.atomic():
         account = accounts_lock(account_id)[account_id]
@@ -582,16 +613,22 @@ def account_limits_set(
         if positive is not None:
             if account.balance > positive.cents:
                 raise InvalidRequest(
-                    f"The maximum positive balance cannot be set to {money(positive.cents)}: the balance is already "
-                    f"{money(account.balance)}. Set it to at least that.",
+                    _(
+                        "The maximum positive balance cannot be set to %(limit)s: the balance is already "
+                        "%(balance)s. Set it to at least that."
+                    )
+                    % {"limit": money(positive.cents), "balance": money(account.balance)},
                     field="maxPositiveBalance",
                 )
             account.max_positive_balance = positive.cents
         if negative is not None:
             if -account.balance > negative.cents:
                 raise InvalidRequest(
-                    f"The maximum negative balance cannot be set to {money(negative.cents)}: the balance is already "
-                    f"-{money(-account.balance)}. Set it to at least {money(-account.balance)}.",
+                    _(
+                        "The maximum negative balance cannot be set to %(limit)s: the balance is already "
+                        "-%(used)s. Set it to at least %(used)s."
+                    )
+                    % {"limit": money(negative.cents), "used": money(-account.balance)},
                     field="maxNegativeBalance",
                 )
             account.max_negative_balance = negative.cents

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from django.utils.translation import gettext as _
+
 from mccs.core.errors import InvalidRequest
 
 MAX_TAG_LENGTH = 50
@@ -27,22 +29,26 @@ def normalise_tag(raw: str) -> str:
 def normalise_tags(values: Iterable[object], *, field: str) -> list[str]:
     """Normalise a list of offers or wants: duplicates and empty tags dropped, order kept, limits enforced."""
     if isinstance(values, str) or not isinstance(values, Iterable):
-        raise InvalidRequest(f"{field} must be a list of words or short phrases.", field=field)
+        raise InvalidRequest(
+            _("%(field)s must be a list of words or short phrases.") % {"field": field}, field=field
+        )
     result: list[str] = []
     for value in values:
         if not isinstance(value, str):
-            raise InvalidRequest(f"Each of the {field} must be text.", field=field)
+            raise InvalidRequest(_("Each of the %(field)s must be text.") % {"field": field}, field=field)
         tag = normalise_tag(value)
         if not tag or tag in result:
             continue
         if len(tag) > MAX_TAG_LENGTH:
             raise InvalidRequest(
-                f"The {field} tag '{tag[:20]}…' is too long: at most {MAX_TAG_LENGTH} characters.",
+                _("The %(field)s tag '%(tag)s…' is too long: at most %(most)s characters.")
+                % {"field": field, "tag": tag[:20], "most": MAX_TAG_LENGTH},
                 field=field,
             )
         if len(result) == MAX_TAGS:  # refuse at the first one too many: a huge list costs nothing more
             raise InvalidRequest(
-                f"At most {MAX_TAGS} {field} are allowed; more were given.",
+                _("At most %(most)s %(field)s are allowed; more were given.")
+                % {"most": MAX_TAGS, "field": field},
                 code="too_many_items",
                 field=field,
             )

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from enum import IntEnum
 
+from django.utils.translation import gettext as _
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -88,7 +89,8 @@ def search_terms(raw: str | Iterable[str] | None, *, field: str | None = None) -
                 if field is None:
                     break
                 raise InvalidRequest(
-                    f"{field} can hold at most {MAX_TERMS} comma-separated search terms.",
+                    _("%(field)s can hold at most %(most)s comma-separated search terms.")
+                    % {"field": field, "most": MAX_TERMS},
                     code="too_many_terms",
                     field=field,
                 )

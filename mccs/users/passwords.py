@@ -1,5 +1,6 @@
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class MaximumLengthValidator:
@@ -11,12 +12,13 @@ class MaximumLengthValidator:
     def validate(self, password: str, user=None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
-                f"This password is too long. It must contain at most {self.max_length} characters.",
+                _("This password is too long. It must contain at most %(most)s characters.")
+                % {"most": self.max_length},
                 code="password_too_long",
             )
 
     def get_help_text(self) -> str:
-        return f"Your password must contain at most {self.max_length} characters."
+        return _("Your password must contain at most %(most)s characters.") % {"most": self.max_length}
 
 
 class Argon2Hasher(Argon2PasswordHasher):

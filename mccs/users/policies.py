@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from mccs.core.errors import PermissionDenied
 
 
@@ -9,6 +11,7 @@ def is_administrator(actor) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False) and actor.is_staff)
 
 
-def require_administrator(actor, *, what: str = "do this") -> None:
+def require_administrator(actor, *, what: str = "") -> None:
+    """``what`` completes "Only administrators can …" (marked for translation where it is written)."""
     if not is_administrator(actor):
-        raise PermissionDenied(f"Only administrators can {what}.")
+        raise PermissionDenied(_("Only administrators can %(what)s.") % {"what": what or _("do this")})

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
@@ -23,7 +24,7 @@ from mccs.users.models import AuthToken, PasswordResetToken, User, normalise_ema
 from mccs.users.throttling import login_failure_record, login_failures_clear, login_throttle_check
 from mccs.users.tokens import hash_secret, token_issue, token_revoke, tokens_revoke_all
 
-BAD_CREDENTIALS = "The email address or password is incorrect."
+BAD_CREDENTIALS = gettext_lazy("The email address or password is incorrect.")
 
 
 class BadCredentials(InvalidRequest):
@@ -32,29 +33,35 @@ class BadCredentials(InvalidRequest):
     code = "bad_credentials"
 
 
-RESET_INVALID = "This password reset link is invalid or has expired. Please request a new one."
+RESET_INVALID = gettext_lazy("This password reset link is invalid or has expired. Please request a new one.")
 RESET_REQUESTS_PER_TTL = 5
 RESET_PURPOSE = "password_reset"
 USER_EDITABLE_FIELDS = {"first_name": 100, "last_name": 100, "telephone": 25, "language": 10}
 USER_NAME_FIELDS = ("first_name", "last_name")
+USER_FIELD_LABELS = {
+    "first_name": gettext_lazy("first name"),
+    "last_name": gettext_lazy("last name"),
+    "telephone": gettext_lazy("telephone"),
+    "language": gettext_lazy("language"),
+}
 
 
 def email_clean(email: object, *, field: str = "email") -> str:
     if not isinstance(email, str) or not email.strip():
-        raise InvalidRequest("An email address is required.", field=field)
+        raise InvalidRequest(_("An email address is required."), field=field)
     value = normalise_email(email)
     if len(value) > 254:
-        raise InvalidRequest("The email address can be at most 254 characters long.", field=field)
+        raise InvalidRequest(_("The email address can be at most 254 characters long."), field=field)
     try:
         validate_email(value)
     except ValidationError:
-        raise InvalidRequest("The email address is not valid.", field=field) from None
+        raise InvalidRequest(_("The email address is not valid."), field=field) from None
     return value
 
 
 def password_check(password: object, *, user: User | None = None) -> str:
     if not isinstance(password, str) or not password:
-        raise InvalidRequest("A password is required.", field="password")
+        raise InvalidRequest(_("A password is required."), field="password")
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as exc:
@@ -66,7 +73,7 @@ def user_authenticate(*, email: str, password: str, ip: str, admin: bool | None)
     """Check credentials with throttling. With ``admin`` True or False, members and administrators each sign in
     only on their own side (the API); with None (the web sign-in page), either may sign in."""
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
-        raise InvalidRequest("Both email and password are required.")
+        raise InvalidRequest(_("Both email and password are required."))
     login_throttle_check(email=email, ip=ip)
     user = User.objects.filter(email=normalise_email(email), is_active=True).first()
     ok = user is not None and user.check_password(password) and (admin is None or user.is_staff == admin)
@@ -183,7 +190,7 @@ def user_password_change(*, user: User, current_password: object, password: obje
                 object_id=user.pk,
                 user_id=user.pk,
             )
-        raise InvalidRequest("Your current password is not correct.", field="current_password")
+        raise InvalidRequest(_("Your current password is not correct."), field="current_password")
     user_password_set(
         user=user,
         password=password,
@@ -275,11 +282,15 @@ def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> Us
     diff: dict[str, tuple[object, object]] = {}
     for field, value in changes.items():
         if field not in USER_EDITABLE_FIELDS:
-            raise InvalidRequest(f"The field {field} cannot be changed here.", field=field)
+            raise InvalidRequest(
+                _("The field %(field)s cannot be changed here.") % {"field": field}, field=field
+            )
         if value is None:
             value = ""
         if not isinstance(value, str):
-            raise InvalidRequest(f"The {field.replace('_', ' ')} must be text.", field=field)
+            raise InvalidRequest(
+                _("The %(label)s must be text.") % {"label": USER_FIELD_LABELS[field]}, field=field
+            )
         value = value.strip()
         if field == "language" and value and value not in dict(settings.LANGUAGES):
             raise InvalidRequest(
@@ -288,11 +299,12 @@ def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> Us
             )
         if len(value) > USER_EDITABLE_FIELDS[field]:
             raise InvalidRequest(
-                f"The {field.replace('_', ' ')} can be at most {USER_EDITABLE_FIELDS[field]} characters long.",
+                _("The %(label)s can be at most %(limit)s characters long.")
+                % {"label": USER_FIELD_LABELS[field], "limit": USER_EDITABLE_FIELDS[field]},
                 field=field,
             )
         if field in USER_NAME_FIELDS:
-            name_check(value, label=field.replace("_", " "), field=field)
+            name_check(value, label=USER_FIELD_LABELS[field], field=field)
         if getattr(user, field) != value:
             diff[field] = (getattr(user, field), value)
             setattr(user, field, value)
@@ -316,7 +328,9 @@ def admin_create_or_reset(*, email: str, password: str) -> tuple[User, bool]:
     address = email_clean(email)
     user = User.objects.filter(email=address).first()
     if user is not None and not user.is_staff:
-        raise InvalidRequest(f"{address} is a member account, not an administrator.")
+        raise InvalidRequest(
+            _("%(address)s is a member account, not an administrator.") % {"address": address}
+        )
     password_check(password, user=user)
     with transaction.atomic(durable=True):
         created = user is None

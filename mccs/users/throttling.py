@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Min, Q, QuerySet
+from django.utils.translation import ngettext
 
 from mccs.core.clock import now
 from mccs.core.errors import TooManyRequests
@@ -29,10 +30,6 @@ def _wait(attempts: QuerySet, window_seconds: int) -> tuple[int, int]:
     return max(1, int(retry)), max(1, math.ceil(retry / 60))
 
 
-def _minutes(minutes: int) -> str:
-    return f"{minutes} minute{'s' if minutes > 1 else ''}"
-
-
 def login_throttle_check(*, email: str, ip: str) -> None:
     """Raise TooManyRequests when this account or this address failed too often recently."""
     limit = settings.MCCS_LOGIN_FAILURE_LIMIT
@@ -45,8 +42,14 @@ def login_throttle_check(*, email: str, ip: str) -> None:
         if failures.count() >= limit:
             retry, minutes = _wait(failures, window)
             raise TooManyRequests(
-                f"Too many failed sign-in attempts. Please wait {_minutes(minutes)} and try again, or reset your "
-                "password.",
+                ngettext(
+                    "Too many failed sign-in attempts. Please wait %(minutes)s minute and try again, or reset "
+                    "your password.",
+                    "Too many failed sign-in attempts. Please wait %(minutes)s minutes and try again, or reset "
+                    "your password.",
+                    minutes,
+                )
+                % {"minutes": minutes},
                 retry_after=retry,
             )
 
@@ -80,8 +83,14 @@ def signup_throttle(*, ip: str) -> None:
         attempt.delete()
         retry, minutes = _wait(recent, window)
         raise TooManyRequests(
-            f"Too many sign-ups from your network: at most {limit} an hour. Please wait {_minutes(minutes)} and "
-            "try again.",
+            ngettext(
+                "Too many sign-ups from your network: at most %(limit)s an hour. Please wait %(minutes)s minute "
+                "and try again.",
+                "Too many sign-ups from your network: at most %(limit)s an hour. Please wait %(minutes)s minutes "
+                "and try again.",
+                minutes,
+            )
+            % {"limit": limit, "minutes": minutes},
             code="signup_throttled",
             retry_after=retry,
         )

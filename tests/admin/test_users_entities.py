@@ -186,7 +186,7 @@ def test_status_change_sets_member_started_at_once_and_emails(
     assert sent[0].subject == "You are now listed in the MCCS directory"
     assert sent[1].subject == "You can now trade in mutual credit"
     assert member.entity.account.number in sent[1].body
-    assert "from accepted to tradingAccepted" in sent[1].body
+    assert "from Listed, not trading yet to Trading." in sent[1].body
 
 
 def test_same_status_again_changes_nothing(admin_api, member, new_entries):

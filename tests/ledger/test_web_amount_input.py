@@ -33,7 +33,8 @@ def test_ten_and_a_half_is_ten_and_a_half(alice, bob, typed, language):
 
 def test_a_european_thousand_is_not_a_hundred_times_smaller(alice, bob):
     response = pay(alice, "1.234,50", language="de")
-    assert "below its limit" in response.content.decode()  # read as 1234.50, so the 500 limit refuses it
+    # read as 1234.50, so the 500 limit refuses it (in German, the page's language)
+    assert "Eine Zahlung von 1.234,50 mc würde" in response.content.decode()
     assert not Transfer.objects.exists()
     response = pay(alice, "0,50", language="de")
     assert response.status_code == 302

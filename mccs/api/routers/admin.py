@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import StrictBool
 
@@ -418,7 +419,7 @@ def transfer_patch(request, transferID: str, payload: AdminTransferPatchIn):
     """``{"action": "cancel", "cancellationReason": "…"}`` cancels a pending transfer, as in the member API."""
     if payload.action != "cancel":
         raise InvalidRequest(
-            'action must be "cancel": administrators can only cancel pending transfers.', field="action"
+            _('action must be "cancel": administrators can only cancel pending transfers.'), field="action"
         )
     transfer = admin_actions.admin_transfer_cancel(
         actor=request.auth, transfer_id=transferID, reason=payload.cancellationReason

@@ -9,7 +9,7 @@ from pydantic import StrictBool
 
 from mccs.api.auth import admin_auth
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, errors
-from mccs.federation import services
+from mccs.federation import agreement, services
 
 router = Router(tags=["Admin: Federation"], auth=admin_auth)
 
@@ -26,6 +26,8 @@ class NeighbourOut(Schema):
     lastHash: str
     handshake: str
     queued: int
+    agree: bool | None
+    agreement: str
 
 
 class FederationOut(Schema):
@@ -50,16 +52,18 @@ class NeighbourLimitsIn(Schema):
 @router.get("/federation", response={200: DataOut[FederationOut], **errors(*PARAMS, *TOKEN)})
 def federation_get(request, filters: Query[StatusFilters]):
     """``node`` is empty while this node is not part of a tree. ``handshake=true`` greets each neighbour live
-    (``"ok"`` or the reason it failed); otherwise ``handshake`` is empty. Amounts are in this node's units, signed as
+    (``"ok"`` or the reason it failed) and asks whether both ends of each link agree (``agree`` true or false, with
+    the reason in ``agreement``; null when the neighbour cannot be asked); otherwise ``handshake`` and
+    ``agreement`` are empty and ``agree`` is null. Amounts are in this node's units, signed as
     for a member (positive when the neighbour's account here has received more than it paid)."""
-    return {"data": services.federation_status(live=filters.handshake)}
+    return {"data": agreement.federation_status(live=filters.handshake)}
 
 
 @router.patch("/federation", response={200: DataOut[FederationOut], **errors(*BODY, *TOKEN)})
 def federation_patch(request, payload: SharingIn):
     """Share this node's public directory with its neighbours, or stop sharing it."""
     services.sharing_set(actor=request.auth, on=payload.sharing)
-    return {"data": services.federation_status(live=False)}
+    return {"data": agreement.federation_status(live=False)}
 
 
 @router.patch(
@@ -75,5 +79,5 @@ def neighbour_patch(request, name: str, payload: NeighbourLimitsIn):
         max_negative=given.get("maxNegativeBalance"),
         max_positive=given.get("maxPositiveBalance"),
     )
-    status = services.federation_status(live=False)
+    status = agreement.federation_status(live=False)
     return {"data": next(n for n in status["neighbours"] if n["name"] == name)}

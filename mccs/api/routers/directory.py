@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import StrictBool
 
@@ -44,7 +45,7 @@ def _querying_entity(request, querying_entity_id: str | None) -> Entity | None:
     if not querying_entity_id:
         return None
     if not request.user.is_authenticated:
-        raise NotAuthenticated("querying_entity_id needs you to be signed in: send your bearer token.")
+        raise NotAuthenticated(_("querying_entity_id needs you to be signed in: send your bearer token."))
     return contact.acting_entity(actor=request.user, entity_id=querying_entity_id, field="querying_entity_id")
 
 
@@ -77,7 +78,7 @@ def entities_list(
     querying = _querying_entity(request, querying_entity_id)
     if favorites_only and querying is None:
         raise InvalidRequest(
-            "favorites_only needs querying_entity_id: the entity whose favourites to list.",
+            _("favorites_only needs querying_entity_id: the entity whose favourites to list."),
             field="favorites_only",
         )
     start, end = page_bounds(page, page_size)

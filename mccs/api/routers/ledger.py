@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import simplejson
 from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import WithJsonSchema
 
@@ -40,7 +41,8 @@ def amount_from_json(value: object, *, field: str = "amount") -> Amount:
     """Only JSON numbers are amounts: strings, booleans and null are refused, like NaN or three decimals."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise InvalidRequest(
-            f"The {field} must be a number with at most two decimals, like 12.50.", field=field
+            _("The %(field)s must be a number with at most two decimals, like 12.50.") % {"field": field},
+            field=field,
         )
     return Amount.parse(value, field=field)
 
@@ -190,7 +192,7 @@ def _own_account(request, querying_entity_id: str) -> Account:
     entity = entity_for_user(user=request.auth, entity_id=querying_entity_id)
     account = selectors.account_for_entity(entity)
     if account is None:
-        raise NotFound("This entity has no account.")
+        raise NotFound(_("This entity has no account."))
     return account
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from mccs.api.auth import WebSessionAuth
@@ -39,7 +40,7 @@ class SessionTokenOut(Schema):
 def session_token(request):
     user = request.auth
     if user.is_staff:
-        raise PermissionDenied("Administrators have no member account; sign in to the admin API instead.")
+        raise PermissionDenied(_("Administrators have no member account; sign in to the admin API instead."))
     ttl = settings.MCCS_SESSION_TOKEN_TTL_SECONDS
     raw = token_issue(user=user, scope=AuthToken.Scope.MEMBER, ttl_seconds=ttl)
     # Remember the token in the session (only its hash, and only the last few) so logging out revokes it.

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError
-from mccs.federation import services
+from mccs.federation import agreement, services
 from mccs.web.fields import AmountField
 from mccs.web.views.accounts import Form, form_error
 from mccs.web.views.admin import staff_required
@@ -32,7 +32,7 @@ def _limits_form(neighbour: dict, data=None) -> NeighbourLimitsForm:
 
 
 def _page(request: HttpRequest, *, failed: tuple[str, NeighbourLimitsForm] | None = None) -> HttpResponse:
-    status = services.federation_status(live=request.GET.get("handshake") == "1")
+    status = agreement.federation_status(live=request.GET.get("handshake") == "1")
     rows = []
     for neighbour in status["neighbours"]:
         form = failed[1] if failed and failed[0] == neighbour["name"] else _limits_form(neighbour)

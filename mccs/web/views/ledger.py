@@ -370,7 +370,9 @@ def _page(value: str | None) -> int:
     if not value:
         return 1
     if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
-        raise InvalidRequest(f"The page must be a whole number from 1; got '{value[:20]}'.")
+        raise InvalidRequest(
+            _("The page must be a whole number from 1; got '%(value)s'.") % {"value": value[:20]}
+        )
     return int(value)
 
 
