@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
@@ -50,6 +51,14 @@ from mccs.federation.models import (
 from mccs.federation.paths import NAME_RE, SEGMENT_RE, Topology
 from mccs.ledger import policies
 from mccs.ledger.accounts import account_open, default_limits
+from mccs.ledger.errors import IdempotencyKeyReused
+from mccs.ledger.idempotency import (
+    Idempotency,
+    fingerprint,
+    idempotency_find,
+    idempotency_replay,
+    idempotency_save,
+)
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.services import _visible_transfer, account_by_number
@@ -1123,9 +1132,19 @@ def looks_like_path(text: object) -> bool:
 
 
 def remote_transfer_propose(
-    *, actor, initiator: str, receiver: str, direction: str, amount: Amount, description: object = ""
+    *,
+    actor,
+    initiator: str,
+    receiver: str,
+    direction: str,
+    amount: Amount,
+    description: object = "",
+    idempotency: Idempotency | None = None,
 ) -> Transfer:
-    """A member pays (``credit``) or asks to be paid (``bill``) by an account on another node."""
+    """A member pays (``credit``) or asks to be paid (``bill``) by an account on another node.
+
+    With ``idempotency`` the transaction's uuid comes from the member and the key, so a retry is the same Credit
+    Commons transaction: the first answer again (or the transfer it made), never a second one (docs/federation.md)."""
     if direction not in ("in", "out"):
         raise InvalidRequest(
             _('transfer must be "in" (request a payment) or "out" (make a payment).'), field="transfer"
@@ -1183,10 +1202,18 @@ def remote_transfer_propose(
         "metadata": {},
         "from": "upstream",
     }
+    workflow = "credit" if direction == "out" else "bill"
+    key, print_ = uuid_lib.uuid4(), ""
+    if idempotency is not None:
+        key = uuid_lib.uuid5(IDEMPOTENCY_NAMESPACE, f"{top.name}/{actor.pk}/{idempotency.key}")
+        print_ = fingerprint("remote_propose", workflow=workflow, entry=entry)
+        earlier = _earlier_attempt(idempotency, print_, key, workflow, entry)
+        if earlier is not None:
+            return earlier
     try:
         ft = _validated_create(
-            uuid=uuid_lib.uuid4(),
-            workflow="credit" if direction == "out" else "bill",
+            uuid=key,
+            workflow=workflow,
             payer=payer,
             payee=payee,
             entries=[entry],
@@ -1195,6 +1222,8 @@ def remote_transfer_propose(
             author=own.number,
         )
     except CCError as exc:
+        if idempotency is not None and FederatedTransfer.objects.filter(pk=key).exists():
+            raise Conflict(str(_UNFINISHED)) from None  # the same key, sent twice at once
         raise InvalidRequest(exc.message, field="amount") from None
     try:
         _relay_send(ft, neighbour, top)
@@ -1230,7 +1259,65 @@ def remote_transfer_propose(
         _cancel_here(ft, f"Refused by node {neighbour.name}: {exc.message}")
         raise InvalidRequest(exc.message, field="receiver") from None
     transfer.refresh_from_db()
+    if idempotency is not None:
+        _idempotency_keep(idempotency, print_, transfer)
     return transfer
+
+
+IDEMPOTENCY_NAMESPACE = uuid_lib.UUID("5b0c3f8e-2a47-4d59-9a3e-6f1d2c7b8e90")
+_UNFINISHED = gettext_lazy(
+    "An earlier request with this Idempotency-Key has not finished yet. Try again in a few minutes."
+)
+
+
+def _earlier_attempt(
+    idempotency: Idempotency, print_: str, key, workflow: str, entry: dict
+) -> Transfer | None:
+    """What an earlier request with the same key did: its answer again, or None when there was none. The same key
+    for another request is refused (409), as for local transfers."""
+    record = idempotency_find(idempotency, print_)
+    if record is not None:
+        return idempotency_replay(idempotency, record)
+    ft = FederatedTransfer.objects.filter(pk=key).first()
+    if ft is None:
+        return None
+    first = ft.entries[0] if ft.entries else {}
+    same = ft.workflow == workflow and all(
+        first.get(k) == entry[k] for k in ("payer", "payee", "cents", "description")
+    )
+    if not same:
+        raise IdempotencyKeyReused(
+            _(
+                "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+            )
+        )
+    transfer = Transfer.objects.filter(pk=key).first()
+    if transfer is None:
+        if ft.state == CCState.VALIDATED:
+            raise Conflict(
+                str(_UNFINISHED)
+            )  # sent, and its answer is not in yet (or its node died meanwhile)
+        raise InvalidRequest(
+            _(
+                "The earlier request with this Idempotency-Key did not go through, so nothing was sent. Send it again with a new key."
+            ),
+            field="Idempotency-Key",
+        )
+    if transfer.state == TransferState.CANCELLED:
+        raise InvalidRequest(transfer.cancellation_reason or _("The transfer was refused."), field="receiver")
+    _idempotency_keep(idempotency, print_, transfer)
+    return transfer
+
+
+def _idempotency_keep(idempotency: Idempotency, print_: str, transfer: Transfer) -> None:
+    """Remember the answer, so that a later retry gets it byte for byte (a retry racing this one may win)."""
+    try:
+        with transaction.atomic():
+            idempotency_save(idempotency, print_, transfer=transfer, error=None)
+    except IntegrityError:
+        record = idempotency_find(idempotency, print_)
+        if record is not None:
+            idempotency_replay(idempotency, record)
 
 
 def _cancel_here(ft: FederatedTransfer, reason: str) -> None:
