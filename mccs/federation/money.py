@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from mccs.core.errors import InvalidRequest
 
 HUNDRED = Decimal(100)
@@ -23,18 +25,21 @@ def to_wire(cents: int, rate: Decimal) -> Decimal:
 def from_wire(quant: object, rate: Decimal, *, neighbour: str) -> int:
     """A wire quantity in the trunk's units → hundredths of this node, exactly, or InvalidRequest."""
     if isinstance(quant, bool) or not isinstance(quant, int | Decimal | str):
-        raise InvalidRequest("quant must be a number.", field="quant")
+        raise InvalidRequest(_("quant must be a number."), field="quant")
     try:
         value = Decimal(str(quant))
     except ArithmeticError:
-        raise InvalidRequest("quant must be a number.", field="quant") from None
+        raise InvalidRequest(_("quant must be a number."), field="quant") from None
     if not value.is_finite() or value <= 0 or value.adjusted() > 12:
-        raise InvalidRequest("quant must be a positive number.", field="quant")
+        raise InvalidRequest(_("quant must be a positive number."), field="quant")
     cents = value * HUNDRED / Decimal(rate)
     if cents != cents.to_integral_value():
         raise InvalidRequest(
-            f"{value} does not convert to a whole number of hundredths at the link with {neighbour} "
-            f"(rate {Decimal(rate).normalize()}); MCCS never rounds amounts between nodes.",
+            _(
+                "%(value)s does not convert to a whole number of hundredths at the link with %(neighbour)s "
+                "(rate %(rate)s); MCCS never rounds amounts between nodes."
+            )
+            % {"value": value, "neighbour": neighbour, "rate": Decimal(rate).normalize()},
             field="quant",
         )
     return int(cents)

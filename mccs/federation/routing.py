@@ -32,6 +32,7 @@ def transfer_propose(
             direction=direction,
             amount=amount,
             description=description,
+            idempotency=idempotency,
         )
     return ledger.transfer_propose(
         actor=actor,

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
@@ -50,6 +51,14 @@ from mccs.federation.models import (
 from mccs.federation.paths import NAME_RE, SEGMENT_RE, Topology
 from mccs.ledger import policies
 from mccs.ledger.accounts import account_open, default_limits
+from mccs.ledger.errors import IdempotencyKeyReused
+from mccs.ledger.idempotency import (
+    Idempotency,
+    fingerprint,
+    idempotency_find,
+    idempotency_replay,
+    idempotency_save,
+)
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.services import _visible_transfer, account_by_number
@@ -418,16 +427,23 @@ def _limits_check(
     payer: Account, payee: Account, amount: int, *, exclude: FederatedTransfer | None = None
 ) -> None:
     """Balance, minus what open federated transfers already hold, must stay within the limits."""
-    out, _ = _reserved(payer.pk)
-    _, in_ = _reserved(payee.pk)
+    out, _unused_in = _reserved(payer.pk)
+    _unused_out, in_ = _reserved(payee.pk)
     if exclude is not None:
         out -= exclude.amount if exclude.payer_id == payer.pk else 0
         in_ -= exclude.amount if exclude.payee_id == payee.pk else 0
     projected = payer.balance - out - amount
     if projected < -payer.max_negative_balance:
         raise CCError(
-            f"Paying {money_text(amount)} would take account {_label(payer)} below its limit of "
-            f"-{money_text(payer.max_negative_balance)} (counting transfers still pending).",
+            _(
+                "Paying %(amount)s would take account %(account)s below its limit of -%(limit)s (counting "
+                "transfers still pending)."
+            )
+            % {
+                "amount": money_text(amount),
+                "account": _label(payer),
+                "limit": money_text(payer.max_negative_balance),
+            },
             cc_class="MinLimitViolation",
             fields={
                 "limit": -Amount(payer.max_negative_balance).to_decimal(),
@@ -438,8 +454,15 @@ def _limits_check(
     projected = payee.balance + in_ + amount
     if projected > payee.max_positive_balance:
         raise CCError(
-            f"Receiving {money_text(amount)} would take account {_label(payee)} above its limit of "
-            f"{money_text(payee.max_positive_balance)} (counting transfers still pending).",
+            _(
+                "Receiving %(amount)s would take account %(account)s above its limit of %(limit)s (counting "
+                "transfers still pending)."
+            )
+            % {
+                "amount": money_text(amount),
+                "account": _label(payee),
+                "limit": money_text(payee.max_positive_balance),
+            },
             cc_class="MaxLimitViolation",
             fields={
                 "limit": Amount(payee.max_positive_balance).to_decimal(),
@@ -566,7 +589,7 @@ def _party(path: str, top: Topology) -> Party:
 def _check_member_trading(party: Party) -> None:
     if party.neighbour is None and party.account.entity.status != EntityStatus.TRADING_ACCEPTED:
         raise CCError(
-            f"Account {party.account.number} is not accepted for trading.",
+            _("Account %(number)s is not accepted for trading.") % {"number": party.account.number},
             cc_class="DoesNotExistViolation",
             fields={"type": "account", "id": party.account.number},
         )
@@ -1109,9 +1132,19 @@ def looks_like_path(text: object) -> bool:
 
 
 def remote_transfer_propose(
-    *, actor, initiator: str, receiver: str, direction: str, amount: Amount, description: object = ""
+    *,
+    actor,
+    initiator: str,
+    receiver: str,
+    direction: str,
+    amount: Amount,
+    description: object = "",
+    idempotency: Idempotency | None = None,
 ) -> Transfer:
-    """A member pays (``credit``) or asks to be paid (``bill``) by an account on another node."""
+    """A member pays (``credit``) or asks to be paid (``bill``) by an account on another node.
+
+    With ``idempotency`` the transaction's uuid comes from the member and the key, so a retry is the same Credit
+    Commons transaction: the first answer again (or the transfer it made), never a second one (docs/federation.md)."""
     if direction not in ("in", "out"):
         raise InvalidRequest(
             _('transfer must be "in" (request a payment) or "out" (make a payment).'), field="transfer"
@@ -1169,10 +1202,18 @@ def remote_transfer_propose(
         "metadata": {},
         "from": "upstream",
     }
+    workflow = "credit" if direction == "out" else "bill"
+    key, print_ = uuid_lib.uuid4(), ""
+    if idempotency is not None:
+        key = uuid_lib.uuid5(IDEMPOTENCY_NAMESPACE, f"{top.name}/{actor.pk}/{idempotency.key}")
+        print_ = fingerprint("remote_propose", workflow=workflow, entry=entry)
+        earlier = _earlier_attempt(idempotency, print_, key, workflow, entry)
+        if earlier is not None:
+            return earlier
     try:
         ft = _validated_create(
-            uuid=uuid_lib.uuid4(),
-            workflow="credit" if direction == "out" else "bill",
+            uuid=key,
+            workflow=workflow,
             payer=payer,
             payee=payee,
             entries=[entry],
@@ -1181,6 +1222,8 @@ def remote_transfer_propose(
             author=own.number,
         )
     except CCError as exc:
+        if idempotency is not None and FederatedTransfer.objects.filter(pk=key).exists():
+            raise Conflict(str(_UNFINISHED)) from None  # the same key, sent twice at once
         raise InvalidRequest(exc.message, field="amount") from None
     try:
         _relay_send(ft, neighbour, top)
@@ -1216,7 +1259,65 @@ def remote_transfer_propose(
         _cancel_here(ft, f"Refused by node {neighbour.name}: {exc.message}")
         raise InvalidRequest(exc.message, field="receiver") from None
     transfer.refresh_from_db()
+    if idempotency is not None:
+        _idempotency_keep(idempotency, print_, transfer)
     return transfer
+
+
+IDEMPOTENCY_NAMESPACE = uuid_lib.UUID("5b0c3f8e-2a47-4d59-9a3e-6f1d2c7b8e90")
+_UNFINISHED = gettext_lazy(
+    "An earlier request with this Idempotency-Key has not finished yet. Try again in a few minutes."
+)
+
+
+def _earlier_attempt(
+    idempotency: Idempotency, print_: str, key, workflow: str, entry: dict
+) -> Transfer | None:
+    """What an earlier request with the same key did: its answer again, or None when there was none. The same key
+    for another request is refused (409), as for local transfers."""
+    record = idempotency_find(idempotency, print_)
+    if record is not None:
+        return idempotency_replay(idempotency, record)
+    ft = FederatedTransfer.objects.filter(pk=key).first()
+    if ft is None:
+        return None
+    first = ft.entries[0] if ft.entries else {}
+    same = ft.workflow == workflow and all(
+        first.get(k) == entry[k] for k in ("payer", "payee", "cents", "description")
+    )
+    if not same:
+        raise IdempotencyKeyReused(
+            _(
+                "This Idempotency-Key was already used for a different request. Use a new key for a new request."
+            )
+        )
+    transfer = Transfer.objects.filter(pk=key).first()
+    if transfer is None:
+        if ft.state == CCState.VALIDATED:
+            raise Conflict(
+                str(_UNFINISHED)
+            )  # sent, and its answer is not in yet (or its node died meanwhile)
+        raise InvalidRequest(
+            _(
+                "The earlier request with this Idempotency-Key did not go through, so nothing was sent. Send it again with a new key."
+            ),
+            field="Idempotency-Key",
+        )
+    if transfer.state == TransferState.CANCELLED:
+        raise InvalidRequest(transfer.cancellation_reason or _("The transfer was refused."), field="receiver")
+    _idempotency_keep(idempotency, print_, transfer)
+    return transfer
+
+
+def _idempotency_keep(idempotency: Idempotency, print_: str, transfer: Transfer) -> None:
+    """Remember the answer, so that a later retry gets it byte for byte (a retry racing this one may win)."""
+    try:
+        with transaction.atomic():
+            idempotency_save(idempotency, print_, transfer=transfer, error=None)
+    except IntegrityError:
+        record = idempotency_find(idempotency, print_)
+        if record is not None:
+            idempotency_replay(idempotency, record)
 
 
 def _cancel_here(ft: FederatedTransfer, reason: str) -> None:

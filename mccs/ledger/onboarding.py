@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
@@ -44,7 +45,7 @@ def member_sign_up(
         entity_changes["email"] = address
     cleaned = entity_clean_changes(entity_changes)
     taken = InvalidRequest(
-        "An account with this email address already exists. Try signing in or resetting your password.",
+        _("An account with this email address already exists. Try signing in or resetting your password."),
         field="userEmail",
         code="email_taken",
     )

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from mccs.core.clock import now
 from mccs.core.errors import Conflict, PermissionDenied
@@ -120,9 +121,9 @@ def outbox_email_retry(*, actor, email_id: int) -> None:
     """An administrator sends a failed email again: it is due now, with a fresh count of attempts. Compare-and-set,
     so two administrators retrying at once queue it once."""
     if not getattr(actor, "is_staff", False):
-        raise PermissionDenied("Only an administrator can send a failed email again.")
+        raise PermissionDenied(_("Only an administrator can send a failed email again."))
     retried = OutboxEmail.objects.filter(pk=email_id, failed_at__isnull=False, sent_at__isnull=True).update(
         failed_at=None, attempts=0, claimed_until=None, next_attempt_at=now()
     )
     if not retried:
-        raise Conflict("This email is not failed (any more): it is waiting to be sent, or already sent.")
+        raise Conflict(_("This email is not failed (any more): it is waiting to be sent, or already sent."))

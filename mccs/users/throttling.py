@@ -70,8 +70,8 @@ def signup_throttle(*, ip: str) -> None:
     ``MCCS_SIGNUP_LIMIT_PER_HOUR`` in the last hour. Without an address (``mccs seed``) nothing is counted.
 
     Recorded first and counted after, outside any transaction: of sign-ups arriving at the same moment, the one
-    whose row is committed as the (limit+1)-th sees at least limit+1 rows, so no race lets more through. A refused
-    attempt is removed again, so hammering does not extend the wait."""
+    whose row is committed as the (limit+1)-th sees at least limit+1 rows, so no race lets more through (a burst
+    may refuse one too many). A refused attempt is removed again, so hammering does not extend the wait."""
     if not ip:
         return
     window = SIGN_UP_WINDOW_SECONDS

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.federation.cluster import settled, tree
+from tests.federation.cluster import http, settled, tree
 
 pytestmark = pytest.mark.slow
 
@@ -100,4 +100,30 @@ def test_limit_at_the_trunk_refuses_with_the_trunks_reason(nodes):
     assert status == 400, body
     assert body["errors"][0]["message"] == "Node t refused: account b1 would go below its limit of -50."
     assert alice.transfers() == []
+    settled(nodes)
+
+
+def test_a_retried_proposal_with_its_idempotency_key_crosses_the_tree_once(nodes):
+    alice = nodes["b1"].member("alice")
+    bob = nodes["b2"].member("bob")
+    url = f"{nodes['b1'].base}/api/v1/transfers"
+    body = {"transfer": "out", "initiator": alice.number, "receiver": f"t/b2/{bob.number}", "amount": 7}
+    headers = {"Authorization": f"Bearer {alice.token}", "Idempotency-Key": "market-stall-1"}
+    first = http("POST", url, {**body, "description": "bread"}, headers)
+    assert first[0] == 200, first
+    # The client did not see the answer and sends the same request again: the same answer, one transfer.
+    again = http("POST", url, {**body, "description": "bread"}, headers)
+    assert again == first
+    transfer_id = first[1]["data"]["id"]
+    assert [t["id"] for t in bob.transfers()] == [transfer_id]
+    assert [t["id"] for t in alice.transfers()] == [transfer_id]
+    # The same key for another request is refused, and nothing is sent.
+    other = http("POST", url, {**body, "description": "cakes"}, headers)
+    assert other[0] == 409, other
+    assert [t["id"] for t in bob.transfers()] == [transfer_id]
+    # Once bob has accepted, the retry still gets the first answer, and still moves nothing more.
+    status, answer = bob.act(transfer_id, "accept")
+    assert status == 200, answer
+    assert http("POST", url, {**body, "description": "bread"}, headers) == first
+    assert alice.balance() == Decimal(-7) and bob.balance() == Decimal(7)
     settled(nodes)

@@ -30,6 +30,11 @@ from mccs.ledger.templatetags.ledger import money
 from mccs.web.fields import AmountField
 from mccs.web.pending import pending_lines
 
+# The pay form's hidden Idempotency-Key came back with other details (the form was edited and sent again).
+FORM_SENT_WITH_OTHER_DETAILS = gettext_lazy(
+    "This form was already sent with other details. Open the pay form again to make another payment."
+)
+
 
 class TransferForm(forms.Form):
     direction = forms.ChoiceField(
@@ -142,13 +147,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                     ),
                 )
             except IdempotencyKeyReused:
-                form.add_error(
-                    None,
-                    _(
-                        "This form was already sent with other details. Open the pay form again to make "
-                        "another payment."
-                    ),
-                )
+                form.add_error(None, FORM_SENT_WITH_OTHER_DETAILS)
             except ApplicationError as exc:
                 form.add_error("amount" if exc.field == "amount" else None, exc.message)
             else:
@@ -189,7 +188,16 @@ def _propose_remote(request: HttpRequest, form: TransferForm, account) -> HttpRe
             direction=data["direction"],
             amount=data["amount"],
             description=data["description"],
+            # the form's key: the same form sent twice (a double tap, a reload) is one transfer across the tree
+            idempotency=(
+                Idempotency(user=request.user, key=data["idempotency_key"])
+                if data["idempotency_key"]
+                else None
+            ),
         )
+    except IdempotencyKeyReused:
+        form.add_error(None, FORM_SENT_WITH_OTHER_DETAILS)
+        return None
     except ApplicationError as exc:
         field = {"amount": "amount", "receiver": "counterparty"}.get(exc.field or "")
         form.add_error(field, exc.message)
