@@ -94,6 +94,28 @@ def on_application_error(request, exc: errors.ApplicationError):
     return error_response(request, status, item, headers=headers)
 
 
+def _pydantic_message(error: dict) -> str:
+    """The request's language for the type errors a client meets most (pydantic writes English); "" for others,
+    which keep pydantic's text."""
+    kind = error.get("type", "")
+    if kind in ("string_type", "string_unicode"):
+        return _("must be text")
+    if kind in ("int_type", "int_parsing", "int_from_float", "float_type", "float_parsing", "decimal_type",
+                "decimal_parsing", "finite_number"):  # fmt: skip
+        return _("must be a number")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("must be true or false")
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _("must be a list")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("must be an object")
+    if kind == "string_too_long":
+        return _("must be at most %(limit)s characters long") % {
+            "limit": error.get("ctx", {}).get("max_length")
+        }
+    return ""
+
+
 def _describe(error: dict) -> dict[str, str]:
     location = [
         str(part)
@@ -110,6 +132,8 @@ def _describe(error: dict) -> dict[str, str]:
         )
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    else:
+        message = _pydantic_message(error) or message
     return error_item(
         f"{'.'.join(location)}: {message}" if location else message, code="invalid", field=field
     )

@@ -142,3 +142,19 @@ def test_refusals_of_the_directory_and_of_sign_in_follow_accept_language(api, al
         "code": "invalid",
         "field": "page",
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (None, "description: must be text"),
+        ("es", "description: debe ser texto"),
+        ("fr", "description: doit être du texte"),
+    ],
+)
+def test_a_wrong_type_is_named_in_the_request_s_language(alice, bob, language, expected):
+    """pydantic describes a wrong type in English; the most common kinds are said in the request's language."""
+    body = {"receiver": number(bob), "amount": 5, "description": 42}
+    error = _error(_propose(alice, body, language), 400)
+    assert error == {"message": expected, "code": "invalid", "field": "description"}
+    assert not Transfer.objects.exists()
