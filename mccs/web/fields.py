@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.utils import formats
@@ -34,7 +36,9 @@ class AmountField(forms.CharField):
     def prepare_value(self, value):
         """A stored amount is shown the way the member's language writes numbers, without grouping."""
         if isinstance(value, Amount):
-            return formats.number_format(value.to_decimal(), 2)
+            value = value.to_decimal()
+        if isinstance(value, Decimal):  # e.g. a limit from a service's answer (``maxNegativeBalance``)
+            return formats.number_format(value, 2)
         return value
 
     @property

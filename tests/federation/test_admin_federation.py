@@ -112,3 +112,13 @@ def test_members_cannot_open_the_admin_page(client, member, tree_node):
     assert client.get("/admin/federation").status_code == 403
     assert client.post("/admin/federation/sharing", {"sharing": "off"}).status_code == 403
     assert Node.objects.get().sharing is True
+
+
+def test_the_admin_page_writes_limits_the_way_its_language_writes_numbers(client, admin, tree_node):
+    client.login(username=admin.email, password=PASSWORD)
+    page = client.get("/admin/federation", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert (
+        'value="100,00"' in page and 'value="200,00"' in page
+    )  # as German writes them, and as it reads them back
+    page = client.get("/admin/federation", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'value="100.00"' in page and 'value="200.00"' in page
