@@ -22,10 +22,10 @@ from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
 from mccs.directory.selectors import entities_for_user, entity_for_user
 from mccs.federation import routing
 from mccs.federation import services as federation
-from mccs.ledger import selectors, services
+from mccs.ledger import selectors
 from mccs.ledger.errors import IdempotencyKeyReused
 from mccs.ledger.idempotency import Idempotency
-from mccs.ledger.models import TransferState
+from mccs.ledger.models import Transfer, TransferState
 from mccs.ledger.templatetags.ledger import money
 from mccs.web.fields import AmountField
 from mccs.web.pending import pending_lines
@@ -132,25 +132,8 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                 % {"query": data["counterparty"]},
             )
         else:
-            try:
-                transfer = services.transfer_propose(
-                    actor=request.user,
-                    initiator=account.number,
-                    receiver=matches[0].number,
-                    direction=data["direction"],
-                    amount=data["amount"],
-                    description=data["description"],
-                    idempotency=(
-                        Idempotency(user=request.user, key=data["idempotency_key"])
-                        if data["idempotency_key"]
-                        else None
-                    ),
-                )
-            except IdempotencyKeyReused:
-                form.add_error(None, FORM_SENT_WITH_OTHER_DETAILS)
-            except ApplicationError as exc:
-                form.add_error("amount" if exc.field == "amount" else None, exc.message)
-            else:
+            transfer = _send(request, form, account, matches[0].number)
+            if transfer is not None:
                 other = matches[0].entity.name
                 words = {"name": other, "amount": money(transfer.amount)}
                 what = (
@@ -176,19 +159,19 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/ledger/new.html", context, status=status)
 
 
-def _propose_remote(request: HttpRequest, form: TransferForm, account) -> HttpResponse | None:
-    """The payee is an account on another node, by its Credit Commons path (``trunk/branch2/1234…``)."""
+def _send(request: HttpRequest, form: TransferForm, account, receiver: str) -> Transfer | None:
+    """Propose the transfer the form describes to ``receiver`` (an account number here, or a path to another node);
+    a refusal becomes a form error (None). The form's hidden key makes the same form sent twice (a double tap, a
+    reload) one transfer, here or across the tree."""
     data = form.cleaned_data
-    path = data["counterparty"].strip().strip("/")
     try:
-        transfer = routing.transfer_propose(
+        return routing.transfer_propose(
             actor=request.user,
             initiator=account.number,
-            receiver=path,
+            receiver=receiver,
             direction=data["direction"],
             amount=data["amount"],
             description=data["description"],
-            # the form's key: the same form sent twice (a double tap, a reload) is one transfer across the tree
             idempotency=(
                 Idempotency(user=request.user, key=data["idempotency_key"])
                 if data["idempotency_key"]
@@ -197,10 +180,17 @@ def _propose_remote(request: HttpRequest, form: TransferForm, account) -> HttpRe
         )
     except IdempotencyKeyReused:
         form.add_error(None, FORM_SENT_WITH_OTHER_DETAILS)
-        return None
     except ApplicationError as exc:
-        field = {"amount": "amount", "receiver": "counterparty"}.get(exc.field or "")
-        form.add_error(field, exc.message)
+        form.add_error({"amount": "amount", "receiver": "counterparty"}.get(exc.field or ""), exc.message)
+    return None
+
+
+def _propose_remote(request: HttpRequest, form: TransferForm, account) -> HttpResponse | None:
+    """The payee is an account on another node, by its Credit Commons path (``trunk/branch2/1234…``)."""
+    data = form.cleaned_data
+    path = data["counterparty"].strip().strip("/")
+    transfer = _send(request, form, account, path)
+    if transfer is None:
         return None
     node = path.rsplit("/", 1)[0]
     words = {"path": path, "node": node, "amount": money(transfer.amount)}
