@@ -70,7 +70,9 @@ def test_htmx_panels_and_actions_work_without_inline_styles(page, make_member):
 def test_the_api_docs_work_under_the_policy(page, db):
     page.goto("/api/v1/docs")
     operation = page.locator(".swagger-ui .opblock").first
-    expect(operation).to_be_visible()
+    # Swagger UI fetches and renders the whole OpenAPI document first: on a busy machine that takes more than
+    # expect's 5 s. Under a policy it violated, it would never render at all.
+    expect(operation).to_be_visible(timeout=30_000)
     operation.locator(".opblock-summary").click()
     expect(page.locator(".swagger-ui .opblock-body").first).to_be_visible()
     assert not csp_violations(page), csp_violations(page)
