@@ -220,8 +220,10 @@ def test_every_operation_answers_what_the_document_says(contract, make_member, a
     ad.ok("get", "/admin/logs?action=entity")
     # federation (an MCCS addition): not in a tree yet, then a node with one branch
     ad.ok("patch", "/admin/federation", {"sharing": False}, status=400)
+    branch = {"name": "leaf", "url": "http://127.0.0.1:9/cc", "direction": "leafward"}
+    ad.ok("post", "/admin/federation/neighbours", branch, status=400)  # the node has no name yet
     federation.federation_init(name="here")
-    federation.branch_add(name="leaf", url="http://127.0.0.1:9/cc")
+    ad.ok("post", "/admin/federation/neighbours", branch)
     ad.ok("get", "/admin/federation")
     ad.ok("patch", "/admin/federation", {"sharing": False})
     ad.ok("patch", "/admin/federation/neighbours/leaf", {"maxNegativeBalance": 250})

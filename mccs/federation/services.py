@@ -116,7 +116,9 @@ def node_get() -> Node | None:
 def node_name() -> str:
     node = node_get()
     if node is None:
-        raise InvalidRequest("Federation is not set up on this node: run `mccs federation init --name NAME`.")
+        raise InvalidRequest(
+            _("Federation is not set up on this node: name it first (`mccs federation init --name NAME`).")
+        )
     return node.name
 
 
@@ -131,7 +133,8 @@ def topology() -> Topology:
 def _clean_name(name: object, *, field: str = "name") -> str:
     if not isinstance(name, str) or not NAME_RE.match(name.strip()):
         raise InvalidRequest(
-            f"{name!s} is not a valid node name: use 1-50 lower-case letters, digits, '-' or '_'.",
+            _("%(name)s is not a valid node name: use 1-50 lower-case letters, digits, '-' or '_'.")
+            % {"name": name},
             field=field,
         )
     return name.strip()
@@ -139,7 +142,7 @@ def _clean_name(name: object, *, field: str = "name") -> str:
 
 def _clean_url(url: object) -> str:
     if not isinstance(url, str) or not url.strip().startswith(("http://", "https://")):
-        raise InvalidRequest(f"{url!s} is not an http:// or https:// URL.", field="url")
+        raise InvalidRequest(_("%(url)s is not an http:// or https:// URL.") % {"url": url}, field="url")
     return url.strip().rstrip("/")
 
 
@@ -152,7 +155,11 @@ def federation_init(*, name: object) -> Node:
         elif node.name != clean:
             if FederatedTransfer.objects.exists():
                 raise InvalidRequest(
-                    f"This node is already named {node.name} and has traded under that name; it cannot be renamed."
+                    _(
+                        "This node is already named %(name)s and has traded under that name; it cannot be renamed."
+                    )
+                    % {"name": node.name},
+                    field="name",
                 )
             node.name = clean
             node.save(update_fields=["name"])
@@ -173,13 +180,21 @@ def _rate(value: object) -> Decimal:
         rate = Decimal(0)
     if not rate.is_finite() or rate <= 0 or rate != rate.quantize(Decimal("1e-12")) or rate >= 10**12:
         raise InvalidRequest(
-            f"{value} is not a valid rate: a positive number with at most 12 decimals.", field="rate"
+            _("%(rate)s is not a valid rate: a positive number with at most 12 decimals.") % {"rate": value},
+            field="rate",
         )
     return rate
 
 
 def _neighbour_create(
-    *, name: str, url: str, direction: str, rate: Decimal, max_negative: object, max_positive: object
+    *,
+    name: str,
+    url: str,
+    direction: str,
+    rate: Decimal,
+    max_negative: object,
+    max_positive: object,
+    actor=None,
 ) -> Neighbour:
     positive_default, negative_default = default_limits()
     negative = _limit_cents(max_negative, "max-negative", negative_default)
@@ -187,12 +202,20 @@ def _neighbour_create(
     if node_get() is None:
         node_name()
     if name == node_name():
-        raise InvalidRequest(f"{name} is this node's own name.", field="name")
+        raise InvalidRequest(_("%(name)s is this node's own name.") % {"name": name}, field="name")
     with transaction.atomic(durable=True):
         existing = Neighbour.objects.select_for_update().filter(name=name).first()
         if existing is not None:
             if existing.direction != direction:
-                raise InvalidRequest(f"{name} is already a {existing.direction} neighbour of this node.")
+                raise InvalidRequest(
+                    (
+                        _("%(name)s is already the trunk of this node.")
+                        if existing.direction == Direction.TRUNKWARD
+                        else _("%(name)s is already a branch of this node.")
+                    )
+                    % {"name": name},
+                    field="name",
+                )
             existing.url = url
             existing.rate = rate
             existing.save(update_fields=["url", "rate"])
@@ -202,7 +225,9 @@ def _neighbour_create(
         if direction == Direction.TRUNKWARD and Neighbour.objects.filter(direction=direction).exists():
             trunk = Neighbour.objects.get(direction=direction)
             raise InvalidRequest(
-                f"This node already has a trunk ({trunk.name}); a node has one trunk at most."
+                _("This node already has a trunk (%(name)s); a node has one trunk at most.")
+                % {"name": trunk.name},
+                field="name",
             )
         entity = Entity.objects.create(name=f"Credit Commons node {name}", status=EntityStatus.PENDING)
         account = account_open(entity=entity)
@@ -211,7 +236,7 @@ def _neighbour_create(
             name=name, url=url, direction=direction, rate=rate, account=account
         )
         audit_record(
-            actor=None,
+            actor=actor,
             action="federation.neighbour_add",
             object_type="neighbour",
             object_id=name,
@@ -233,9 +258,12 @@ def _limits_apply(account: Account, *, negative: int, positive: int) -> None:
 
 
 def branch_add(
-    *, name: object, url: object, max_negative: object = None, max_positive: object = None
+    *, name: object, url: object, max_negative: object = None, max_positive: object = None, actor=None
 ) -> Neighbour:
+    """Let node ``name``, served at ``url``, join as a leaf of this node (``mccs federation add-branch``, the admin
+    page and API). ``actor`` is the administrator, for the audit log (None: the command line)."""
     return _neighbour_create(
+        actor=actor,
         name=_clean_name(name),
         url=_clean_url(url),
         direction=Direction.LEAFWARD,
@@ -246,10 +274,17 @@ def branch_add(
 
 
 def trunk_join(
-    *, name: object, url: object, rate: object = "1", max_negative: object = None, max_positive: object = None
+    *,
+    name: object,
+    url: object,
+    rate: object = "1",
+    max_negative: object = None,
+    max_positive: object = None,
+    actor=None,
 ) -> tuple[Neighbour, str]:
     """Make this node a leaf of the trunk; answers the neighbour and the handshake's result ("ok" or why not)."""
     neighbour = _neighbour_create(
+        actor=actor,
         name=_clean_name(name),
         url=_clean_url(url),
         direction=Direction.TRUNKWARD,

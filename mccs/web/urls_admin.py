@@ -27,6 +27,8 @@ urlpatterns = [
     path("admin/emails/<int:email_id>/retry", admin_emails.email_retry, name="admin_email_retry"),
     path("admin/federation", admin_federation.federation, name="admin_federation"),
     path("admin/federation/sharing", admin_federation.federation_sharing, name="admin_federation_sharing"),
+    path("admin/federation/init", admin_federation.federation_init, name="admin_federation_init"),
+    path("admin/federation/neighbours", admin_federation.neighbour_add, name="admin_neighbour_add"),
     path(
         "admin/federation/neighbours/<str:name>/limits",
         admin_federation.neighbour_limits,

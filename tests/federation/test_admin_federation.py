@@ -122,3 +122,97 @@ def test_the_admin_page_writes_limits_the_way_its_language_writes_numbers(client
     )  # as German writes them, and as it reads them back
     page = client.get("/admin/federation", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'value="100.00"' in page and 'value="200.00"' in page
+
+
+def test_an_administrator_names_the_node_and_adds_a_branch_on_the_page(client, admin):
+    client.login(username=admin.email, password=PASSWORD)
+    page = client.get("/admin/federation", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Poner nombre a este nodo" in page
+    refused = client.post("/admin/federation/init", {"name": "Not A Name"})
+    assert refused.status_code == 400 and "is not a valid node name" in refused.content.decode()
+    assert not Node.objects.exists()
+    client.post("/admin/federation/init", {"name": "riverside"})
+    assert Node.objects.get().name == "riverside"
+
+    added = client.post(
+        "/admin/federation/neighbours",
+        {
+            "direction": "leafward",
+            "name": "hilltop",
+            "url": "http://hilltop.example:8000/cc",
+            "max_negative_balance": "1.000,50",
+            "max_positive_balance": "",
+        },
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    )
+    assert "hilltop ist jetzt ein Nachbar dieses Knotens." in added.content.decode()
+    leaf = Neighbour.objects.get(name="hilltop")
+    assert (leaf.direction, leaf.url, leaf.account.max_negative_balance) == (
+        "leafward",
+        "http://hilltop.example:8000/cc",
+        100050,
+    )
+    entry = AuditEntry.objects.get(action="federation.neighbour_add", object_id="hilltop")
+    assert entry.actor_id == admin.pk
+
+    bad = client.post(
+        "/admin/federation/neighbours", {"direction": "leafward", "name": "riverside", "url": "ftp://x"}
+    )
+    assert bad.status_code == 400
+    assert "ftp://x is not an http:// or https:// URL." in bad.content.decode()
+    assert Neighbour.objects.count() == 1
+
+
+def test_joining_a_trunk_from_the_page_says_when_it_does_not_answer(client, admin):
+    client.login(username=admin.email, password=PASSWORD)
+    client.post("/admin/federation/init", {"name": "leaf"})
+    page = client.post(
+        "/admin/federation/neighbours",
+        {"direction": "trunkward", "name": "t", "url": "http://127.0.0.1:9/cc", "rate": "2"},
+        follow=True,
+    ).content.decode()
+    assert "t is now a neighbour of this node." in page
+    assert "It did not answer the handshake yet" in page
+    trunk = Neighbour.objects.get(name="t")
+    assert trunk.direction == "trunkward" and trunk.rate == 2
+    # one trunk at most: the form no longer offers another
+    assert 'value="trunkward"' not in client.get("/admin/federation").content.decode()
+
+
+def test_the_api_adds_neighbours(admin_api, admin):
+    before = admin_api.post_json(
+        "/admin/federation/neighbours", {"name": "b", "url": "http://b/cc", "direction": "leafward"}
+    )
+    assert before.status_code == 400 and "mccs federation init" in before.json()["errors"][0]["message"]
+    services.federation_init(name="here")
+    response = admin_api.post_json(
+        "/admin/federation/neighbours",
+        {"name": "b", "url": "http://b.example/cc", "direction": "leafward", "maxPositiveBalance": 750},
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()["data"]
+    assert (data["name"], data["direction"], data["maxPositiveBalance"], data["handshake"]) == (
+        "b",
+        "leafward",
+        750,
+        "",
+    )
+    trunk = admin_api.post_json(
+        "/admin/federation/neighbours",
+        {"name": "t", "url": "http://127.0.0.1:9/cc", "direction": "trunkward", "rate": 0.5},
+    )
+    assert trunk.status_code == 200, trunk.content
+    assert trunk.json()["data"]["rate"] == Decimal("0.5")
+    assert trunk.json()["data"]["handshake"].startswith("unreachable")
+    second = admin_api.post_json(
+        "/admin/federation/neighbours", {"name": "t2", "url": "http://t2/cc", "direction": "trunkward"}
+    )
+    assert second.status_code == 400 and "one trunk at most" in second.json()["errors"][0]["message"]
+    limits = admin_api.post_json(
+        "/admin/federation/neighbours",
+        {"name": "c", "url": "http://c/cc", "direction": "leafward", "maxNegativeBalance": -5},
+    )
+    assert limits.status_code == 400 and limits.json()["errors"][0]["field"] == "maxNegativeBalance"
+    assert sorted(Neighbour.objects.values_list("name", flat=True)) == ["b", "t"]
+    assert AuditEntry.objects.filter(action="federation.neighbour_add", actor_id=admin.pk).count() == 2

@@ -4,6 +4,8 @@ same as ``mccs federation status`` / ``share`` and the administrators' federatio
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ninja import Query, Router, Schema
 from pydantic import StrictBool
 
@@ -44,6 +46,15 @@ class SharingIn(Schema):
     sharing: StrictBool
 
 
+class NeighbourIn(Schema):
+    name: str
+    url: str
+    direction: Literal["leafward", "trunkward"]
+    rate: Number | None = None
+    maxNegativeBalance: Number | None = None
+    maxPositiveBalance: Number | None = None
+
+
 class NeighbourLimitsIn(Schema):
     maxNegativeBalance: Number | None = None
     maxPositiveBalance: Number | None = None
@@ -81,3 +92,30 @@ def neighbour_patch(request, name: str, payload: NeighbourLimitsIn):
     )
     status = agreement.federation_status(live=False)
     return {"data": next(n for n in status["neighbours"] if n["name"] == name)}
+
+
+@router.post("/federation/neighbours", response={200: DataOut[NeighbourOut], **errors(*BODY, *TOKEN)})
+def neighbour_post(request, payload: NeighbourIn):
+    """Add a neighbour, as ``mccs federation add-branch`` (``direction: "leafward"``: node ``name``, served at
+    ``url``, may join this node as a branch) or ``join`` (``"trunkward"``: this node joins the trunk ``name``, which
+    must list it as a branch; ``rate`` is how many of the trunk's units one unit here is worth). ``url`` is the
+    neighbour's Credit Commons base URL. Limits default to the node's defaults. Sending the same neighbour again
+    updates its URL, rate and limits. For a trunk, ``handshake`` says whether it answered (``"ok"``) or why not;
+    members can trade across it once it does. 400 before this node has a name (``mccs federation init`` or the
+    administrators' federation page)."""
+    request.api_field_names = {"max-negative": "maxNegativeBalance", "max-positive": "maxPositiveBalance"}
+    limits = {"max_negative": payload.maxNegativeBalance, "max_positive": payload.maxPositiveBalance}
+    handshake = ""
+    if payload.direction == "trunkward":
+        _neighbour, handshake = services.trunk_join(
+            name=payload.name,
+            url=payload.url,
+            rate=payload.rate if payload.rate is not None else "1",
+            actor=request.auth,
+            **limits,
+        )
+    else:
+        services.branch_add(name=payload.name, url=payload.url, actor=request.auth, **limits)
+    status = agreement.federation_status(live=False)
+    neighbour = next(n for n in status["neighbours"] if n["name"] == payload.name.strip())
+    return {"data": {**neighbour, "handshake": handshake}}
