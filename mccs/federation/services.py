@@ -1347,7 +1347,7 @@ def _earlier_attempt(
 def _idempotency_keep(idempotency: Idempotency, print_: str, transfer: Transfer) -> None:
     """Remember the answer, so that a later retry gets it byte for byte (a retry racing this one may win)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             idempotency_save(idempotency, print_, transfer=transfer, error=None)
     except IntegrityError:
         record = idempotency_find(idempotency, print_)
