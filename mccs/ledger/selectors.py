@@ -1,21 +1,27 @@
-"""Reading the ledger: transfer lists, pending transfers, statements with running balances, counterparties."""
+"""Reading the ledger: transfer lists, pending transfers, statements with running balances, counterparties, and
+what administrators read (members, entities whatever their status, the approval queue)."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from mccs.core.errors import InvalidRequest
-from mccs.core.ids import parse_id
-from mccs.directory.models import Entity, EntityStatus
+from mccs.core.amount import Amount
+from mccs.core.errors import InvalidRequest, NotFound
+from mccs.core.ids import parse_id, uuid_or_none
+from mccs.directory.models import Entity, EntityStatus, EntityTag
+from mccs.directory.search import search_terms, tag_ids_matching
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
 from mccs.ledger.errors import TransferNotFound
 from mccs.ledger.models import Account, Posting, Transfer, TransferState
+from mccs.users.models import User
 
 STATUS_FILTERS = {
     "all": None,
@@ -281,3 +287,133 @@ def transfer_counts_by_state() -> dict[str, int]:
     for row in Transfer.objects.order_by().values("state").annotate(n=Count("pk")):
         counts[row["state"]] = row["n"]
     return counts
+
+
+# --- what administrators read: members, entities whatever their status, the approval queue ---------------------
+
+USER_NOT_FOUND = gettext_lazy("User not found.")
+ENTITY_NOT_FOUND = gettext_lazy("Entity not found.")
+
+
+def members() -> QuerySet[User]:
+    """The users administrators manage here: members, not other administrators (see `mccs createadmin`)."""
+    return User.objects.filter(is_staff=False)
+
+
+def admin_user_search(*, last_name: str = "", email: str = "") -> QuerySet[User]:
+    users = members().prefetch_related(
+        "entities__entity_tags__tag", "entities__categories", "entities__account"
+    )
+    if last_name.strip():
+        users = users.filter(last_name__icontains=last_name.strip())
+    if email.strip():
+        users = users.filter(email__icontains=email.strip())
+    return users.order_by("email")
+
+
+def admin_user_get(*, user_id: object) -> User:
+    user = admin_user_search().filter(pk=uuid_or_none(user_id)).first()
+    if user is None:
+        raise NotFound(USER_NOT_FOUND)
+    return user
+
+
+def admin_entity_queryset() -> QuerySet[Entity]:
+    return Entity.objects.select_related("account").prefetch_related(
+        "entity_tags__tag", "categories", "users"
+    )
+
+
+def admin_entity_get(*, entity_id: object) -> Entity:
+    entity = admin_entity_queryset().filter(pk=uuid_or_none(entity_id)).first()
+    if entity is None:
+        raise NotFound(ENTITY_NOT_FOUND)
+    return entity
+
+
+def _amount_filter(value: object, field: str) -> int:
+    return Amount.parse(
+        value if isinstance(value, Decimal | int) else str(value),
+        field=field,
+        allow_zero=True,
+        allow_negative=field == "balance",
+    ).cents
+
+
+def admin_entity_search(
+    *,
+    name: str = "",
+    email: str = "",
+    account_number: str = "",
+    status: str = "",
+    offers: str = "",
+    wants: str = "",
+    tagged_since=None,
+    category: str = "",
+    city: str = "",
+    region: str = "",
+    country: str = "",
+    balance: object = None,
+    max_pos_bal: object = None,
+    max_neg_bal: object = None,
+) -> QuerySet[Entity]:
+    """Every entity, whatever its status. Text filters match part of a value, case-insensitively; ``balance``,
+    ``max_pos_bal`` and ``max_neg_bal`` return entities at or above the amount."""
+    entities = admin_entity_queryset()
+    for field, value in (
+        ("name", name),
+        ("email", email),
+        ("city", city),
+        ("region", region),
+        ("country", country),
+    ):
+        if value.strip():
+            entities = entities.filter(**{f"{field}__icontains": value.strip()})
+    if account_number.strip():
+        entities = entities.filter(account__number=account_number.strip())
+    if status.strip():
+        if status.strip() not in EntityStatus.values:
+            raise InvalidRequest(
+                _("status must be one of: %(values)s.") % {"values": ", ".join(EntityStatus.values)},
+                field="status",
+            )
+        entities = entities.filter(status=status.strip())
+    tag_since = Q(added_at__gte=tagged_since) if tagged_since else Q()
+    searched = False
+    for kind, field, text in (
+        (EntityTag.Kind.OFFER, "offers", offers),
+        (EntityTag.Kind.WANT, "wants", wants),
+    ):
+        # Matched like the directory search (exact, singular/plural, part of a tag, typo), at most MAX_TERMS
+        # terms: the terms pick tag ids from the small vocabulary, and one subquery keeps the entities having any
+        # of them, so the query has the same shape for one term as for ten.
+        terms = search_terms(text, field=field)
+        if not terms:
+            continue
+        searched = True
+        tagged = EntityTag.objects.filter(Q(kind=kind, tag_id__in=list(tag_ids_matching(terms))) & tag_since)
+        entities = entities.filter(pk__in=tagged.values("entity_id"))
+    if tagged_since and not searched:
+        entities = entities.filter(pk__in=EntityTag.objects.filter(tag_since).values("entity_id"))
+    if category.strip():
+        entities = entities.filter(categories__name__icontains=category.strip())
+    if balance not in (None, ""):
+        entities = entities.filter(account__balance__gte=_amount_filter(balance, "balance"))
+    if max_pos_bal not in (None, ""):
+        entities = entities.filter(
+            account__max_positive_balance__gte=_amount_filter(max_pos_bal, "max_pos_bal")
+        )
+    if max_neg_bal not in (None, ""):
+        entities = entities.filter(
+            account__max_negative_balance__gte=_amount_filter(max_neg_bal, "max_neg_bal")
+        )
+    return entities.distinct().order_by("name", "created_at")
+
+
+def approval_queue() -> QuerySet[Entity]:
+    """Entities waiting for an administrator: new applications first come first served."""
+    return (
+        admin_entity_queryset()
+        .filter(status__in=[EntityStatus.PENDING, EntityStatus.TRADING_PENDING])
+        .order_by("created_at")
+    )

@@ -5,7 +5,7 @@ import pytest
 from mccs.core.errors import PermissionDenied
 from mccs.directory import curation
 from mccs.directory.models import Category, Entity
-from mccs.ledger import admin_actions
+from mccs.ledger import administration
 
 
 @pytest.mark.parametrize(
@@ -14,12 +14,12 @@ from mccs.ledger import admin_actions
         lambda m: curation.entity_status_set(actor=m.user, entity=m.entity, status="tradingAccepted"),
         lambda m: curation.category_create(actor=m.user, name="bakeries"),
         lambda m: curation.tag_create(actor=m.user, name="bread"),
-        lambda m: admin_actions.admin_entity_update(
+        lambda m: administration.admin_entity_update(
             actor=m.user, entity=m.entity, changes={"status": "accepted"}
         ),
-        lambda m: admin_actions.admin_entity_delete(actor=m.user, entity=m.entity),
-        lambda m: admin_actions.admin_user_update(actor=m.user, user=m.user, changes={"first_name": "X"}),
-        lambda m: admin_actions.admin_user_delete(actor=m.user, user=m.user),
+        lambda m: administration.admin_entity_delete(actor=m.user, entity=m.entity),
+        lambda m: administration.admin_user_update(actor=m.user, user=m.user, changes={"first_name": "X"}),
+        lambda m: administration.admin_user_delete(actor=m.user, user=m.user),
     ],
 )
 def test_members_cannot_use_administrator_services(member, call):

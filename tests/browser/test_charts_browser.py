@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from mccs.core.amount import Amount
-from mccs.ledger import admin_actions
+from mccs.ledger import administration
 from mccs.ledger.models import Account
 from mccs.users.models import User
 from tests.browser.pages import DESKTOP, PHONE, build_network, sign_in_as
@@ -73,7 +73,7 @@ def test_admin_overview_shows_the_network_in_charts(page, network, viewport):
     admin = User.objects.get(email=network.admin_email)
     carol = Account.objects.get(entity__name="Carol Repairs")
     bob = Account.objects.get(entity__name="Bob's Organic Farm")
-    admin_actions.admin_transfer_create(
+    administration.admin_transfer_create(
         actor=admin, payer=carol.number, payee=bob.number, amount=Amount(45_000)
     )
     page.set_viewport_size(viewport)

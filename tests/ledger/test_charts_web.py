@@ -6,7 +6,7 @@ import re
 
 from django.test import Client
 
-from mccs.ledger import admin_actions
+from mccs.ledger import administration
 from mccs.web import charts
 from tests.ledger.conftest import act, propose
 
@@ -40,7 +40,7 @@ def test_the_bar_survives_limits_of_zero_and_stays_on_the_bar():
 
 
 def test_dashboard_shows_the_balance_large_with_its_unit_and_a_labelled_bar(alice, bob, admin):
-    admin_actions.admin_entity_update(
+    administration.admin_entity_update(
         actor=admin, entity=alice.entity, changes={"max_positive_balance": 300, "max_negative_balance": 100}
     )
     act(alice, propose(bob, alice, 92.5, direction="in").json()["data"]["id"], "accept")

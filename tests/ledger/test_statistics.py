@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mccs.core.amount import Amount
 from mccs.directory.models import EntityStatus
-from mccs.ledger import admin_actions, selectors, statistics
+from mccs.ledger import administration, selectors, statistics
 from tests.ledger.conftest import account, act, propose
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)  # a Monday
@@ -122,7 +122,7 @@ def limited(make_member, admin):
 
     def member(name: str, **limits):
         created = make_member(f"{name}@example.org", name=name.title(), status=EntityStatus.TRADING_ACCEPTED)
-        admin_actions.admin_entity_update(
+        administration.admin_entity_update(
             actor=admin,
             entity=created.entity,
             changes={
@@ -139,7 +139,7 @@ def test_accounts_near_their_limits_closest_first(limited, admin, make_member):
     near_low, near_high, middle, spender = (limited(n) for n in ("lowe", "hyde", "midd", "spender"))
     make_member("newcomer@example.org", name="Newcomer")  # not trading, balance zero: left out
     for payer, payee, amount in ((near_low, near_high, 95), (spender, middle, 81), (near_low, middle, 1)):
-        admin_actions.admin_transfer_create(
+        administration.admin_transfer_create(
             actor=admin, payer=account(payer).number, payee=account(payee).number, amount=Amount(amount * 100)
         )
     near, count = statistics.accounts_near_limits()
@@ -157,7 +157,7 @@ def test_accounts_near_their_limits_closest_first(limited, admin, make_member):
 
 def test_limit_bands_put_zero_just_above_it_and_count_in_one_query(limited, admin):
     members = [limited(n) for n in ("ann", "ben", "cat")]
-    admin_actions.admin_transfer_create(
+    administration.admin_transfer_create(
         actor=admin, payer=account(members[0]).number, payee=account(members[1]).number, amount=Amount(3000)
     )
     with CaptureQueriesContext(connection) as queries:

@@ -23,10 +23,17 @@ from mccs.audit.selectors import audit_category, audit_detail, audit_search
 from mccs.core.amount import cents_to_decimal
 from mccs.core.errors import InvalidRequest
 from mccs.directory import curation
-from mccs.ledger import admin_actions
+from mccs.ledger import administration
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Transfer, TransferState
-from mccs.ledger.selectors import transfer_get, transfer_list
+from mccs.ledger.selectors import (
+    admin_entity_get,
+    admin_entity_search,
+    admin_user_get,
+    admin_user_search,
+    transfer_get,
+    transfer_list,
+)
 
 router = Router(tags=["Admin"], auth=admin_auth)
 
@@ -144,7 +151,7 @@ def user_with_entities_out(user) -> dict:
 def user_search(request, filters: Query[UserFilters]):
     """Members only: administrators are managed with ``mccs createadmin``."""
     users, meta = paginate(
-        admin_actions.admin_user_search(last_name=filters.last_name, email=filters.email),
+        admin_user_search(last_name=filters.last_name, email=filters.email),
         filters.page,
         filters.page_size,
     )
@@ -158,7 +165,7 @@ def user_search(request, filters: Query[UserFilters]):
     tags=["Admin: Users"],
 )
 def user_get(request, userID: str):
-    return {"data": user_with_entities_out(admin_actions.admin_user_get(user_id=userID))}
+    return {"data": user_with_entities_out(admin_user_get(user_id=userID))}
 
 
 @router.patch(
@@ -169,11 +176,11 @@ def user_get(request, userID: str):
 )
 def user_patch(request, userID: str, payload: AdminUserPatchIn):
     """Changing the email address signs the member out everywhere."""
-    user = admin_actions.admin_user_get(user_id=userID)
+    user = admin_user_get(user_id=userID)
     mapping = {"firstName": "first_name", "lastName": "last_name", "telephone": "telephone", "email": "email"}
     changes = {mapping[k]: v for k, v in payload.model_dump(exclude_unset=True).items()}
-    admin_actions.admin_user_update(actor=request.auth, user=user, changes=changes)
-    return {"data": user_with_entities_out(admin_actions.admin_user_get(user_id=userID))}
+    administration.admin_user_update(actor=request.auth, user=user, changes=changes)
+    return {"data": user_with_entities_out(admin_user_get(user_id=userID))}
 
 
 @router.delete(
@@ -182,9 +189,9 @@ def user_patch(request, userID: str, payload: AdminUserPatchIn):
 def user_delete(request, userID: str):
     """Deletes the member. A member who proposed transfers stays in the ledger's history, so is deactivated
     instead (signed out for good and unlinked from their entities). Entities are not deleted with their users."""
-    user = admin_actions.admin_user_get(user_id=userID)
+    user = admin_user_get(user_id=userID)
     data = user_out(user)
-    admin_actions.admin_user_delete(actor=request.auth, user=user)
+    administration.admin_user_delete(actor=request.auth, user=user)
     return {"data": data}
 
 
@@ -250,7 +257,7 @@ def entity_search(request, filters: Query[EntityFilters]):
     """Every entity whatever its status. Text filters match part of a value; ``offers`` and ``wants`` take
     comma-separated words; ``balance``, ``max_pos_bal`` and ``max_neg_bal`` return entities at or above the amount."""
     given = filters.model_dump(exclude={"page", "page_size"})
-    entities, meta = paginate(admin_actions.admin_entity_search(**given), filters.page, filters.page_size)
+    entities, meta = paginate(admin_entity_search(**given), filters.page, filters.page_size)
     return {"data": [entity_with_users_out(e, pending=False) for e in entities], "meta": meta}
 
 
@@ -261,7 +268,7 @@ def entity_search(request, filters: Query[EntityFilters]):
     tags=["Admin: Entities"],
 )
 def entity_get(request, entityID: str):
-    return {"data": entity_with_users_out(admin_actions.admin_entity_get(entity_id=entityID))}
+    return {"data": entity_with_users_out(admin_entity_get(entity_id=entityID))}
 
 
 @router.patch(
@@ -273,10 +280,10 @@ def entity_get(request, entityID: str):
 def entity_patch(request, entityID: str, payload: AdminEntityPatchIn):
     """Details, ``status`` (the member is emailed), ``categories`` (existing ones) and the limits. A limit below
     what the balance already uses is refused, and then nothing changes."""
-    entity = admin_actions.admin_entity_get(entity_id=entityID)
+    entity = admin_entity_get(entity_id=entityID)
     given = payload.model_dump(exclude_unset=True)
     changes = {ADMIN_ENTITY_FIELDS[key]: value for key, value in given.items()}
-    entity = admin_actions.admin_entity_update(actor=request.auth, entity=entity, changes=changes)
+    entity = administration.admin_entity_update(actor=request.auth, entity=entity, changes=changes)
     return {"data": entity_with_users_out(entity)}
 
 
@@ -289,9 +296,9 @@ def entity_patch(request, entityID: str, payload: AdminEntityPatchIn):
 def entity_delete(request, entityID: str):
     """Only an entity whose account has never been used can be deleted; the ledger keeps every transfer, so an
     entity that traded is refused (400) — set its status to ``rejected`` instead."""
-    entity = admin_actions.admin_entity_get(entity_id=entityID)
+    entity = admin_entity_get(entity_id=entityID)
     data = entity_own_out(entity)
-    admin_actions.admin_entity_delete(actor=request.auth, entity=entity)
+    administration.admin_entity_delete(actor=request.auth, entity=entity)
     return {"data": data}
 
 
@@ -373,7 +380,7 @@ def transfer_create(request, payload: AdminTransferIn):
     Limits are respected unless ``overrideLimits`` is true: then the limits are raised just enough, and logged.
     An ``Idempotency-Key`` header makes a retry safe, as on ``POST /transfers``."""
     key = request.headers.get(IDEMPOTENCY_HEADER)
-    transfer = admin_actions.admin_transfer_create(
+    transfer = administration.admin_transfer_create(
         actor=request.auth,
         payer=payload.payer,
         payee=payload.payee,
@@ -421,7 +428,7 @@ def transfer_patch(request, transferID: str, payload: AdminTransferPatchIn):
         raise InvalidRequest(
             _('action must be "cancel": administrators can only cancel pending transfers.'), field="action"
         )
-    transfer = admin_actions.admin_transfer_cancel(
+    transfer = administration.admin_transfer_cancel(
         actor=request.auth, transfer_id=transferID, reason=payload.cancellationReason
     )
     return {"data": admin_transfer_out(transfer_get(transfer_id=transfer.pk))}

@@ -26,9 +26,17 @@ from mccs.core.amount import Amount, cents_to_decimal
 from mccs.core.errors import ApplicationError, NotFound
 from mccs.directory import curation
 from mccs.directory.models import Category, EntityStatus, Tag
-from mccs.ledger import admin_actions
+from mccs.ledger import administration
 from mccs.ledger.idempotency import Idempotency
-from mccs.ledger.selectors import transfer_get, transfer_list
+from mccs.ledger.selectors import (
+    admin_entity_get,
+    admin_entity_search,
+    admin_user_get,
+    admin_user_search,
+    approval_queue,
+    transfer_get,
+    transfer_list,
+)
 from mccs.web.fields import AmountField
 from mccs.web.templatetags.mccs_web import STATUS_LABELS, status_label
 from mccs.web.views.accounts import Form
@@ -74,7 +82,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    queue = admin_actions.approval_queue()
+    queue = approval_queue()
     return render(
         request,
         "web/admin/dashboard.html",
@@ -90,7 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
     """One click from the queue: accept or reject the application the entity is waiting on."""
-    entity = admin_actions.admin_entity_get(entity_id=entity_id)
+    entity = admin_entity_get(entity_id=entity_id)
     target = curation.entity_decide(
         actor=request.user, entity=entity, decision=request.POST.get("decision", "")
     )
@@ -126,10 +134,10 @@ class EntitySearchForm(Form):
 @staff_required
 def entity_list(request: HttpRequest) -> HttpResponse:
     form = EntitySearchForm(request.GET or None)
-    entities = admin_actions.admin_entity_search()
+    entities = admin_entity_search()
     if form.is_bound and form.is_valid():
         try:
-            entities = admin_actions.admin_entity_search(**form.cleaned_data)
+            entities = admin_entity_search(**form.cleaned_data)
         except ApplicationError as exc:
             _error(form, exc)
     page = _page(request, entities)
@@ -213,7 +221,7 @@ def _entity_initial(entity) -> dict:
 
 @staff_required
 def entity_detail(request: HttpRequest, entity_id: str) -> HttpResponse:
-    entity = admin_actions.admin_entity_get(entity_id=entity_id)
+    entity = admin_entity_get(entity_id=entity_id)
     initial = _entity_initial(entity)
     form = EntityForm(request.POST or None, initial=initial)
     status = 200
@@ -224,7 +232,7 @@ def entity_detail(request: HttpRequest, entity_id: str) -> HttpResponse:
                 data[kind] = [w for w in (x.strip() for x in data[kind].split(",")) if w]
             changes = {k: v for k, v in data.items() if v != initial.get(k)}
             try:
-                admin_actions.admin_entity_update(actor=request.user, entity=entity, changes=changes)
+                administration.admin_entity_update(actor=request.user, entity=entity, changes=changes)
             except ApplicationError as exc:
                 _error(form, exc, ENTITY_FORM_ERRORS)
             else:
@@ -255,9 +263,9 @@ def _pending_transfers(entity):
 @staff_required
 @require_POST
 def entity_delete(request: HttpRequest, entity_id: str) -> HttpResponse:
-    entity = admin_actions.admin_entity_get(entity_id=entity_id)
+    entity = admin_entity_get(entity_id=entity_id)
     try:
-        admin_actions.admin_entity_delete(actor=request.user, entity=entity)
+        administration.admin_entity_delete(actor=request.user, entity=entity)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:admin_entity", entity_id=entity_id)
@@ -287,9 +295,7 @@ class UserForm(Form):
 @staff_required
 def user_list(request: HttpRequest) -> HttpResponse:
     form = UserSearchForm(request.GET or None)
-    users = admin_actions.admin_user_search(
-        **(form.cleaned_data if form.is_bound and form.is_valid() else {})
-    )
+    users = admin_user_search(**(form.cleaned_data if form.is_bound and form.is_valid() else {}))
     return render(
         request,
         "web/admin/users.html",
@@ -303,7 +309,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
-    user = admin_actions.admin_user_get(user_id=user_id)
+    user = admin_user_get(user_id=user_id)
     initial = {
         "email": user.email,
         "first_name": user.first_name,
@@ -316,7 +322,7 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
         if form.is_valid():
             changes = {k: v for k, v in form.cleaned_data.items() if v != initial[k]}
             try:
-                admin_actions.admin_user_update(actor=request.user, user=user, changes=changes)
+                administration.admin_user_update(actor=request.user, user=user, changes=changes)
             except ApplicationError as exc:
                 _error(form, exc)
             else:
@@ -338,9 +344,9 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
 @staff_required
 @require_POST
 def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
-    user = admin_actions.admin_user_get(user_id=user_id)
+    user = admin_user_get(user_id=user_id)
     email = user.email
-    _user, deleted = admin_actions.admin_user_delete(actor=request.user, user=user)
+    _user, deleted = administration.admin_user_delete(actor=request.user, user=user)
     messages.success(
         request,
         (
@@ -474,7 +480,7 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                admin_actions.admin_transfer_create(
+                administration.admin_transfer_create(
                     actor=request.user,
                     payer=data["payer"],
                     payee=data["payee"],
@@ -508,7 +514,7 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
 def transfer_cancel(request: HttpRequest, transfer_id: str) -> HttpResponse:
     transfer = transfer_get(transfer_id=transfer_id)
     try:
-        admin_actions.admin_transfer_cancel(
+        administration.admin_transfer_cancel(
             actor=request.user, transfer_id=transfer.pk, reason=request.POST.get("reason", "")
         )
     except ApplicationError as exc:

@@ -1,66 +1,37 @@
-"""What administrators do to users, entities, limits and transfers, as one transaction per use-case.
+"""Administrator management of users, entities, limits and transfers: the services, one transaction each.
 
 These span users, the directory and the ledger, so they live in the ledger (the highest app they touch). They
 reuse the services of each app — entity details, status and categories from the directory, limits and transfers
 from the ledger — and add the administrator-only rules: which users an administrator manages, what deleting means
-when the ledger must keep its history, and limit overrides on transfers.
+when the ledger must keep its history, and limit overrides on transfers. What administrators read (user and
+entity search, the approval queue) is in ``mccs.ledger.selectors``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
-from mccs.core.ids import uuid_or_none
 from mccs.directory.curation import categories_resolve, entity_categories_set, entity_status_set, status_clean
-from mccs.directory.models import Entity, EntityStatus, EntityTag
-from mccs.directory.search import search_terms, tag_ids_matching
+from mccs.directory.models import Entity
 from mccs.directory.services import entity_apply_changes, entity_clean_changes, entity_update_record
 from mccs.ledger import policies
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Account, Transfer
+from mccs.ledger.selectors import ENTITY_NOT_FOUND, USER_NOT_FOUND, admin_entity_get, members
 from mccs.ledger.services import account_limits_set, transfer_admin_create, transfer_cancel
 from mccs.users.models import User
 from mccs.users.policies import require_administrator
 from mccs.users.services import email_clean, user_update
 from mccs.users.tokens import tokens_revoke_all
 
-USER_NOT_FOUND = gettext_lazy("User not found.")
-ENTITY_NOT_FOUND = gettext_lazy("Entity not found.")
-
-
 # --- users ----------------------------------------------------------------------------------------------------
-
-
-def members() -> QuerySet[User]:
-    """The users administrators manage here: members, not other administrators (see `mccs createadmin`)."""
-    return User.objects.filter(is_staff=False)
-
-
-def admin_user_search(*, last_name: str = "", email: str = "") -> QuerySet[User]:
-    users = members().prefetch_related(
-        "entities__entity_tags__tag", "entities__categories", "entities__account"
-    )
-    if last_name.strip():
-        users = users.filter(last_name__icontains=last_name.strip())
-    if email.strip():
-        users = users.filter(email__icontains=email.strip())
-    return users.order_by("email")
-
-
-def admin_user_get(*, user_id: object) -> User:
-    user = admin_user_search().filter(pk=uuid_or_none(user_id)).first()
-    if user is None:
-        raise NotFound(USER_NOT_FOUND)
-    return user
 
 
 def admin_user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> User:
@@ -143,107 +114,6 @@ def _user_in_ledger_history(user: User) -> bool:
 
 
 # --- entities -------------------------------------------------------------------------------------------------
-
-
-def admin_entity_queryset() -> QuerySet[Entity]:
-    return Entity.objects.select_related("account").prefetch_related(
-        "entity_tags__tag", "categories", "users"
-    )
-
-
-def admin_entity_get(*, entity_id: object) -> Entity:
-    entity = admin_entity_queryset().filter(pk=uuid_or_none(entity_id)).first()
-    if entity is None:
-        raise NotFound(ENTITY_NOT_FOUND)
-    return entity
-
-
-def _amount_filter(value: object, field: str) -> int:
-    return Amount.parse(
-        value if isinstance(value, Decimal | int) else str(value),
-        field=field,
-        allow_zero=True,
-        allow_negative=field == "balance",
-    ).cents
-
-
-def admin_entity_search(
-    *,
-    name: str = "",
-    email: str = "",
-    account_number: str = "",
-    status: str = "",
-    offers: str = "",
-    wants: str = "",
-    tagged_since=None,
-    category: str = "",
-    city: str = "",
-    region: str = "",
-    country: str = "",
-    balance: object = None,
-    max_pos_bal: object = None,
-    max_neg_bal: object = None,
-) -> QuerySet[Entity]:
-    """Every entity, whatever its status. Text filters match part of a value, case-insensitively; ``balance``,
-    ``max_pos_bal`` and ``max_neg_bal`` return entities at or above the amount."""
-    entities = admin_entity_queryset()
-    for field, value in (
-        ("name", name),
-        ("email", email),
-        ("city", city),
-        ("region", region),
-        ("country", country),
-    ):
-        if value.strip():
-            entities = entities.filter(**{f"{field}__icontains": value.strip()})
-    if account_number.strip():
-        entities = entities.filter(account__number=account_number.strip())
-    if status.strip():
-        if status.strip() not in EntityStatus.values:
-            raise InvalidRequest(
-                _("status must be one of: %(values)s.") % {"values": ", ".join(EntityStatus.values)},
-                field="status",
-            )
-        entities = entities.filter(status=status.strip())
-    tag_since = Q(added_at__gte=tagged_since) if tagged_since else Q()
-    searched = False
-    for kind, field, text in (
-        (EntityTag.Kind.OFFER, "offers", offers),
-        (EntityTag.Kind.WANT, "wants", wants),
-    ):
-        # Matched like the directory search (exact, singular/plural, part of a tag, typo), at most MAX_TERMS
-        # terms: the terms pick tag ids from the small vocabulary, and one subquery keeps the entities having any
-        # of them, so the query has the same shape for one term as for ten.
-        terms = search_terms(text, field=field)
-        if not terms:
-            continue
-        searched = True
-        tagged = EntityTag.objects.filter(Q(kind=kind, tag_id__in=list(tag_ids_matching(terms))) & tag_since)
-        entities = entities.filter(pk__in=tagged.values("entity_id"))
-    if tagged_since and not searched:
-        entities = entities.filter(pk__in=EntityTag.objects.filter(tag_since).values("entity_id"))
-    if category.strip():
-        entities = entities.filter(categories__name__icontains=category.strip())
-    if balance not in (None, ""):
-        entities = entities.filter(account__balance__gte=_amount_filter(balance, "balance"))
-    if max_pos_bal not in (None, ""):
-        entities = entities.filter(
-            account__max_positive_balance__gte=_amount_filter(max_pos_bal, "max_pos_bal")
-        )
-    if max_neg_bal not in (None, ""):
-        entities = entities.filter(
-            account__max_negative_balance__gte=_amount_filter(max_neg_bal, "max_neg_bal")
-        )
-    return entities.distinct().order_by("name", "created_at")
-
-
-def approval_queue() -> QuerySet[Entity]:
-    """Entities waiting for an administrator: new applications first come first served."""
-    return (
-        admin_entity_queryset()
-        .filter(status__in=[EntityStatus.PENDING, EntityStatus.TRADING_PENDING])
-        .order_by("created_at")
-    )
 
 
 def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, object]) -> Entity:
