@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -40,6 +41,8 @@ class _Handler:
     # of accepting: "550 5.1.1 No such user" is a permanent refusal, "451 4.3.0 Try again later" a temporary one.
     refuse_recipients: str | None = None
     refuse_data: str | None = None
+    # Seconds to wait before answering DATA: a slow server, so that several senders overlap.
+    delay: float = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse_recipients:
@@ -48,6 +51,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.refuse_data:
             return self.refuse_data
         message = email.message_from_bytes(

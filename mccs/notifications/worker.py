@@ -1,6 +1,8 @@
 """The background worker: sends the outbox, then runs the periodic jobs named in settings.
 
-Several workers may run at once (one per app server): each email is claimed with a compare-and-set lease first.
+Several workers may run at once (one per app server). Each claims a batch of due emails in one short transaction
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, see ``mccs.notifications.locks``) by giving them a lease, then sends them
+outside any transaction; an email is marked sent only while its lease is still the one this worker took.
 """
 
 from __future__ import annotations
@@ -8,14 +10,15 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils.module_loading import import_string
 
 from mccs.core.clock import now
+from mccs.notifications.locks import outbox_due_lock
 from mccs.notifications.models import OutboxEmail
 from mccs.notifications.services import email_render
 
@@ -50,25 +53,31 @@ def _close_quietly(connection) -> None:
             log.debug("closing the mail connection failed", exc_info=True)
 
 
+def outbox_claim(*, limit: int = BATCH) -> tuple[list[int], datetime]:
+    """Claim up to ``limit`` due emails for this worker: their ids and the lease they now carry. Two workers
+    claiming at once get different emails."""
+    moment = now()
+    lease = moment + timedelta(seconds=CLAIM_SECONDS)
+    with transaction.atomic(durable=True):
+        ids = list(outbox_due_lock(moment, limit).values_list("id", flat=True))
+        if ids:
+            OutboxEmail.objects.filter(pk__in=ids).update(claimed_until=lease)
+    return ids, lease
+
+
 def outbox_deliver_due(*, limit: int = BATCH) -> int:
     """Send what is due. Returns the number of emails sent."""
-    moment = now()
-    due = list(
-        OutboxEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=moment)
-        .exclude(claimed_until__gt=moment)
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
+    claimed, lease = outbox_claim(limit=limit)
     sent = 0
     connection = None
-    for email_id in due:
-        claimed = (
-            OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True, failed_at__isnull=True)
-            .exclude(claimed_until__gt=moment)
-            .update(claimed_until=moment + timedelta(seconds=CLAIM_SECONDS))
-        )
-        if not claimed:
-            continue
+    for email_id in claimed:
+        if now() >= lease:
+            # The lease ran out while earlier emails of the batch were sent (a slow server): another worker may
+            # claim the rest now, so leave them to it rather than risk sending one twice.
+            OutboxEmail.objects.filter(pk__in=claimed[claimed.index(email_id) :], claimed_until=lease).update(
+                claimed_until=None
+            )
+            break
         email = OutboxEmail.objects.get(pk=email_id)
         try:
             if connection is None:
@@ -102,7 +111,7 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
             _close_quietly(connection)
             connection = None
             continue
-        OutboxEmail.objects.filter(pk=email_id).update(
+        OutboxEmail.objects.filter(pk=email_id, sent_at__isnull=True).update(
             sent_at=now(),
             attempts=email.attempts + 1,
             claimed_until=None,
@@ -110,6 +119,7 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
             subject=subject,
             body=body,
         )
+        log.info("email %s sent", email_id)
         sent += 1
     _close_quietly(connection)
     return sent
