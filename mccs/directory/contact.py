@@ -1,4 +1,4 @@
-"""Favourites and the private contact relay (services)."""
+"""The private contact relay: a member writes to another entity by email without learning its address."""
 
 from __future__ import annotations
 
@@ -27,50 +27,6 @@ RATE_WINDOW = timedelta(hours=1)
 
 def contact_limit_per_hour() -> int:
     return settings.MCCS_CONTACT_LIMIT_PER_HOUR
-
-
-def acting_entity(*, actor, entity_id: object, field: str) -> Entity:
-    """An entity the actor acts for; another member's entity (or an unknown id) is refused with 403."""
-    try:
-        pk = parse_entity_id(entity_id)
-    except NotFound:
-        raise InvalidRequest(
-            _("%(field)s is not a valid entity id.") % {"field": field}, field=field
-        ) from None
-    entity = Entity.objects.filter(pk=pk).first()
-    if entity is None or not can_manage_entity(actor, entity):
-        raise PermissionDenied(
-            _("You do not act for the entity given as %(field)s.") % {"field": field}, field=field
-        )
-    return entity
-
-
-def favorite_set(*, actor, entity: Entity, favorite_id: object, is_favorite: bool) -> bool:
-    """Mark or unmark a listed entity as one of ``entity``'s favourites. Returns whether anything changed."""
-    if not can_manage_entity(actor, entity):
-        raise PermissionDenied(_("You do not act for this entity."))
-    target = listed_entities().filter(pk=parse_entity_id(favorite_id)).first()
-    if target is None:
-        raise NotFound(ENTITY_NOT_FOUND)
-    if target.pk == entity.pk:
-        raise InvalidRequest(_("An entity cannot be its own favourite."), field="favoriteEntityID")
-    with transaction.atomic(durable=True):
-        present = entity.favorites.filter(pk=target.pk).exists()
-        if present == is_favorite:
-            return False
-        if is_favorite:
-            entity.favorites.add(target)
-        else:
-            entity.favorites.remove(target)
-        audit_record(
-            actor=actor,
-            action="favorite.set",
-            object_type="entity",
-            object_id=target.pk,
-            entity_id=entity.pk,
-            changes={"isFavorite": (present, is_favorite)},
-        )
-    return True
 
 
 def _reply_address(entity: Entity, actor) -> str:

@@ -1,4 +1,5 @@
-"""Administrators curate the directory: membership status, categories, and the offer/want tags.
+"""Administrators curate the directory's words: categories, and the offer/want tags (membership status changes
+live in ``status.py``).
 
 Renaming or deleting a category or tag changes every entity that carries it, in one transaction; renaming onto a
 name that already exists merges the two. Every change is audited: one entry for the category or tag itself, and one
@@ -16,14 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from mccs.audit.services import audit_record, audit_record_many
-from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import uuid_or_none
-from mccs.directory.models import Category, Entity, EntityStatus, EntityTag, Tag
+from mccs.directory.models import Category, Entity, EntityTag, Tag
 from mccs.directory.search import vocabulary_invalidate
-from mccs.directory.services import entity_mail, entity_update_record
+from mccs.directory.services import entity_update_record
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
-from mccs.notifications.services import email_enqueue
 from mccs.users.policies import require_administrator
 
 CATEGORY_NOT_FOUND = gettext_lazy("Category not found.")
@@ -55,95 +54,7 @@ def curated_name_clean(raw: object, *, what: str) -> str:
     return name
 
 
-# --- membership status ----------------------------------------------------------------------------------------
-
-
-def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
-    """Set an entity's membership status, record it, and tell the member by email.
-
-    ``member_started_at`` is set the first time the entity becomes ``tradingAccepted`` and never changes after.
-    """
-    require_administrator(actor, what=gettext_lazy("change an entity's status"))
-    status = status_clean(status)
-    # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
-    with transaction.atomic():
-        locked = Entity.objects.select_for_update().get(pk=entity.pk)
-        before = locked.status
-        if before == status:
-            return entity
-        changes: dict[str, tuple[object, object]] = {"status": (before, status)}
-        fields = ["status", "updated_at"]
-        if status == EntityStatus.TRADING_ACCEPTED and locked.member_started_at is None:
-            locked.member_started_at = now()
-            changes["memberStartedAt"] = (None, locked.member_started_at)
-            fields.append("member_started_at")
-        locked.status = status
-        locked.save(update_fields=fields)
-        entity.status, entity.member_started_at = locked.status, locked.member_started_at
-        audit_record(
-            actor=actor,
-            action="entity.status_change",
-            object_type="entity",
-            object_id=entity.pk,
-            entity_id=entity.pk,
-            changes=changes,
-        )
-        recipients, language = entity_mail(entity)
-        if recipients:
-            email_enqueue(
-                to=recipients,
-                template="status_changed",
-                context={
-                    "entity": entity,
-                    "status": status,
-                    "previous": before,
-                    "listed": entity.is_listed,
-                    "can_trade": entity.can_trade,
-                },
-                language=language,
-            )
-    return entity
-
-
-# The approval queue's one-click decisions: what "accept" and "reject" mean for the application an entity waits on.
-DECISIONS = {
-    # "trade": list a new member and let them trade at once, the shortest path from sign-up to first payment.
-    EntityStatus.PENDING: {
-        "accept": EntityStatus.ACCEPTED,
-        "trade": EntityStatus.TRADING_ACCEPTED,
-        "reject": EntityStatus.REJECTED,
-    },
-    EntityStatus.TRADING_PENDING: {
-        "accept": EntityStatus.TRADING_ACCEPTED,
-        "reject": EntityStatus.TRADING_REJECTED,
-    },
-}
-
-
-def entity_decide(*, actor, entity: Entity, decision: str) -> str | None:
-    """Accept or reject the application ``entity`` is waiting on. Decided under the entity's lock, so of two
-    administrators deciding at once only the first changes anything. Returns the new status, or None when the
-    entity was no longer waiting for a decision."""
-    require_administrator(actor, what=gettext_lazy("decide on applications"))
-    with transaction.atomic(durable=True):
-        current = (
-            Entity.objects.select_for_update().filter(pk=entity.pk).values_list("status", flat=True).first()
-        )
-        target = DECISIONS.get(current, {}).get(decision)
-        if target is None:
-            entity.status = current or entity.status
-            return None
-        entity_status_set(actor=actor, entity=entity, status=target)
-    return target
-
-
-def status_clean(status: object) -> str:
-    if not isinstance(status, str) or status not in EntityStatus.values:
-        raise InvalidRequest(
-            _("The status must be one of: %(values)s.") % {"values": ", ".join(EntityStatus.values)},
-            field="status",
-        )
-    return status
+# --- categories of an entity ---------------------------------------------------------------------------------
 
 
 MAX_ENTITY_CATEGORIES = 50  # bounds the lookup a client's list drives (one IN list, never thousands of names)

@@ -332,12 +332,6 @@ def entities_in_order(ids: Iterable[uuid.UUID], queryset: QuerySet[Entity] | Non
     return [found[pk] for pk in ids if pk in found]
 
 
-def favorite_ids(entity: Entity | None, among: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    if entity is None:
-        return set()
-    return set(entity.favorites.filter(pk__in=list(among)).values_list("pk", flat=True))
-
-
 def email_visible(querying: Entity | None, result: Entity) -> bool:
     """An entity's email shows only when both the querying entity and the result may trade."""
     return bool(

@@ -14,7 +14,7 @@ from mccs.audit.services import audit_record
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, PermissionDenied
 from mccs.core.text_guard import name_check
-from mccs.directory.models import Entity, EntityStatus, EntityTag, IncType, Tag
+from mccs.directory.models import Entity, EntityTag, IncType, Tag
 from mccs.directory.policies import can_manage_entity
 from mccs.matching.normalise import normalise_tags
 
@@ -225,44 +225,4 @@ def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> En
     with transaction.atomic(durable=True):
         diff = entity_apply_changes(entity=entity, changes=cleaned)
         entity_update_record(actor=actor, entity=entity, diff=diff)
-    return entity
-
-
-# Statuses from which a member may ask to trade: listed but not (or no longer) waiting for a decision.
-CAN_APPLY_FOR_TRADING = (EntityStatus.ACCEPTED, EntityStatus.TRADING_REJECTED)
-
-
-def entity_apply_for_trading(*, actor, entity: Entity) -> Entity:
-    """A listed member asks to trade: the entity goes back into the approval queue as ``tradingPending``.
-
-    Compare-and-set on the status, so a click that races an administrator's decision changes nothing."""
-    if not can_manage_entity(actor, entity):
-        raise PermissionDenied(_("You do not act for this entity."))
-    with transaction.atomic(durable=True):
-        before = Entity.objects.filter(pk=entity.pk).values_list("status", flat=True).first()
-        moved = Entity.objects.filter(pk=entity.pk, status__in=CAN_APPLY_FOR_TRADING).update(
-            status=EntityStatus.TRADING_PENDING, updated_at=now()
-        )
-        if not moved:
-            reasons = {
-                EntityStatus.PENDING: _(
-                    "An administrator has not yet accepted your entity into the directory; "
-                    "you can ask to trade once it is listed."
-                ),
-                EntityStatus.REJECTED: _("Your application was not accepted, so you cannot ask to trade."),
-                EntityStatus.TRADING_PENDING: _(
-                    "You have already asked to trade; an administrator will decide soon."
-                ),
-                EntityStatus.TRADING_ACCEPTED: _("You can already trade."),
-            }
-            raise InvalidRequest(reasons.get(before, _("You cannot ask to trade now.")), code="not_allowed")
-        audit_record(
-            actor=actor,
-            action="entity.trading_apply",
-            object_type="entity",
-            object_id=entity.pk,
-            entity_id=entity.pk,
-            changes={"status": (before, EntityStatus.TRADING_PENDING)},
-        )
-    entity.status = EntityStatus.TRADING_PENDING
     return entity

@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
-from mccs.directory.curation import categories_resolve, entity_categories_set, entity_status_set, status_clean
+from mccs.directory.curation import categories_resolve, entity_categories_set
 from mccs.directory.models import Entity
 from mccs.directory.services import entity_apply_changes, entity_clean_changes, entity_update_record
+from mccs.directory.status import entity_status_set, status_clean
 from mccs.ledger import policies
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Account, Transfer

@@ -152,3 +152,9 @@ def test_entity_endpoints_need_a_token(member):
     path = f"/user/entities/{member.entity.pk}"
     assert ApiClient().get_json(path).status_code == 401
     assert ApiClient("bad").patch_json(path, {"name": "x"}).status_code == 401
+
+
+def test_website_that_grows_past_its_limit_with_the_scheme_is_refused(member):
+    response = member.api.patch_json(f"/user/entities/{member.entity.pk}", {"website": "a" * 246 + ".org"})
+    assert response.status_code == 400
+    assert "at most 255" in response.json()["errors"][0]["message"]

@@ -73,3 +73,13 @@ def test_backoff_grows_with_each_failure_and_is_capped(api, smtp_server, clock):
     smtp_server.start()
     clock.advance(minutes=2)
     assert deliver_outbox() == 1
+
+
+def test_one_smtp_connection_serves_a_whole_batch(smtp_server, make_member):
+    from tests.conftest import deliver_outbox
+
+    for _ in range(3):
+        make_member()  # three welcome emails
+    assert deliver_outbox() == 3
+    smtp_server.wait_for(lambda r: True)
+    assert len(smtp_server.received) == 3

@@ -5,13 +5,14 @@ import pytest
 from mccs.core.errors import PermissionDenied
 from mccs.directory import curation
 from mccs.directory.models import Category, Entity
+from mccs.directory.status import entity_decide, entity_status_set
 from mccs.ledger import administration
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda m: curation.entity_status_set(actor=m.user, entity=m.entity, status="tradingAccepted"),
+        lambda m: entity_status_set(actor=m.user, entity=m.entity, status="tradingAccepted"),
         lambda m: curation.category_create(actor=m.user, name="bakeries"),
         lambda m: curation.tag_create(actor=m.user, name="bread"),
         lambda m: administration.admin_entity_update(
@@ -32,9 +33,9 @@ def test_members_cannot_use_administrator_services(member, call):
 
 def test_a_decision_applies_only_to_an_application_still_waiting(make_member, admin):
     applicant = make_member(status="pending")
-    assert curation.entity_decide(actor=admin, entity=applicant.entity, decision="accept") == "accepted"
+    assert entity_decide(actor=admin, entity=applicant.entity, decision="accept") == "accepted"
     # A second administrator clicking "reject" on the same, now decided, application changes nothing.
-    assert curation.entity_decide(actor=admin, entity=applicant.entity, decision="reject") is None
+    assert entity_decide(actor=admin, entity=applicant.entity, decision="reject") is None
     assert Entity.objects.get(pk=applicant.entity.pk).status == "accepted"
 
 

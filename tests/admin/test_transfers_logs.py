@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mccs.audit.models import AuditEntry
 from mccs.ledger.audit import ledger_audit
 from mccs.ledger.models import Account, Transfer
@@ -193,3 +195,9 @@ def test_mccs_ledger_audit_command_stays_clean_after_admin_work(admin_api, trade
     assert Account.objects.get(entity=a.entity).balance == -70000
     assert main(["ledger-audit"]) == 0
     assert "VIOLATION" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["2024-02-30", "2024-05-31T25:00"])
+def test_impossible_dates_in_the_log_search_are_a_400(admin_api, value):
+    response = admin_api.get_json(f"/admin/logs?date_from={value}")
+    assert response.status_code == 400, response.content

@@ -11,6 +11,7 @@ from django.core import mail
 from mccs.directory import digest
 from mccs.directory.models import Entity, EntityTag
 from mccs.directory.search import entity_matches, matches_for_dashboard
+from mccs.directory.services import entity_update
 from mccs.notifications.models import OutboxEmail
 from mccs.notifications.services import email_render
 from tests.conftest import deliver_outbox
@@ -150,3 +151,25 @@ def test_worker_runs_the_digest_and_the_command_sends_it(alice, make_member, cap
     assert main(["send-daily-digest"]) == 0
     assert "Queued 1 daily match email(s)." in capsys.readouterr().out
     assert len(digests()) == 1
+
+
+def test_a_match_seen_before_is_sent_again_when_it_reappears_in_a_later_window(make_member):
+    alice = make_member(
+        status="tradingAccepted", name="Alice", offers=["bread"], receive_daily_match_notification_email=True
+    )
+    bob = make_member(status="accepted", name="Bob", wants=["bread"])
+    first = digest.now()
+    assert digest.digest_send_one(Entity.objects.get(pk=alice.entity.pk), moment=first) is True
+    # A day later Bob adds another want that matches Alice: same match set, but new news.
+    EntityTag.objects.filter(entity=alice.entity).update(added_at=LONG_AGO)
+    EntityTag.objects.filter(entity=bob.entity).update(added_at=LONG_AGO)
+    entity_update(
+        actor=bob.user, entity=Entity.objects.get(pk=bob.entity.pk), changes={"wants": ["bread", "cakes"]}
+    )
+    Entity.objects.filter(pk=alice.entity.pk).update(last_match_digest_at=first)
+    alice_entity = Entity.objects.get(pk=alice.entity.pk)
+    EntityTag.objects.filter(entity=alice.entity).update(added_at=LONG_AGO)
+    entity_update(actor=alice.user, entity=alice_entity, changes={"offers": ["bread", "cakes"]})
+    second = first + datetime.timedelta(days=1)
+    assert digest.digest_send_one(Entity.objects.get(pk=alice.entity.pk), moment=second) is True
+    assert OutboxEmail.objects.filter(dedupe_key__startswith="match-digest:").count() == 2

@@ -210,3 +210,9 @@ def test_entity_with_several_matching_tags_counts_once(api, make_member):
     r = api.get_json("/entities?offers=vegetables,organic")
     assert names(r) == ["Veg Shop", "Veg Stall"]
     assert r.json()["meta"] == {"numberOfResults": 2, "totalPages": 1}
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_tagged_since_at_the_edge_of_time_is_a_400(api, db, value):
+    response = api.get_json(f"/entities?offers=bread&tagged_since={value.replace('+', '%2B')}")
+    assert response.status_code == 400, response.content

@@ -13,7 +13,7 @@ from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.rendering import iso_utc
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, errors
 from mccs.core.client_ip import client_ip
-from mccs.directory.selectors import entities_for_user, entity_for_user
+from mccs.directory.own_entities import entities_for_user, entity_for_user
 from mccs.directory.services import entity_update
 from mccs.ledger.onboarding import member_sign_up
 from mccs.users import services as user_services

@@ -12,8 +12,9 @@ from mccs.api.entities import EntityOut, entity_public_fields
 from mccs.api.pagination import page_bounds, paginate
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, PageOut, errors, page_meta
 from mccs.core.errors import InvalidRequest, NotAuthenticated
-from mccs.directory import contact, search
+from mccs.directory import contact, favourites, search
 from mccs.directory.models import Entity
+from mccs.directory.own_entities import acting_entity
 
 router = Router(tags=["Find Entities"])
 
@@ -46,7 +47,7 @@ def _querying_entity(request, querying_entity_id: str | None) -> Entity | None:
         return None
     if not request.user.is_authenticated:
         raise NotAuthenticated(_("querying_entity_id needs you to be signed in: send your bearer token."))
-    return contact.acting_entity(actor=request.user, entity_id=querying_entity_id, field="querying_entity_id")
+    return acting_entity(actor=request.user, entity_id=querying_entity_id, field="querying_entity_id")
 
 
 def _directory_out(entity: Entity, querying: Entity | None, favorites: set) -> dict:
@@ -96,7 +97,7 @@ def entities_list(
     )
     meta = page_meta(total, page_size)
     entities = search.entities_in_order(page_ids, Entity.objects.select_related("account"))
-    favorites = search.favorite_ids(querying, page_ids)
+    favorites = favourites.favorite_ids(querying, page_ids)
     return {"data": [_directory_out(e, querying, favorites) for e in entities], "meta": meta}
 
 
@@ -109,7 +110,7 @@ def entities_list(
 def entity_get(request, entityID: str, querying_entity_id: str | None = None):
     querying = _querying_entity(request, querying_entity_id)
     entity = search.listed_entity(entityID)
-    return {"data": _directory_out(entity, querying, search.favorite_ids(querying, [entity.pk]))}
+    return {"data": _directory_out(entity, querying, favourites.favorite_ids(querying, [entity.pk]))}
 
 
 @router.get("/tags", response={200: PageOut[TagOut], **errors(*PARAMS)}, auth=None)
@@ -130,8 +131,8 @@ def categories_list(
 @router.post("/favorites", response={200: None, **errors(*BODY, *TOKEN, 404)}, auth=member_auth)
 def favorites_set(request, payload: FavoriteIn):
     """Mark (``isFavorite: true``) or unmark a listed entity as a favourite of one of your entities."""
-    entity = contact.acting_entity(actor=request.auth, entity_id=payload.addToEntityID, field="addToEntityID")
-    contact.favorite_set(
+    entity = acting_entity(actor=request.auth, entity_id=payload.addToEntityID, field="addToEntityID")
+    favourites.favorite_set(
         actor=request.auth,
         entity=entity,
         favorite_id=payload.favoriteEntityID,
@@ -143,9 +144,7 @@ def favorites_set(request, payload: FavoriteIn):
 @router.post("/send-email", response={200: None, **errors(*BODY, *TOKEN, 404, 429)}, auth=member_auth)
 def send_email(request, payload: SendEmailIn):
     """Email a listed entity without learning its address; your entity's address is its Reply-To."""
-    sender = contact.acting_entity(
-        actor=request.auth, entity_id=payload.senderEntityID, field="senderEntityID"
-    )
+    sender = acting_entity(actor=request.auth, entity_id=payload.senderEntityID, field="senderEntityID")
     contact.contact_send(
         actor=request.auth, sender=sender, receiver_id=payload.receiverEntityID, body=payload.body
     )

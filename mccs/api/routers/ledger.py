@@ -18,7 +18,7 @@ from mccs.api.rendering import dumps, iso_utc
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, errors
 from mccs.core.amount import Amount, cents_to_decimal
 from mccs.core.errors import InvalidRequest, NotFound
-from mccs.directory.selectors import entity_for_user
+from mccs.directory.own_entities import entity_for_user
 from mccs.federation import routing
 from mccs.federation import services as federation
 from mccs.ledger import selectors

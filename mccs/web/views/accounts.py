@@ -22,8 +22,9 @@ from django.views.decorators.http import require_POST
 from mccs.core.client_ip import client_ip
 from mccs.core.errors import ApplicationError, TooManyRequests
 from mccs.directory.models import IncType
-from mccs.directory.selectors import entities_for_user
-from mccs.directory.services import entity_apply_for_trading, entity_update
+from mccs.directory.own_entities import entities_for_user
+from mccs.directory.services import entity_update
+from mccs.directory.status import entity_apply_for_trading
 from mccs.ledger.onboarding import member_sign_up
 from mccs.users import services as user_services
 from mccs.web.templatetags.mccs_web import INC_TYPE_LABELS

@@ -25,6 +25,7 @@ from mccs.audit.selectors import audit_category, audit_detail, audit_search
 from mccs.core.amount import Amount, cents_to_decimal
 from mccs.core.errors import ApplicationError, NotFound
 from mccs.directory import curation
+from mccs.directory import status as entity_status
 from mccs.directory.models import Category, EntityStatus, Tag
 from mccs.ledger import administration
 from mccs.ledger.idempotency import Idempotency
@@ -99,7 +100,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
     """One click from the queue: accept or reject the application the entity is waiting on."""
     entity = admin_entity_get(entity_id=entity_id)
-    target = curation.entity_decide(
+    target = entity_status.entity_decide(
         actor=request.user, entity=entity, decision=request.POST.get("decision", "")
     )
     if target is None:

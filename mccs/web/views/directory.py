@@ -1,6 +1,6 @@
 """Web pages for the directory: search, categories A–Z, entity pages, favourites, contact form and matches.
 
-They call the same selectors and services as the API (mccs.directory.search and mccs.directory.contact).
+They call the same selectors and services as the API (mccs.directory.search, favourites and contact).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError, NotFound
-from mccs.directory import contact, search
+from mccs.directory import contact, favourites, search
 from mccs.directory.models import Category, Entity
+from mccs.directory.own_entities import entities_for_user
 from mccs.directory.policies import can_be_contacted
-from mccs.directory.selectors import entities_for_user
 from mccs.ledger.selectors import account_for_entity
 
 PAGE_SIZE = 20
@@ -101,7 +101,7 @@ def _page_number(request: HttpRequest) -> int:
 
 
 def _cards(entities: list[Entity], me: Entity | None) -> list[dict]:
-    favorites = search.favorite_ids(me, [e.pk for e in entities])
+    favorites = favourites.favorite_ids(me, [e.pk for e in entities])
     return [{"entity": e, "is_favorite": e.pk in favorites} for e in entities]
 
 
@@ -175,7 +175,7 @@ def entity_detail(
         "entity": entity,
         "me": me,
         "is_me": me is not None and me.pk == entity.pk,
-        "is_favorite": entity.pk in search.favorite_ids(me, [entity.pk]),
+        "is_favorite": entity.pk in favourites.favorite_ids(me, [entity.pk]),
         "show_email": show_email,
         "can_contact": me is not None and can_be_contacted(me) and me.pk != entity.pk,
         "form": form,
@@ -200,7 +200,7 @@ def favorite_toggle(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
         return redirect("web:directory_entity", entity_id=entity_id)
     is_favorite = request.POST.get("is_favorite") == "true"
     try:
-        contact.favorite_set(actor=request.user, entity=me, favorite_id=entity_id, is_favorite=is_favorite)
+        favourites.favorite_set(actor=request.user, entity=me, favorite_id=entity_id, is_favorite=is_favorite)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("web:directory_entity", entity_id=entity_id)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from mccs.core.amount import cents_to_decimal
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
-from mccs.directory.selectors import entities_for_user, entity_for_user
+from mccs.directory.own_entities import entities_for_user, entity_for_user
 from mccs.federation import routing
 from mccs.federation import services as federation
 from mccs.ledger import selectors
