@@ -234,7 +234,7 @@ SECURE_CSP = {
     "frame-ancestors": ["'none'"],
 }
 # Browser features no page uses are switched off for the node and anything it might ever embed.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from django.conf import settings
@@ -33,8 +34,9 @@ def _sqlite_path() -> str:
     return str(settings.DATABASES["default"]["NAME"])
 
 
-def _pg_env() -> dict:
+def _pg_env() -> dict[str, str]:
     db = settings.DATABASES["default"]
+    connection_settings: Mapping[str, object] = db  # read by a key from the loop below
     env = dict(os.environ)
     for key, variable in (
         ("NAME", "PGDATABASE"),
@@ -43,8 +45,8 @@ def _pg_env() -> dict:
         ("HOST", "PGHOST"),
         ("PORT", "PGPORT"),
     ):
-        if db.get(key):
-            env[variable] = str(db[key])
+        if connection_settings.get(key):
+            env[variable] = str(connection_settings[key])
     if sslmode := (db.get("OPTIONS") or {}).get("sslmode"):
         env["PGSSLMODE"] = sslmode
     return env

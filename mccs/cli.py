@@ -17,10 +17,10 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _manage(*args: str, **options: object) -> None:
+def _manage(command: str, *args: str, **options: object) -> None:
     from django.core.management import call_command
 
-    call_command(*args, **options)
+    call_command(command, *args, **options)
 
 
 def _metrics_directory() -> None:
@@ -33,7 +33,12 @@ def _metrics_directory() -> None:
     directory = tempfile.mkdtemp(prefix="mccs-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
     arbiter = os.getpid()
-    atexit.register(lambda: os.getpid() == arbiter and shutil.rmtree(directory, ignore_errors=True))
+
+    def remove_directory() -> None:
+        if os.getpid() == arbiter:  # not in a forked worker
+            shutil.rmtree(directory, ignore_errors=True)
+
+    atexit.register(remove_directory)
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:

@@ -25,6 +25,8 @@ GRACEFUL_TIMEOUT = 15
 class NodeArbiter(Arbiter):
     """gunicorn's arbiter, which also keeps one background worker process alive."""
 
+    app: NodeServer
+
     def __init__(self, app: NodeServer) -> None:
         super().__init__(app)
         self.background: subprocess.Popen | None = None

@@ -105,7 +105,7 @@ def amount_from_text(
     written. What is left is checked by :meth:`Amount.parse`: positive, at most two decimals, not absurdly large.
     """
     decimal = decimal_separator(language)
-    words = {"field": field, "example": _written(1050, decimal)}
+    words: dict[str, object] = {"field": field, "example": _written(1050, decimal)}
     if not isinstance(text, str):
         raise InvalidRequest(_("The %(field)s must be a number, like %(example)s.") % words, field=field)
     shown = text.strip()

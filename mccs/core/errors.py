@@ -6,18 +6,23 @@ Messages are whole sentences a member understands. Each app subclasses the kind 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class ApplicationError(Exception):
     """Base of every error a member or client may see. ``code`` is a stable machine-readable name."""
 
     code = "error"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(self, message: StrOrPromise, *, code: str | None = None, field: str | None = None) -> None:
         # A gettext_lazy constant becomes text here, in the language active when the error is raised: the
         # request's (Accept-Language for the API, the member's choice on the web).
-        message = str(message)
-        super().__init__(message)
-        self.message = message
+        text = str(message)
+        super().__init__(text)
+        self.message = text
         self.field = field
         if code:
             self.code = code
@@ -70,6 +75,6 @@ class TooManyRequests(ApplicationError):
 
     code = "throttled"
 
-    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs) -> None:
+    def __init__(self, message: StrOrPromise, *, retry_after: int | None = None, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after

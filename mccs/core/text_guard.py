@@ -10,11 +10,15 @@ seen around it, so that nobody can pass for somebody else on screen (ADR 0050).
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from mccs.core.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 NUL_MESSAGE = gettext_noop("Text must not contain NUL (\\u0000) characters.")
 SURROGATE_MESSAGE = gettext_noop(
@@ -73,7 +77,7 @@ def name_refused_character(value: str) -> str | None:
     return next((ch for ch in value if unicodedata.category(ch) in NAME_REFUSED_CATEGORIES), None)
 
 
-def name_check(value: str, *, label: str, field: str) -> str:
+def name_check(value: str, *, label: StrOrPromise, field: str) -> str:
     """``value`` unchanged, or InvalidRequest (code ``invalid_character``) naming the character at fault."""
     refused = name_refused_character(value)
     if refused is not None:

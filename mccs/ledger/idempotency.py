@@ -21,6 +21,7 @@ from mccs.core.errors import ApplicationError, InvalidRequest
 from mccs.core.text_guard import refuse_nul
 from mccs.ledger.errors import ERROR_KINDS, IdempotencyKeyReused
 from mccs.ledger.models import IdempotencyRecord, Transfer
+from mccs.users.models import User
 
 MAX_KEY_LENGTH = 255
 
@@ -31,7 +32,7 @@ class Idempotency:
 
     After the service returns, ``response`` holds that JSON text (the stored one on a replay)."""
 
-    user: object
+    user: User
     key: str
     render: Callable[[Transfer], str] = field(default=lambda transfer: json.dumps({"id": str(transfer.id)}))
     response: str | None = None
@@ -91,6 +92,7 @@ def idempotency_replay(idem: Idempotency, record: IdempotencyRecord) -> Transfer
     if record.error_kind:
         raise ERROR_KINDS.get(record.error_kind, InvalidRequest)(record.error_message)
     idem.response = record.response
+    assert record.transfer_id is not None  # idempotency_save always names the transfer
     return Transfer.objects.select_related("payer__entity", "payee__entity").get(pk=record.transfer_id)
 
 

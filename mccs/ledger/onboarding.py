@@ -39,7 +39,7 @@ def member_sign_up(
     issue_token: bool = True,
 ) -> SignUpResult:
     address = email_clean(email, field="userEmail")
-    password_check(password)
+    checked_password = password_check(password)
     entity_changes = dict(entity_fields)
     if not entity_changes.get("email"):
         entity_changes["email"] = address
@@ -56,7 +56,7 @@ def member_sign_up(
         raise taken
     try:
         with transaction.atomic(durable=True):
-            return _sign_up(address, password, user_fields, cleaned, ip, issue_token)
+            return _sign_up(address, checked_password, user_fields, cleaned, ip, issue_token)
     except IntegrityError:
         # Two sign-ups with one address at the same moment: the unique index lets one win.
         if User.objects.filter(email=address).exists():
@@ -65,11 +65,11 @@ def member_sign_up(
 
 
 def _sign_up(
-    address: str, password, user_fields: Mapping[str, object], cleaned: dict, ip: str, issue_token: bool
+    address: str, password: str, user_fields: Mapping[str, object], cleaned: dict, ip: str, issue_token: bool
 ) -> SignUpResult:
     # A sign-up that hands out a token signs the member in, as the web sign-up does (through ``login``).
     signed_in = now() if issue_token else None
-    user = User.objects.create_user(address, password, last_login_ip=ip, last_login=signed_in)  # type: ignore[arg-type]
+    user = User.objects.create_user(address, password, last_login_ip=ip, last_login=signed_in)
     if user_fields:
         user_update(actor=user, user=user, changes=user_fields)
     entity = Entity.objects.create()

@@ -36,7 +36,7 @@ def ledger_wipe():
 
 
 def allow_wipe_during_flush() -> None:
-    from django.db.backends.sqlite3.base import DatabaseOperations
+    from django.db.backends.sqlite3.operations import DatabaseOperations
 
     if getattr(DatabaseOperations.execute_sql_flush, "_mccs_wraps", False):
         return

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template import Context
+from django.template.backends.django import Template as DjangoBackendTemplate
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -19,7 +21,8 @@ from mccs.notifications.models import OutboxEmail
 def _render_plain(name: str, context: Mapping[str, object]) -> str:
     """A plain-text template rendered without HTML escaping: a subject is not HTML, so "Ann's" stays "Ann's"
     (not "Ann&#x27;s"), whatever the template says."""
-    template = get_template(name).template  # the engine's own Template, which takes a Context
+    # The engine's own Template, which takes a Context (the node's one engine is DjangoTemplates).
+    template = cast(DjangoBackendTemplate, get_template(name)).template
     return template.render(Context(dict(context), autoescape=False))
 
 

@@ -61,4 +61,5 @@ def _password_change(request, extra_context=None):
     return redirect("web:password_change")
 
 
-admin.site.password_change = _password_change
+# Deliberately replaces the default site's view (a custom AdminSite would be more machinery for one view).
+admin.site.password_change = _password_change  # type: ignore[method-assign]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -54,7 +55,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
@@ -70,7 +71,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    def credentials_digest(self, purpose: str, *, secret: str | None = None) -> str:
+    def credentials_digest(self, purpose: str, *, secret: str | bytes | None = None) -> str:
         """An HMAC of the password hash and the sign-in address. What is bound to it (a web session, a
         password-reset link) ends when either changes, whichever way it changes: the web pages, the API, a reset
         link, an administrator, `mccs createadmin` or `mccs changepassword`."""

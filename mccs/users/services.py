@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -79,7 +80,7 @@ def user_authenticate(*, email: str, password: str, ip: str, admin: bool | None)
     ok = user is not None and user.check_password(password) and (admin is None or user.is_staff == admin)
     if user is None:
         User().set_password(password)  # spend the same time as a real check, so timing tells nothing
-    if not ok:
+    if not ok or user is None:  # (ok is False without a user; the second test tells the type checker)
         as_admin = admin if admin is not None else bool(user and user.is_staff)
         with transaction.atomic(durable=True):
             login_failure_record(email=email, ip=ip)
@@ -94,19 +95,26 @@ def user_authenticate(*, email: str, password: str, ip: str, admin: bool | None)
     return user
 
 
+class PreviousLogin(TypedDict):
+    """The sign-in before this one, as the API names it."""
+
+    lastLoginDate: datetime | None
+    lastLoginIP: str
+
+
 def user_login(
     *, email: str, password: str, ip: str, admin: bool | None = False, issue_token: bool = True
-) -> tuple[User, str | None, dict[str, object]]:
+) -> tuple[User, str | None, PreviousLogin]:
     """Sign in. Returns the user, a fresh bearer token (if asked) and the previous login's date and address."""
     user = user_authenticate(email=email, password=password, ip=ip, admin=admin)
     token, previous = user_login_record(user=user, ip=ip, issue_token=issue_token)
     return user, token, previous
 
 
-def user_login_record(*, user: User, ip: str, issue_token: bool) -> tuple[str | None, dict[str, object]]:
+def user_login_record(*, user: User, ip: str, issue_token: bool) -> tuple[str | None, PreviousLogin]:
     """The bookkeeping of a sign-in that has succeeded: dates, address, throttle reset, token, audit entry."""
     with transaction.atomic(durable=True):
-        previous = {"lastLoginDate": user.last_login, "lastLoginIP": user.last_login_ip}
+        previous: PreviousLogin = {"lastLoginDate": user.last_login, "lastLoginIP": user.last_login_ip}
         user.previous_login = user.last_login
         user.last_login = now()
         user.last_login_ip = ip
@@ -150,12 +158,12 @@ def password_changed_notify(*, user: User, how: str) -> None:
     )
 
 
-def user_password_set(*, user: User, password: str, actor: User | None, action: str) -> None:
+def user_password_set(*, user: User, password: object, actor: User | None, action: str) -> None:
     """Set a new password, revoke every bearer token of the user and email them that it changed."""
-    password_check(password, user=user)
+    checked = password_check(password, user=user)
     # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
     with transaction.atomic():
-        user.set_password(password)
+        user.set_password(checked)
         user.save(update_fields=["password"])
         tokens_revoke_all(user=user)
         login_failures_clear(email=user.email)
@@ -194,7 +202,7 @@ def user_password_change(*, user: User, current_password: object, password: obje
     user_password_set(
         user=user,
         password=password,
-        actor=user,  # type: ignore[arg-type]
+        actor=user,
         action="admin.password_change" if user.is_staff else "user.password_change",
     )
 
@@ -272,7 +280,7 @@ def password_reset_confirm(*, raw_token: str, password: object, admin: bool | No
         user_password_set(
             user=token.user,
             password=password,
-            actor=None,  # type: ignore[arg-type]
+            actor=None,
             action="user.password_reset",
         )
     return token.user
@@ -334,7 +342,7 @@ def admin_create_or_reset(*, email: str, password: str) -> tuple[User, bool]:
     password_check(password, user=user)
     with transaction.atomic(durable=True):
         created = user is None
-        if created:
+        if user is None:
             user = User.objects.create_user(address, password, is_staff=True, is_superuser=True)
         else:
             # The rescue path for a locked-out administrator: reactivate and lift the sign-in throttle too.

@@ -341,7 +341,7 @@ class TransferFilters(Schema):
     page_size: int = 10
 
 
-TRANSFER_STATUS = {
+TRANSFER_STATUS: dict[str, str] = {  # keyed by Transfer.state (the stored text)
     TransferState.PENDING: "transferInitiated",
     TransferState.COMPLETED: "transferCompleted",
     TransferState.CANCELLED: "transferCancelled",

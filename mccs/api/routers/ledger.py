@@ -27,7 +27,7 @@ from mccs.ledger.models import Account, Transfer, TransferState
 
 router = Router(tags=["Transfer Credits"])
 
-STATUS_OUT = {
+STATUS_OUT: dict[str, str] = {  # keyed by Transfer.state (the stored text)
     TransferState.PENDING: "transferInitiated",
     TransferState.COMPLETED: "transferCompleted",
     TransferState.CANCELLED: "transferCancelled",

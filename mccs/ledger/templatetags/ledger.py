@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django import template
 from django.conf import settings
 from django.utils import formats
@@ -12,7 +14,7 @@ register = template.Library()
 
 
 @register.filter
-def money(cents: int | None, bare: str = "") -> str:
+def money(cents: int | Literal[""] | None, bare: str = "") -> str:
     """Hundredths as a signed amount with two decimals and the node's unit, written the way the active language
     writes numbers: -123450 → "-1,234.50 mc" in English, "-1.234,50 mc" in German. In a table whose column
     header names the unit, ``|money:"bare"`` leaves the unit out of each cell: -1250 → "-12.50"."""
