@@ -36,7 +36,9 @@ def ledger_wipe():
 
 
 def allow_wipe_during_flush() -> None:
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    # Imported through base: operations imports base first, so importing it directly is circular. The stubs do
+    # not list base's re-export.
+    from django.db.backends.sqlite3.base import DatabaseOperations  # type: ignore[attr-defined]
 
     if getattr(DatabaseOperations.execute_sql_flush, "_mccs_wraps", False):
         return
