@@ -1,4 +1,4 @@
-"""The database refuses to change or remove audit entries.
+"""The database refuses to change or remove audit entries (and, through the same switch, ledger postings).
 
 Triggers (migration 0003) abort every UPDATE and DELETE on the audit table — and TRUNCATE on PostgreSQL — with one
 exception: Django may set ``actor_id`` to NULL when the acting user is deleted (``actor_email`` keeps who it was).
@@ -7,6 +7,9 @@ The only way around them is :func:`audit_maintenance`, used by ``flush`` (``mccs
 between transactional tests), the command that wipes the whole database on purpose. On SQLite the triggers ask the
 application function ``mccs_audit_locked()``; a connection that does not define it (the ``sqlite3`` shell, another
 program) fails closed. On PostgreSQL they read the session setting ``mccs.audit_maintenance``.
+
+This is the project's one "append-only except during flush" switch: the ledger's SQLite trigger on postings asks
+:func:`wipe_allowed` too (``mccs.ledger.sqlite_guard``), so ``flush`` is the only way past both.
 """
 
 from __future__ import annotations
@@ -20,8 +23,13 @@ _maintenance: ContextVar[bool] = ContextVar("mccs_audit_maintenance", default=Fa
 APPEND_ONLY_MESSAGE = "audit entries are append-only"
 
 
+def wipe_allowed() -> bool:
+    """Whether ``flush`` is wiping the database right now, in this context (see :func:`audit_maintenance`)."""
+    return _maintenance.get()
+
+
 def _locked() -> int:
-    return 0 if _maintenance.get() else 1
+    return 0 if wipe_allowed() else 1
 
 
 def register_sqlite_function(sender, connection, **kwargs) -> None:

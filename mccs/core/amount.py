@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.utils import formats
+
 from mccs.core.errors import InvalidRequest
 
 CENTS = 100
@@ -65,6 +68,14 @@ class Amount:
 
 def cents_to_decimal(cents: int) -> Decimal:
     return Amount(cents).to_decimal()
+
+
+def money(cents: int, *, bare: bool = False) -> str:
+    """Hundredths as a signed amount with two decimals and the node's unit, written the way the active language
+    writes numbers: -123450 → "-1,234.50 mc" in English, "-1.234,50 mc" in German; ``bare`` leaves the unit out.
+    Pages use it through the ``money`` template filter; messages and emails call it directly."""
+    number = formats.number_format(Amount(cents).to_decimal(), 2, use_l10n=True, force_grouping=True)
+    return number if bare else f"{number} {settings.MCCS_CURRENCY_UNIT}"
 
 
 # --- amounts typed by people ----------------------------------------------------------------------------------

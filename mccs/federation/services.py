@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
+from mccs.core.amount import money as money_text
 from mccs.core.clock import now
 from mccs.core.crashpoints import crashpoint
 from mccs.core.errors import ApplicationError, Conflict, InvalidRequest, NotFound, PermissionDenied
@@ -61,8 +62,8 @@ from mccs.ledger.idempotency import (
 )
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
-from mccs.ledger.services import _visible_transfer, account_by_number
-from mccs.ledger.services import money as money_text
+from mccs.ledger.selectors import transfer_for_actor
+from mccs.ledger.services import account_by_number
 from mccs.notifications.services import email_enqueue
 
 log = logging.getLogger(__name__)
@@ -1385,7 +1386,7 @@ def is_federated(transfer_id: object) -> bool:
 def remote_transfer_act(*, actor, transfer_id: object, action: str, reason: object = "") -> Transfer:
     """Accept, reject or cancel a federated transfer: the change goes to the neighbour first, then applies here.
     If the neighbour cannot be reached, the change is queued and the transfer stays pending until it answers."""
-    transfer = _visible_transfer(actor, transfer_id)
+    transfer = transfer_for_actor(actor=actor, transfer_id=transfer_id)
     ft = FederatedTransfer.objects.select_related("upstream", "downstream").get(pk=transfer.pk)
     if action in ("accept", "reject") and not policies.can_respond_to_transfer(actor, transfer):
         if action == "accept":

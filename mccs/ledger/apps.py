@@ -12,7 +12,6 @@ class LedgerConfig(AppConfig):
         from mccs.ledger import sqlite_guard
 
         connection_created.connect(sqlite_guard.register_functions, dispatch_uid="mccs-ledger-sqlite-guard")
-        sqlite_guard.allow_wipe_during_flush()
         post_migrate.connect(
             sqlite_guard.reinstall_triggers, sender=self, dispatch_uid="mccs-ledger-triggers"
         )

@@ -23,6 +23,8 @@ from mccs.ledger.errors import TransferNotFound
 from mccs.ledger.models import Account, Posting, Transfer, TransferState
 from mccs.users.models import User
 
+TRANSFER_NOT_FOUND = gettext_lazy("Transfer not found.")
+
 STATUS_FILTERS = {
     "all": None,
     "initiated": TransferState.PENDING,
@@ -58,18 +60,27 @@ def transfer_list(*, status: str = "all") -> QuerySet[Transfer]:
     return queryset.order_by("-created_at", "-id")
 
 
-def transfer_get(*, transfer_id: object) -> Transfer:
-    pk = parse_id(str(transfer_id), message=_("Transfer not found."))
-    transfer = transfers_with_parties().filter(pk=pk).first()
+def transfer_get(*, transfer_id: object, with_parties: bool = True) -> Transfer:
+    """The one way to load a transfer by id (services, API and web): unknown ids are TransferNotFound.
+
+    ``with_parties``: with both accounts, their entities and the initiator. Accepting does without them: it reads
+    both accounts and entities once, fresh, under its lock."""
+    pk = parse_id(str(transfer_id), message=TRANSFER_NOT_FOUND)
+    # "federated" is the federation app's one-to-one: a transfer that crosses to another node.
+    transfers = Transfer.objects.select_related("federated")
+    if with_parties:
+        transfers = transfers.select_related("payer__entity", "payee__entity", "initiator")
+    transfer = transfers.filter(pk=pk).first()
     if transfer is None:
-        raise TransferNotFound(_("Transfer not found."))
+        raise TransferNotFound(TRANSFER_NOT_FOUND)
     return transfer
 
 
-def transfer_for_actor(*, actor, transfer_id: object) -> Transfer:
-    transfer = transfer_get(transfer_id=transfer_id)
+def transfer_for_actor(*, actor, transfer_id: object, with_parties: bool = True) -> Transfer:
+    """A transfer the actor may see; one they may not see is not found, like one that does not exist."""
+    transfer = transfer_get(transfer_id=transfer_id, with_parties=with_parties)
     if not policies.can_see_transfer(actor, transfer):
-        raise TransferNotFound(_("Transfer not found."))
+        raise TransferNotFound(TRANSFER_NOT_FOUND)
     return transfer
 
 

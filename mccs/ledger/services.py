@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
-from mccs.core.amount import Amount
+from mccs.core.amount import Amount, money
 from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound, PermissionDenied
-from mccs.core.ids import parse_id
 from mccs.directory.models import Entity
 from mccs.directory.services import entities_mail
 from mccs.ledger import policies
@@ -30,7 +29,6 @@ from mccs.ledger.errors import (
     LimitExceeded,
     NotAParty,
     TradingNotAllowed,
-    TransferNotFound,
     TransferNotPending,
 )
 from mccs.ledger.idempotency import (
@@ -43,22 +41,16 @@ from mccs.ledger.idempotency import (
 )
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
+from mccs.ledger.selectors import transfer_for_actor
 from mccs.notifications.services import email_deferred, emails_queue
 
 MAX_DESCRIPTION = 500
 MAX_REASON = 500
-TRANSFER_NOT_FOUND = "Transfer not found."  # translated where raised: _(TRANSFER_NOT_FOUND)
 
 Work = Callable[[], tuple[Transfer, ApplicationError | None]]
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
-
-
-def money(cents: int) -> str:
-    """An amount with its unit, written the way the active language writes numbers ("1,234.50 mc", "1.234,50 mc")."""
-    number = formats.number_format(Amount(cents).to_decimal(), 2, use_l10n=True, force_grouping=True)
-    return f"{number} {settings.MCCS_CURRENCY_UNIT}"
 
 
 def _name(account: Account) -> str:
@@ -212,20 +204,6 @@ def _run(*, idempotency: Idempotency | None, print_: str, work: Work) -> Transfe
     raise AssertionError("unreachable")
 
 
-def _load_transfer(transfer_id: object, *, with_parties: bool = True) -> Transfer:
-    """``with_parties``: with both accounts, their entities and the initiator. Accepting does without them here:
-    it reads both accounts and entities once, fresh, under its lock."""
-    pk = parse_id(str(transfer_id), message=_(TRANSFER_NOT_FOUND))
-    # "federated" is the federation app's one-to-one: a transfer that crosses to another node (_refuse_federated).
-    transfers = Transfer.objects.select_related("federated")
-    if with_parties:
-        transfers = transfers.select_related("payer__entity", "payee__entity", "initiator")
-    try:
-        return transfers.get(pk=pk)
-    except Transfer.DoesNotExist:
-        raise TransferNotFound(_(TRANSFER_NOT_FOUND)) from None
-
-
 def _refuse_federated(transfer: Transfer) -> None:
     """A transfer that crosses to another node (``federated``, the federation app's one-to-one) changes state only
     through the federation (``mccs.federation.routing``), never on this node alone."""
@@ -348,17 +326,10 @@ def transfer_propose(
 # --- responding ---------------------------------------------------------------------------------------------------
 
 
-def _visible_transfer(actor, transfer_id: object, *, with_parties: bool = True) -> Transfer:
-    transfer = _load_transfer(transfer_id, with_parties=with_parties)
-    if not policies.can_see_transfer(actor, transfer):
-        raise TransferNotFound(_(TRANSFER_NOT_FOUND))
-    return transfer
-
-
 def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | None = None) -> Transfer:
     """The receiver accepts: balances move. If a limit would now be broken, the transfer is cancelled instead,
     with the reason, and LimitExceeded tells the caller why."""
-    transfer = _visible_transfer(actor, transfer_id, with_parties=False)
+    transfer = transfer_for_actor(actor=actor, transfer_id=transfer_id, with_parties=False)
     _refuse_federated(transfer)
     if not policies.can_respond_to_transfer(actor, transfer):
         raise NotAParty(_("Only the receiver of a transfer can accept it; you can cancel it instead."))
@@ -429,7 +400,7 @@ def _post(transfer: Transfer, *, payer: Account, payee: Account) -> None:
 def _close(
     *, actor, transfer_id: object, reason: object, action: str, idempotency: Idempotency | None
 ) -> Transfer:
-    transfer = _visible_transfer(actor, transfer_id)
+    transfer = transfer_for_actor(actor=actor, transfer_id=transfer_id)
     _refuse_federated(transfer)
     if action == "reject" and not policies.can_respond_to_transfer(actor, transfer):
         raise NotAParty(_("Only the receiver of a transfer can reject it; you can cancel it instead."))

@@ -13,16 +13,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+
+from mccs.web.redirects import is_safe_redirect
 
 
 def page_to_come_back_to(request: HttpRequest) -> str:
     """The page the visitor was looking at: htmx's ``HX-Current-URL``, else the Referer, else the request itself
     when it can be loaded again (a GET). Only addresses on this site."""
     for candidate in (request.headers.get("HX-Current-URL"), request.headers.get("Referer")):
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate, {request.get_host()}, request.is_secure()
-        ):
+        if is_safe_redirect(request, candidate):
             parts = urlsplit(candidate)
             return parts.path + (f"?{parts.query}" if parts.query else "")
     return request.get_full_path() if request.method == "GET" else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import StrictBool, StrictInt
 
@@ -11,6 +10,7 @@ from mccs.api.auth import member_auth
 from mccs.api.entities import EntityOut, entity_own_out
 from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.rendering import iso_utc
+from mccs.api.routers.sign_in import LoginIn, add_sign_in_routes
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, errors
 from mccs.core.client_ip import client_ip
 from mccs.directory.own_entities import entities_for_user, entity_for_user
@@ -56,11 +56,6 @@ SIGNUP_FIELD_NAMES = {
 }
 
 
-def ok() -> HttpResponse:
-    """The alpha answers these operations with 200 and no body."""
-    return HttpResponse(status=200)
-
-
 class SignupIn(Schema):
     userEmail: str
     password: str
@@ -92,26 +87,8 @@ class SignupOut(Schema):
     token: str
 
 
-class LoginIn(Schema):
-    email: str
-    password: str
-
-
 class TokenOut(Schema):
     token: str
-
-
-class EmailIn(Schema):
-    email: str
-
-
-class PasswordIn(Schema):
-    password: str
-
-
-class PasswordChangeIn(Schema):
-    currentPassword: str
-    password: str
 
 
 class UserOut(Schema):
@@ -207,41 +184,18 @@ def login(request, payload: LoginIn):
     return {"data": {"token": token}}
 
 
-@router.post("/logout", response={200: None, **errors(*TOKEN)}, auth=member_auth)
-def logout(request):
-    user_services.user_logout(user=request.auth, raw_token=request.raw_token)
-    return ok()
-
-
-@router.post("/password-reset", response={200: None, **errors(*BODY)}, auth=None)
-def password_reset(request, payload: EmailIn):
-    """Emails a reset link if the address belongs to a member; answers the same either way."""
-    user_services.password_reset_request(email=payload.email)
-    return ok()
-
-
-@router.post("/password-reset/{token}", response={200: None, **errors(*BODY)}, auth=None)
-def password_reset_confirm(request, token: str, payload: PasswordIn):
-    user_services.password_reset_confirm(raw_token=token, password=payload.password)
-    return ok()
-
-
-@router.post("/password-change", response={200: None, **errors(*BODY, *TOKEN, 429)}, auth=member_auth)
-def password_change(request, payload: PasswordChangeIn):
-    """Needs the current password (a stolen token alone cannot take the account over); wrong ones count towards the
-    sign-in throttle (429). Sets the new password, emails the member and revokes every token of the user,
-    including the one used here."""
-    password_change_with_proof(request, payload)
-    return ok()
-
-
-def password_change_with_proof(request, payload: PasswordChangeIn) -> None:
-    user_services.user_password_change(
-        user=request.auth,
-        current_password=payload.currentPassword,
-        password=payload.password,
-        ip=client_ip(request),
-    )
+add_sign_in_routes(
+    router,
+    auth=member_auth,
+    admin=False,
+    operation_prefix="mccs_api_routers_accounts",
+    descriptions={
+        "password_reset": "Emails a reset link if the address belongs to a member; answers the same either way.",
+        "password_change": "Needs the current password (a stolen token alone cannot take the account over); wrong "
+        "ones count towards the\nsign-in throttle (429). Sets the new password, emails the member and revokes every "
+        "token of the user,\nincluding the one used here.",
+    },
+)
 
 
 @router.get("/user", response={200: DataOut[UserOut], **errors(*TOKEN)}, auth=member_auth)

@@ -17,7 +17,7 @@ from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.pagination import paginate
 from mccs.api.rendering import iso_utc
 from mccs.api.routers.accounts import ENTITY_FIELDS, EntityPatchIn, UserOut, user_out
-from mccs.api.routers.ledger import IDEMPOTENCY_HEADER, JsonNumber, amount_from_json
+from mccs.api.routers.ledger import IDEMPOTENCY_HEADER, STATUS_OUT, JsonNumber, amount_from_json
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, errors
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
 from mccs.core.amount import cents_to_decimal
@@ -341,13 +341,6 @@ class TransferFilters(Schema):
     page_size: int = 10
 
 
-TRANSFER_STATUS: dict[str, str] = {  # keyed by Transfer.state (the stored text)
-    TransferState.PENDING: "transferInitiated",
-    TransferState.COMPLETED: "transferCompleted",
-    TransferState.CANCELLED: "transferCancelled",
-}
-
-
 def admin_transfer_out(transfer: Transfer) -> dict:
     return {
         "id": str(transfer.pk),
@@ -358,7 +351,7 @@ def admin_transfer_out(transfer: Transfer) -> dict:
         "amount": cents_to_decimal(transfer.amount),
         "description": transfer.description,
         "type": transfer.kind,
-        "status": TRANSFER_STATUS[transfer.state],
+        "status": STATUS_OUT[transfer.state],
         "cancellationReason": transfer.cancellation_reason
         if transfer.state == TransferState.CANCELLED
         else None,

@@ -6,15 +6,8 @@ from ninja import Router, Schema
 
 from mccs.api.auth import admin_auth
 from mccs.api.rendering import iso_utc
-from mccs.api.routers.accounts import (
-    EmailIn,
-    LoginIn,
-    PasswordChangeIn,
-    PasswordIn,
-    ok,
-    password_change_with_proof,
-)
-from mccs.api.schemas import BODY, TOKEN, DataOut, errors
+from mccs.api.routers.sign_in import LoginIn, add_sign_in_routes
+from mccs.api.schemas import BODY, DataOut, errors
 from mccs.core.client_ip import client_ip
 from mccs.users import services as user_services
 
@@ -43,27 +36,13 @@ def admin_login(request, payload: LoginIn):
     }
 
 
-@router.post("/logout", response={200: None, **errors(*TOKEN)}, auth=admin_auth)
-def admin_logout(request):
-    user_services.user_logout(user=request.auth, raw_token=request.raw_token)
-    return ok()
-
-
-@router.post("/password-reset", response={200: None, **errors(*BODY)}, auth=None)
-def admin_password_reset(request, payload: EmailIn):
-    user_services.password_reset_request(email=payload.email, admin=True)
-    return ok()
-
-
-@router.post("/password-reset/{token}", response={200: None, **errors(*BODY)}, auth=None)
-def admin_password_reset_confirm(request, token: str, payload: PasswordIn):
-    user_services.password_reset_confirm(raw_token=token, password=payload.password, admin=True)
-    return ok()
-
-
-@router.post("/password-change", response={200: None, **errors(*BODY, *TOKEN, 429)}, auth=admin_auth)
-def admin_password_change(request, payload: PasswordChangeIn):
-    """As for members: the current password is required, wrong ones are throttled, the administrator is emailed
-    and every token of theirs is revoked."""
-    password_change_with_proof(request, payload)
-    return ok()
+add_sign_in_routes(
+    router,
+    auth=admin_auth,
+    admin=True,
+    operation_prefix="mccs_api_routers_admin_accounts",
+    descriptions={
+        "password_change": "As for members: the current password is required, wrong ones are throttled, the "
+        "administrator is emailed\nand every token of theirs is revoked.",
+    },
+)

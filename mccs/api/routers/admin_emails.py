@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from mccs.api.auth import admin_auth
 from mccs.api.pagination import paginate
 from mccs.api.rendering import iso_utc
-from mccs.api.routers.accounts import ok
+from mccs.api.routers.sign_in import ok
 from mccs.api.schemas import PARAMS, TOKEN, PageOut, errors
 from mccs.notifications.selectors import outbox_failed_list, outbox_retrying_list
 from mccs.notifications.services import email_subject_shown, outbox_email_retry

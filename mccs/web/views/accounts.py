@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import i18n as i18n_views
@@ -27,6 +26,7 @@ from mccs.directory.services import entity_update
 from mccs.directory.status import entity_apply_for_trading
 from mccs.ledger.onboarding import member_sign_up
 from mccs.users import services as user_services
+from mccs.web.redirects import safe_next
 from mccs.web.templatetags.mccs_web import INC_TYPE_LABELS
 
 BACKEND = "mccs.users.backends.ThrottledEmailBackend"
@@ -44,13 +44,6 @@ def form_error(form: forms.Form, exc: ApplicationError, fields: dict[str, str] |
     """Show a domain error on the form field it concerns (``fields`` maps service names to form names)."""
     name = (fields or {}).get(exc.field or "", exc.field)
     form.add_error(name if name in form.fields else None, exc.message)
-
-
-def safe_next(request: HttpRequest, default: str = "web:dashboard") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
 
 
 def landing(user) -> str:

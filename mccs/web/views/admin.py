@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
-from mccs.core.amount import Amount, cents_to_decimal
+from mccs.core.amount import Amount
 from mccs.core.errors import ApplicationError, NotFound
 from mccs.directory import curation
 from mccs.directory import status as entity_status
@@ -40,7 +40,7 @@ from mccs.ledger.selectors import (
 )
 from mccs.web.fields import AmountField
 from mccs.web.templatetags.mccs_web import STATUS_LABELS, status_label
-from mccs.web.views.accounts import Form
+from mccs.web.views.accounts import Form, form_error
 
 PAGE_SIZE = 25
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s.value]) for s in EntityStatus]
@@ -61,11 +61,6 @@ def staff_required(view):
             raise Http404(exc.message) from None
 
     return wrapped
-
-
-def _error(form: forms.Form, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:
-    name = (fields or {}).get(exc.field or "", exc.field)
-    form.add_error(name if name in form.fields else None, exc.message)
 
 
 def _page(request: HttpRequest, items):
@@ -140,7 +135,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         try:
             entities = admin_entity_search(**form.cleaned_data)
         except ApplicationError as exc:
-            _error(form, exc)
+            form_error(form, exc)
     page = _page(request, entities)
     rows = [{"entity": e, "balance": _balance(e)} for e in page]
     context = {"form": form, "page": page, "rows": rows, "query": _query_without_page(request)}
@@ -149,7 +144,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
 
 def _balance(entity):
     account = getattr(entity, "account", None)
-    return cents_to_decimal(account.balance) if account is not None else None
+    return account.balance if account is not None else None
 
 
 class EntityForm(Form):
@@ -235,7 +230,7 @@ def entity_detail(request: HttpRequest, entity_id: str) -> HttpResponse:
             try:
                 administration.admin_entity_update(actor=request.user, entity=entity, changes=changes)
             except ApplicationError as exc:
-                _error(form, exc, ENTITY_FORM_ERRORS)
+                form_error(form, exc, ENTITY_FORM_ERRORS)
             else:
                 messages.success(request, _("%(name)s has been saved.") % {"name": entity})
                 return redirect("web:admin_entity", entity_id=entity.pk)
@@ -325,7 +320,7 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
             try:
                 administration.admin_user_update(actor=request.user, user=user, changes=changes)
             except ApplicationError as exc:
-                _error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("%(email)s has been saved.") % {"email": user.email})
                 return redirect("web:admin_user", user_id=user.pk)
@@ -401,7 +396,7 @@ def curation_list(request: HttpRequest, kind: str) -> HttpResponse:
             try:
                 item = spec["create"](actor=request.user, name=form.cleaned_data["name"])
             except ApplicationError as exc:
-                _error(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, _("%(name)s has been created.") % {"name": item.name})
                 return redirect(f"web:admin_{kind}")
@@ -493,13 +488,13 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
                     else None,
                 )
             except ApplicationError as exc:
-                _error(form, exc, TRANSFER_FORM_ERRORS)
+                form_error(form, exc, TRANSFER_FORM_ERRORS)
             else:
                 messages.success(request, _("The transfer has been made."))
                 return redirect("web:admin_transfers")
         status = 400
     page = _page(request, transfer_list(status=status_filter).select_related("initiated_by"))
-    rows = [{"transfer": t, "amount": cents_to_decimal(t.amount)} for t in page]
+    rows = [{"transfer": t, "amount": t.amount} for t in page]
     context = {
         "form": form,
         "page": page,
@@ -566,7 +561,7 @@ def log_list(request: HttpRequest) -> HttpResponse:
         try:
             entries = audit_search(**data)
         except ApplicationError as exc:
-            _error(form, exc)
+            form_error(form, exc)
     page = _page(request, entries)
     rows = [{"entry": e, "category": audit_category(e), "detail": audit_detail(e)} for e in page]
     return render(

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from mccs.directory.models import Category, Entity
 from mccs.directory.own_entities import entities_for_user
 from mccs.directory.policies import can_be_contacted
 from mccs.ledger.selectors import account_for_entity
+from mccs.web.redirects import is_safe_redirect
 
 PAGE_SIZE = 20
 
@@ -211,7 +211,7 @@ def favorite_toggle(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
             {"entity": _entity_or_404(entity_id), "is_favorite": is_favorite},
         )
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if not is_safe_redirect(request, target):
         target = f"/directory/entities/{entity_id}"
     return redirect(target)
 

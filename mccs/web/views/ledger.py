@@ -12,12 +12,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from mccs.core.amount import cents_to_decimal
+from mccs.core.amount import cents_to_decimal, money
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
 from mccs.directory.own_entities import entities_for_user, entity_for_user
 from mccs.federation import routing
@@ -26,9 +25,9 @@ from mccs.ledger import selectors
 from mccs.ledger.errors import IdempotencyKeyReused
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Transfer, TransferState
-from mccs.ledger.templatetags.ledger import money
 from mccs.web.fields import AmountField
 from mccs.web.pending import pending_lines
+from mccs.web.redirects import safe_next
 
 # The pay form's hidden Idempotency-Key came back with other details (the form was edited and sent again).
 FORM_SENT_WITH_OTHER_DETAILS = gettext_lazy(
@@ -85,13 +84,6 @@ def _entity(request: HttpRequest):
     if entity is None or selectors.account_for_entity(entity) is None:
         raise Http404("You have no account here.")
     return entity
-
-
-def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return "/dashboard"
 
 
 @login_required
@@ -307,7 +299,7 @@ def transfer_act(request: HttpRequest, transfer_id) -> HttpResponse:
             request, "web/ledger/_dashboard_panel.html", {"entity": entity, "ledger_messages": [message]}
         )
     messages.add_message(request, level, note)
-    return redirect(_next(request))
+    return redirect(safe_next(request, "/dashboard"))
 
 
 def _date(value: str | None, refusal: str) -> datetime.date | None:

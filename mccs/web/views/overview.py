@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from mccs.core.amount import money
 from mccs.ledger import statistics
-from mccs.ledger.templatetags.ledger import money
 from mccs.web import charts
 from mccs.web.views.admin import staff_required
 

@@ -1,4 +1,5 @@
-"""``flush`` wipes every table on purpose, so it is the one command allowed past the audit log's triggers."""
+"""``flush`` wipes every table on purpose, so it is the one command allowed past the append-only triggers of the
+audit log and of ledger postings."""
 
 from django.core.management.commands.flush import Command as DjangoFlush
 
