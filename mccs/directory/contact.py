@@ -6,7 +6,6 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,6 +18,7 @@ from mccs.directory.policies import can_be_contacted, can_manage_entity
 from mccs.directory.search import ENTITY_NOT_FOUND, listed_entities, parse_entity_id
 from mccs.directory.services import entity_language, entity_recipients
 from mccs.notifications.services import email_enqueue
+from mccs.users.locks import user_lock
 
 MAX_MESSAGE_LENGTH = 5000
 MIN_MESSAGE_LENGTH = 2
@@ -65,7 +65,7 @@ def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) ->
     limit = contact_limit_per_hour()
     with transaction.atomic(durable=True):
         # One member's sends queue behind each other, so parallel requests cannot all pass the count.
-        list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
+        user_lock(actor.pk)
         recent = ContactMessage.objects.filter(sender_user=actor, sent_at__gt=moment - RATE_WINDOW)
         if recent.count() >= limit:
             oldest = recent.order_by("sent_at").values_list("sent_at", flat=True).first()

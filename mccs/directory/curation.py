@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from mccs.audit.services import audit_record, audit_record_many
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import uuid_or_none
+from mccs.directory.locks import curated_lock
 from mccs.directory.models import Category, Entity, EntityTag, Tag
 from mccs.directory.search import vocabulary_invalidate
 from mccs.directory.services import entity_update_record
@@ -313,7 +314,7 @@ TAGS = _Curated(
 def _curated_rename(kind: _Curated, *, actor, item, name: object):
     clean = curated_name_clean(name, what=kind.what)
     with transaction.atomic(durable=True):
-        source = kind.model.objects.select_for_update().filter(pk=item.pk).first()
+        source, target = curated_lock(kind.model, item.pk, clean)
         if source is None:
             raise NotFound(kind.not_found)
         if source.name == clean:
@@ -321,7 +322,6 @@ def _curated_rename(kind: _Curated, *, actor, item, name: object):
         entity_ids = kind.entity_ids(source)
         before = kind.lists(entity_ids)
         transaction.on_commit(kind.changed)
-        target = kind.model.objects.select_for_update().filter(name=clean).first()
         if target is None:
             old = source.name
             source.name = clean
@@ -352,7 +352,7 @@ def _curated_rename(kind: _Curated, *, actor, item, name: object):
 
 def _curated_delete(kind: _Curated, *, actor, item):
     with transaction.atomic(durable=True):
-        source = kind.model.objects.select_for_update().filter(pk=item.pk).first()
+        source, _other = curated_lock(kind.model, item.pk)
         if source is None:
             raise NotFound(kind.not_found)
         entity_ids = kind.entity_ids(source)

@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from mccs.core.clock import now
+from mccs.directory.locks import digest_windows_lock
 from mccs.directory.models import Entity, EntityTag
 from mccs.directory.search import (
     MAX_MATCHED_TAGS,
@@ -231,15 +232,7 @@ def _send_chunk(run: _Run, entities: list[Entity]) -> int:
     with transaction.atomic(durable=True):
         moved: set = set()
         for previous, ids in by_previous.items():
-            window = Entity.objects.filter(pk__in=ids)
-            window = (
-                window.filter(last_match_digest_at=previous)
-                if previous
-                else window.filter(last_match_digest_at__isnull=True)
-            )
-            # Locked (PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock already): a second worker
-            # waits here, then finds the windows moved and skips them.
-            ids_moved = list(window.select_for_update().values_list("pk", flat=True))
+            ids_moved = digest_windows_lock(ids, previous)
             Entity.objects.filter(pk__in=ids_moved).update(last_match_digest_at=run.moment)
             moved.update(ids_moved)
         with_matches = [e for e in entities if e.pk in moved and (found[e.pk][0] or found[e.pk][1])]

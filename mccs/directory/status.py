@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
-from mccs.core.errors import InvalidRequest, PermissionDenied
+from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
+from mccs.directory.locks import entity_lock
 from mccs.directory.models import Entity, EntityStatus
 from mccs.directory.policies import can_manage_entity
+from mccs.directory.search import ENTITY_NOT_FOUND
 from mccs.directory.services import entity_mail
 from mccs.notifications.services import email_enqueue
 from mccs.users.policies import require_administrator
@@ -28,7 +30,9 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
     status = status_clean(status)
     # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
     with transaction.atomic():
-        locked = Entity.objects.select_for_update().get(pk=entity.pk)
+        locked = entity_lock(entity.pk)
+        if locked is None:
+            raise NotFound(ENTITY_NOT_FOUND)
         before = locked.status
         if before == status:
             return entity
@@ -87,9 +91,8 @@ def entity_decide(*, actor, entity: Entity, decision: str) -> str | None:
     entity was no longer waiting for a decision."""
     require_administrator(actor, what=gettext_lazy("decide on applications"))
     with transaction.atomic(durable=True):
-        current = (
-            Entity.objects.select_for_update().filter(pk=entity.pk).values_list("status", flat=True).first()
-        )
+        locked = entity_lock(entity.pk)
+        current = locked.status if locked else None
         target = DECISIONS.get(current, {}).get(decision)
         if target is None:
             entity.status = current or entity.status

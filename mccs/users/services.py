@@ -199,12 +199,13 @@ def user_password_change(*, user: User, current_password: object, password: obje
                 user_id=user.pk,
             )
         raise InvalidRequest(_("Your current password is not correct."), field="current_password")
-    user_password_set(
-        user=user,
-        password=password,
-        actor=user,
-        action="admin.password_change" if user.is_staff else "user.password_change",
-    )
+    with transaction.atomic(durable=True):
+        user_password_set(
+            user=user,
+            password=password,
+            actor=user,
+            action="admin.password_change" if user.is_staff else "user.password_change",
+        )
 
 
 def password_reset_request(*, email: object, admin: bool | None = False) -> None:
@@ -286,7 +287,15 @@ def password_reset_confirm(*, raw_token: str, password: object, admin: bool | No
     return token.user
 
 
+def user_profile_update(*, user: User, changes: Mapping[str, object]) -> User:
+    """A user changes their own details (names, telephone, language)."""
+    with transaction.atomic(durable=True):
+        return user_update(actor=user, user=user, changes=changes)
+
+
 def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> User:
+    """Validate and save changes to a user's details, recording them (a step of sign-up, of an administrator's
+    user edit and of ``user_profile_update``)."""
     diff: dict[str, tuple[object, object]] = {}
     for field, value in changes.items():
         if field not in USER_EDITABLE_FIELDS:

@@ -205,9 +205,7 @@ def user_get(request):
 
 @router.patch("/user", response={200: DataOut[UserOut], **errors(*BODY, *TOKEN)}, auth=member_auth)
 def user_patch(request, payload: UserPatchIn):
-    user = user_services.user_update(
-        actor=request.auth, user=request.auth, changes=_mapped(payload, USER_FIELDS)
-    )
+    user = user_services.user_profile_update(user=request.auth, changes=_mapped(payload, USER_FIELDS))
     return {"data": user_out(user)}
 
 

@@ -343,7 +343,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     user = request.user
     if request.method == "POST" and user.is_authenticated and code in dict(settings.LANGUAGES):
-        user_services.user_update(actor=user, user=user, changes={"language": code})
+        user_services.user_profile_update(user=user, changes={"language": code})
     return response
 
 
@@ -378,7 +378,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     form = UserForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            user_services.user_update(actor=user, user=user, changes=form.cleaned_data)
+            user_services.user_profile_update(user=user, changes=form.cleaned_data)
         except ApplicationError as exc:
             form_error(form, exc)
         else:
