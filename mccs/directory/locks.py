@@ -21,7 +21,7 @@ from mccs.directory.models import Entity
 M = TypeVar("M", bound=models.Model)
 
 
-def entity_lock(entity_id: object) -> Entity | None:
+def entity_lock(entity_id: uuid.UUID) -> Entity | None:
     """Lock one entity and return it freshly read (None when it is gone). Call inside a transaction."""
     return Entity.objects.select_for_update().filter(pk=entity_id).first()
 
@@ -40,14 +40,14 @@ def digest_windows_lock(
     return list(window.order_by("pk").select_for_update().values_list("pk", flat=True))
 
 
-def curated_lock(model: type[M], pk: object, name: str | None = None) -> tuple[M | None, M | None]:
+def curated_lock(model: type[M], pk: uuid.UUID, name: str | None = None) -> tuple[M | None, M | None]:
     """Lock a category or tag, and the one already named ``name`` if any (the target of a merge), in one statement
     in primary-key order, so a rename of A onto B and one of B onto A queue instead of deadlocking. Returns them
     freshly read: (the item or None when it is gone, the other one or None)."""
     condition = models.Q(pk=pk)
     if name is not None:
         condition |= models.Q(name=name)
-    found = list(model.objects.filter(condition).order_by("pk").select_for_update())
+    found = list(model._default_manager.filter(condition).order_by("pk").select_for_update())
     item = next((row for row in found if row.pk == pk), None)
     other = next((row for row in found if row.pk != pk), None)
     return item, other

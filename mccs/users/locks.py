@@ -3,10 +3,12 @@ in ``mccs/directory/locks.py`` and docs/ledger.md, "Lock order")."""
 
 from __future__ import annotations
 
+import uuid
+
 from mccs.users.models import User
 
 
-def user_lock(user_id: object) -> bool:
+def user_lock(user_id: uuid.UUID) -> bool:
     """Lock one user's row (without loading it); False when the user is gone. Call inside a transaction.
 
     The contact relay locks the sender, so one member's sends queue behind each other and parallel requests
