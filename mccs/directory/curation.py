@@ -8,11 +8,12 @@ name that already exists merges the two. Every change is audited: one entry for 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterable
+from typing import cast
 
 from django.db import transaction
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -28,7 +29,7 @@ from mccs.users.policies import require_administrator
 
 CATEGORY_NOT_FOUND = gettext_lazy("Category not found.")
 TAG_NOT_FOUND = gettext_lazy("Tag not found.")
-KIND_FIELD = {EntityTag.Kind.OFFER: "offers", EntityTag.Kind.WANT: "wants"}
+KIND_FIELD: dict[str, str] = {EntityTag.Kind.OFFER: "offers", EntityTag.Kind.WANT: "wants"}
 
 
 # --- names ----------------------------------------------------------------------------------------------------
@@ -112,17 +113,31 @@ def entity_categories_set(
     return diff
 
 
-# --- categories -----------------------------------------------------------------------------------------------
+# --- categories and tags: get, create, rename (or merge), delete ------------------------------------------------
+#
+# The two kinds behave alike. They differ in their words, in the lists an entity carries them in (its categories;
+# its offers and wants), in how two of them merge, and in the fuzzy vocabulary that only tags feed.
+
+Curated = Category | Tag
+MANAGE = {Category: gettext_lazy("manage categories"), Tag: gettext_lazy("manage tags")}
+NOT_FOUND = {Category: CATEGORY_NOT_FOUND, Tag: TAG_NOT_FOUND}
 
 
-def _curated_get(model, pk: object, message: str):
-    found = model.objects.filter(pk=uuid_or_none(pk)).first()
+def _what(model: type[Curated]) -> str:
+    return "category" if model is Category else "tag"
+
+
+def curated_get(model: type[Curated], pk: object) -> Curated:
+    found_id = uuid_or_none(pk)
+    found = model.objects.filter(pk=found_id).first() if found_id else None
     if found is None:
-        raise NotFound(message)
+        raise NotFound(NOT_FOUND[model])
     return found
 
 
-def _curated_create(model, *, actor, name: object, what: str):
+def curated_create(model: type[Curated], *, actor, name: object) -> Curated:
+    require_administrator(actor, what=MANAGE[model])
+    what = _what(model)
     clean = curated_name_clean(name, what=what)
     with transaction.atomic(durable=True):
         if model.objects.filter(name=clean).exists():
@@ -142,231 +157,191 @@ def _curated_create(model, *, actor, name: object, what: str):
     return created
 
 
-def category_get(*, category_id: object) -> Category:
-    return _curated_get(Category, category_id, CATEGORY_NOT_FOUND)
-
-
-def category_create(*, actor, name: object) -> Category:
-    require_administrator(actor, what=gettext_lazy("manage categories"))
-    return _curated_create(Category, actor=actor, name=name, what="category")
-
-
-def _category_lists(entity_ids: Iterable[object]) -> dict[object, list[str]]:
-    lists: dict[object, list[str]] = defaultdict(list)
-    through = Entity.categories.through
-    for entity_id, name in (
-        through.objects.filter(entity_id__in=list(entity_ids))
-        .order_by("category__name")
-        .values_list("entity_id", "category__name")
-    ):
-        lists[entity_id].append(name)
-    return lists
-
-
-def _record_entity_lists(*, actor, field: str, before: dict, after: dict, entity_ids: list) -> None:
-    audit_record_many(
-        actor=actor,
-        action="entity.update",
-        object_type="entity",
-        entries=[
-            {
-                "object_id": eid,
-                "entity_id": eid,
-                "changes": {field: (before.get(eid, []), after.get(eid, []))},
-            }
-            for eid in entity_ids
-            if before.get(eid, []) != after.get(eid, [])
-        ],
-    )
-
-
-def category_rename(*, actor, category: Category, name: object) -> Category:
-    """Rename a category. Onto an existing name, the two merge: its entities join the other, and it goes."""
-    require_administrator(actor, what=gettext_lazy("manage categories"))
-    return _curated_rename(CATEGORIES, actor=actor, item=category, name=name)
-
-
-def category_delete(*, actor, category: Category) -> Category:
-    """Delete a category; every entity that had it loses it. Returns the deleted category (with its id)."""
-    require_administrator(actor, what=gettext_lazy("manage categories"))
-    return _curated_delete(CATEGORIES, actor=actor, item=category)
-
-
-# --- tags -----------------------------------------------------------------------------------------------------
-
-
-def tag_get(*, tag_id: object) -> Tag:
-    return _curated_get(Tag, tag_id, TAG_NOT_FOUND)
-
-
-def tag_create(*, actor, name: object) -> Tag:
-    require_administrator(actor, what=gettext_lazy("manage tags"))
-    return _curated_create(Tag, actor=actor, name=name, what="tag")
-
-
-def _tag_lists(entity_ids: Iterable[object]) -> dict[tuple[object, str], list[str]]:
-    """(entity id, kind) → tag names in the order the entity listed them."""
-    lists: dict[tuple[object, str], list[str]] = defaultdict(list)
-    for entity_id, kind, name in (
-        EntityTag.objects.filter(entity_id__in=list(entity_ids))
-        .order_by("id")
-        .values_list("entity_id", "kind", "tag__name")
-    ):
-        lists[(entity_id, kind)].append(name)
-    return lists
-
-
-def _record_tag_lists(*, actor, before: dict, after: dict, entity_ids: list) -> None:
-    entries = []
-    for eid in entity_ids:
-        changes = {}
-        for kind, field in KIND_FIELD.items():
-            if before.get((eid, kind), []) != after.get((eid, kind), []):
-                changes[field] = (before.get((eid, kind), []), after.get((eid, kind), []))
-        if changes:
-            entries.append({"object_id": eid, "entity_id": eid, "changes": changes})
-    audit_record_many(actor=actor, action="entity.update", object_type="entity", entries=entries)
-
-
-def tag_rename(*, actor, tag: Tag, name: object) -> Tag:
-    """Rename a tag on every entity. Onto an existing tag, the two merge; an entity that listed both keeps one,
-    dated from whichever it listed first (so "new matches since" does not fire again)."""
-    require_administrator(actor, what=gettext_lazy("manage tags"))
-    return _curated_rename(TAGS, actor=actor, item=tag, name=name)
-
-
-def _merge_entity_tags(*, source: Tag, target: Tag) -> None:
-    on_target = {(et.entity_id, et.kind): et for et in EntityTag.objects.filter(tag=target)}
-    for et in EntityTag.objects.filter(tag=source):
-        keep = on_target.get((et.entity_id, et.kind))
-        if keep is None:
-            continue
-        # Listed both: keep the target's row, dated from whichever was listed first.
-        if et.added_at < keep.added_at:
-            EntityTag.objects.filter(pk=keep.pk).update(added_at=et.added_at)
-        et.delete()
-    EntityTag.objects.filter(tag=source).update(tag=target)
-
-
-def tag_delete(*, actor, tag: Tag) -> Tag:
-    """Delete a tag; every entity that offered or wanted it loses it."""
-    require_administrator(actor, what=gettext_lazy("manage tags"))
-    return _curated_delete(TAGS, actor=actor, item=tag)
-
-
-# --- renaming, merging and deleting either kind -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Curated:
-    """How categories and tags differ when renamed, merged or deleted; the rest is the same for both."""
-
-    model: type
-    what: str
-    not_found: str
-    entity_ids: Callable[[object], list]  # the entities carrying an item
-    lists: Callable[[list], dict]  # those entities' lists, to record before/after
-    record: Callable[..., None]  # record each entity's changed list
-    merge: Callable[[object, object], None]  # move the source's entities onto the target
-    changed: Callable[[], None] = lambda: None  # after commit
-
-
-def _category_entity_ids(category) -> list:
-    return list(
-        Entity.categories.through.objects.filter(category=category).values_list("entity_id", flat=True)
-    )
-
-
-def _merge_categories(source, target) -> None:
-    through = Entity.categories.through
-    already = set(through.objects.filter(category=target).values_list("entity_id", flat=True))
-    through.objects.bulk_create(
-        [
-            through(entity_id=eid, category=target)
-            for eid in _category_entity_ids(source)
-            if eid not in already
-        ]
-    )
-
-
-CATEGORIES = _Curated(
-    model=Category,
-    what="category",
-    not_found=CATEGORY_NOT_FOUND,
-    entity_ids=_category_entity_ids,
-    lists=_category_lists,
-    record=lambda **kw: _record_entity_lists(field="categories", **kw),
-    merge=_merge_categories,
-)
-TAGS = _Curated(
-    model=Tag,
-    what="tag",
-    not_found=TAG_NOT_FOUND,
-    entity_ids=lambda tag: sorted(set(EntityTag.objects.filter(tag=tag).values_list("entity_id", flat=True))),
-    lists=_tag_lists,
-    record=_record_tag_lists,
-    merge=lambda source, target: _merge_entity_tags(source=source, target=target),
-    # The fuzzy vocabulary only notices new tags by itself; renames and deletes must refresh it.
-    changed=vocabulary_invalidate,
-)
-
-
-def _curated_rename(kind: _Curated, *, actor, item, name: object):
-    clean = curated_name_clean(name, what=kind.what)
+def curated_rename(*, actor, item: Curated, name: object) -> Curated:
+    """Rename a category or tag on every entity. Onto an existing name, the two merge: the entities of one join the
+    other, and it goes. Returns what the item is now called (the other one, after a merge)."""
+    model = type(item)
+    require_administrator(actor, what=MANAGE[model])
+    what = _what(model)
+    clean = curated_name_clean(name, what=what)
     with transaction.atomic(durable=True):
-        source, target = curated_lock(kind.model, item.pk, clean)
+        source, target = curated_lock(model, item.pk, clean)
         if source is None:
-            raise NotFound(kind.not_found)
+            raise NotFound(NOT_FOUND[model])
         if source.name == clean:
             return source
-        entity_ids = kind.entity_ids(source)
-        before = kind.lists(entity_ids)
-        transaction.on_commit(kind.changed)
+        entity_ids = _carriers(source)
+        before = _entity_lists(model, entity_ids)
         if target is None:
             old = source.name
             source.name = clean
             source.save(update_fields=["name"])
             audit_record(
                 actor=actor,
-                action=f"{kind.what}.rename",
-                object_type=kind.what,
+                action=f"{what}.rename",
+                object_type=what,
                 object_id=source.pk,
                 changes={"name": (old, clean)},
             )
             result = source
         else:
-            kind.merge(source, target)
+            _merge(source, target)
             source_id, old = source.pk, source.name
             source.delete()
             audit_record(
                 actor=actor,
-                action=f"{kind.what}.merge",
-                object_type=kind.what,
+                action=f"{what}.merge",
+                object_type=what,
                 object_id=source_id,
                 changes={"name": (old, clean), "id": (source_id, target.pk)},
             )
             result = target
-        kind.record(actor=actor, before=before, after=kind.lists(entity_ids), entity_ids=entity_ids)
+        _record_entity_lists(actor=actor, before=before, after=_entity_lists(model, entity_ids))
+        _vocabulary_changed(model)
     return result
 
 
-def _curated_delete(kind: _Curated, *, actor, item):
+def curated_delete(*, actor, item: Curated) -> Curated:
+    """Delete a category or tag; every entity that carried it loses it. Returns the deleted item (with its id)."""
+    model = type(item)
+    require_administrator(actor, what=MANAGE[model])
+    what = _what(model)
     with transaction.atomic(durable=True):
-        source, _other = curated_lock(kind.model, item.pk)
+        source, _other = curated_lock(model, item.pk)
         if source is None:
-            raise NotFound(kind.not_found)
-        entity_ids = kind.entity_ids(source)
-        before = kind.lists(entity_ids)
+            raise NotFound(NOT_FOUND[model])
+        entity_ids = _carriers(source)
+        before = _entity_lists(model, entity_ids)
         source_id, name = source.pk, source.name
         source.delete()
-        transaction.on_commit(kind.changed)
         audit_record(
             actor=actor,
-            action=f"{kind.what}.delete",
-            object_type=kind.what,
+            action=f"{what}.delete",
+            object_type=what,
             object_id=source_id,
             changes={"name": (name, None)},
         )
-        kind.record(actor=actor, before=before, after=kind.lists(entity_ids), entity_ids=entity_ids)
+        _record_entity_lists(actor=actor, before=before, after=_entity_lists(model, entity_ids))
+        _vocabulary_changed(model)
     source.pk = source_id
     return source
+
+
+def _carriers(item: Curated) -> list[uuid.UUID]:
+    """The entities carrying a category or tag (as an offer, a want or both), by id."""
+    if isinstance(item, Category):
+        return sorted(
+            set(Entity.categories.through.objects.filter(category=item).values_list("entity_id", flat=True))
+        )
+    return sorted(set(EntityTag.objects.filter(tag=item).values_list("entity_id", flat=True)))
+
+
+def _entity_lists(model: type[Curated], entity_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, list[str]]]:
+    """Each entity's categories A–Z, or its offers and wants in the order it listed them: {entity id: {field:
+    names}}, to record each entity's lists before and after."""
+    fields = ("categories",) if model is Category else ("offers", "wants")
+    lists: dict[uuid.UUID, dict[str, list[str]]] = {
+        eid: {field: [] for field in fields} for eid in entity_ids
+    }
+    if model is Category:
+        rows = (
+            Entity.categories.through.objects.filter(entity_id__in=entity_ids)
+            .order_by("category__name")
+            .values_list("entity_id", "category__name")
+        )
+        for entity_id, name in rows:
+            lists[entity_id]["categories"].append(name)
+    else:
+        tags = EntityTag.objects.filter(entity_id__in=entity_ids).order_by("id")
+        for entity_id, kind, name in tags.values_list("entity_id", "kind", "tag__name"):
+            lists[entity_id][KIND_FIELD[kind]].append(name)
+    return lists
+
+
+def _record_entity_lists(*, actor, before: dict, after: dict) -> None:
+    """One ``entity.update`` audit entry per entity whose lists changed, with each changed list before and after."""
+    entries = []
+    for eid, lists in before.items():
+        changes = {
+            field: (names, after[eid][field]) for field, names in lists.items() if names != after[eid][field]
+        }
+        if changes:
+            entries.append({"object_id": eid, "entity_id": eid, "changes": changes})
+    audit_record_many(actor=actor, action="entity.update", object_type="entity", entries=entries)
+
+
+def _merge(source: Curated, target: Curated) -> None:
+    """Move the source's entities onto the target. An entity that listed both tags keeps one, dated from whichever
+    it listed first (so "new matches since" does not fire again)."""
+    if isinstance(source, Category) and isinstance(target, Category):
+        through = Entity.categories.through
+        already = set(through.objects.filter(category=target).values_list("entity_id", flat=True))
+        through.objects.bulk_create(
+            [through(entity_id=eid, category=target) for eid in _carriers(source) if eid not in already]
+        )
+        return
+    assert isinstance(source, Tag) and isinstance(target, Tag)  # a rename never changes the kind
+    on_target = {(et.entity_id, et.kind): et for et in EntityTag.objects.filter(tag=target)}
+    for et in EntityTag.objects.filter(tag=source):
+        keep = on_target.get((et.entity_id, et.kind))
+        if keep is None:
+            continue
+        if et.added_at < keep.added_at:
+            EntityTag.objects.filter(pk=keep.pk).update(added_at=et.added_at)
+        et.delete()
+    EntityTag.objects.filter(tag=source).update(tag=target)
+
+
+def _vocabulary_changed(model: type[Curated]) -> None:
+    # The fuzzy vocabulary only notices new tags by itself; renames and deletes must refresh it, once committed.
+    if model is Tag:
+        transaction.on_commit(vocabulary_invalidate)
+
+
+# The services by kind, as the API and the administrators' pages name them.
+
+
+def category_get(*, category_id: object) -> Category:
+    return cast(Category, curated_get(Category, category_id))
+
+
+def category_create(*, actor, name: object) -> Category:
+    return cast(Category, curated_create(Category, actor=actor, name=name))
+
+
+def category_rename(*, actor, category: Category, name: object) -> Category:
+    """Rename a category. Onto an existing name, the two merge: its entities join the other, and it goes."""
+    return cast(Category, curated_rename(actor=actor, item=category, name=name))
+
+
+def category_delete(*, actor, category: Category) -> Category:
+    """Delete a category; every entity that had it loses it. Returns the deleted category (with its id)."""
+    return cast(Category, curated_delete(actor=actor, item=category))
+
+
+def tag_get(*, tag_id: object) -> Tag:
+    return cast(Tag, curated_get(Tag, tag_id))
+
+
+def tag_create(*, actor, name: object) -> Tag:
+    return cast(Tag, curated_create(Tag, actor=actor, name=name))
+
+
+def tag_rename(*, actor, tag: Tag, name: object) -> Tag:
+    """Rename a tag on every entity. Onto an existing tag, the two merge; an entity that listed both keeps one,
+    dated from whichever it listed first (so "new matches since" does not fire again)."""
+    return cast(Tag, curated_rename(actor=actor, item=tag, name=name))
+
+
+def tag_delete(*, actor, tag: Tag) -> Tag:
+    """Delete a tag; every entity that offered or wanted it loses it."""
+    return cast(Tag, curated_delete(actor=actor, item=tag))
+
+
+def curated_with_uses(model: type[Curated], *, query: str = "") -> QuerySet:
+    """The administrators' list: categories or tags A–Z, those containing ``query`` if given, each with ``uses``,
+    the number of entities carrying it."""
+    items = model.objects.order_by("name")
+    if query:
+        items = items.filter(name__icontains=query)
+    return items.annotate(uses=Count("entities" if model is Category else "entity_tags", distinct=True))

@@ -54,3 +54,9 @@ def normalise_tags(values: Iterable[object], *, field: str) -> list[str]:
             )
         result.append(tag)
     return result
+
+
+def tags_from_text(text: str) -> list[str]:
+    """Offers and wants typed as one comma- or line-separated text (the web forms): the words, not yet normalised
+    (``normalise_tags`` does that, with its limits)."""
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]

@@ -25,6 +25,7 @@ from mccs.directory.own_entities import entities_for_user
 from mccs.directory.services import entity_update
 from mccs.directory.status import entity_apply_for_trading
 from mccs.ledger.onboarding import member_sign_up
+from mccs.matching.normalise import tags_from_text
 from mccs.users import services as user_services
 from mccs.web.redirects import safe_next
 from mccs.web.templatetags.mccs_web import INC_TYPE_LABELS
@@ -132,11 +133,6 @@ def tags_text(tags: list[str]) -> str:
     return ", ".join(tags)
 
 
-def tags_list(text: str) -> list[str]:
-    """Offers and wants are typed as a comma- or line-separated list; the service normalises each one."""
-    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
-
-
 PASSWORD_HELP = gettext_lazy("At least 8 characters, at most 128; very common passwords are refused.")
 
 
@@ -207,8 +203,8 @@ def signup_view(request: HttpRequest) -> HttpResponse:
                 },
                 entity_fields={
                     "name": data["entity_name"],
-                    "offers": tags_list(data["offers"]),
-                    "wants": tags_list(data["wants"]),
+                    "offers": tags_from_text(data["offers"]),
+                    "wants": tags_from_text(data["wants"]),
                 },
             )
         except ApplicationError as exc:
@@ -464,7 +460,7 @@ def profile_entity_view(request: HttpRequest) -> HttpResponse:
         changes = {name: value for name, value in form.cleaned_data.items() if name in form.changed_data}
         for name in ("offers", "wants"):
             if name in changes:
-                changes[name] = tags_list(changes[name])
+                changes[name] = tags_from_text(changes[name])
         try:
             entity_update(actor=request.user, entity=entity, changes=changes)
         except ApplicationError as exc:

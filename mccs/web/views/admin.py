@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from mccs.core.errors import ApplicationError, NotFound
 from mccs.directory import curation
 from mccs.directory import status as entity_status
 from mccs.directory.models import Category, EntityStatus, Tag
+from mccs.directory.search import category_search
 from mccs.ledger import administration
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.selectors import (
@@ -38,6 +39,7 @@ from mccs.ledger.selectors import (
     transfer_get,
     transfer_list,
 )
+from mccs.matching.normalise import tags_from_text
 from mccs.web.fields import AmountField
 from mccs.web.templatetags.mccs_web import STATUS_LABELS, status_label
 from mccs.web.views.accounts import Form, form_error
@@ -179,7 +181,7 @@ class EntityForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = [(c.name, c.name) for c in Category.objects.all()]
+        self.fields["categories"].choices = [(c.name, c.name) for c in category_search()]
 
 
 ENTITY_FORM_ERRORS = {
@@ -223,9 +225,10 @@ def entity_detail(request: HttpRequest, entity_id: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            data = dict(form.cleaned_data)
-            for kind in ("offers", "wants"):
-                data[kind] = [w for w in (x.strip() for x in data[kind].split(",")) if w]
+            data = {
+                **form.cleaned_data,
+                **{k: tags_from_text(form.cleaned_data[k]) for k in ("offers", "wants")},
+            }
             changes = {k: v for k, v in data.items() if v != initial.get(k)}
             try:
                 administration.admin_entity_update(actor=request.user, entity=entity, changes=changes)
@@ -364,37 +367,19 @@ class NameForm(Form):
     name = forms.CharField(max_length=100)
 
 
-CURATION = {
-    "categories": {
-        "model": Category,
-        "get": lambda pk: curation.category_get(category_id=pk),
-        "create": curation.category_create,
-        "rename": curation.category_rename,
-        "delete": curation.category_delete,
-        "arg": "category",
-        "title": gettext_lazy("Categories"),
-    },
-    "tags": {
-        "model": Tag,
-        "get": lambda pk: curation.tag_get(tag_id=pk),
-        "create": curation.tag_create,
-        "rename": curation.tag_rename,
-        "delete": curation.tag_delete,
-        "arg": "tag",
-        "title": gettext_lazy("Tags"),
-    },
-}
+CURATED: dict[str, type[curation.Curated]] = {"categories": Category, "tags": Tag}
+CURATED_TITLES = {"categories": gettext_lazy("Categories"), "tags": gettext_lazy("Tags")}
 
 
 @staff_required
 def curation_list(request: HttpRequest, kind: str) -> HttpResponse:
-    spec = CURATION[kind]
+    model = CURATED[kind]
     form = NameForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                item = spec["create"](actor=request.user, name=form.cleaned_data["name"])
+                item = curation.curated_create(model, actor=request.user, name=form.cleaned_data["name"])
             except ApplicationError as exc:
                 form_error(form, exc)
             else:
@@ -402,18 +387,14 @@ def curation_list(request: HttpRequest, kind: str) -> HttpResponse:
                 return redirect(f"web:admin_{kind}")
         status = 400
     query = request.GET.get("q", "").strip()
-    items = spec["model"].objects.order_by("name")
-    if query:
-        items = items.filter(name__icontains=query)
-    items = items.annotate(uses=Count("entity_tags" if kind == "tags" else "entities", distinct=True))
     return render(
         request,
         "web/admin/curation.html",
         {
             "kind": kind,
-            "title": spec["title"],
+            "title": CURATED_TITLES[kind],
             "form": form,
-            "page": _page(request, items),
+            "page": _page(request, curation.curated_with_uses(model, query=query)),
             "q": query,
             "query": _query_without_page(request),
         },
@@ -424,17 +405,14 @@ def curation_list(request: HttpRequest, kind: str) -> HttpResponse:
 @staff_required
 @require_POST
 def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpResponse:
-    spec = CURATION[kind]
-    item = spec["get"](item_id)
+    item = curation.curated_get(CURATED[kind], item_id)
     try:
         if request.POST.get("action") == "delete":
-            spec["delete"](actor=request.user, **{spec["arg"]: item})
+            curation.curated_delete(actor=request.user, item=item)
             messages.success(request, _("%(name)s has been deleted from every entity.") % {"name": item.name})
         else:
             old = item.name
-            result = spec["rename"](
-                actor=request.user, name=request.POST.get("name", ""), **{spec["arg"]: item}
-            )
+            result = curation.curated_rename(actor=request.user, item=item, name=request.POST.get("name", ""))
             messages.success(
                 request, _("%(old)s is now %(new)s on every entity.") % {"old": old, "new": result.name}
             )
