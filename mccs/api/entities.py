@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ninja import Schema
+from pydantic import StrictBool, StrictInt, create_model
 
 from mccs.api.schemas import Number
 from mccs.core.amount import cents_to_decimal
+from mccs.directory.fields import ENTITY_FIELD, ENTITY_FIELDS, EntityField
 from mccs.directory.models import Entity
 
 
@@ -23,33 +27,48 @@ class TransferViewOut(Schema):
     dateCompleted: str | None = None
 
 
-class EntityOut(Schema):
-    id: str
-    accountNumber: str | None = None
-    name: str
-    email: str | None = None
-    telephone: str
-    incType: str
-    companyNumber: str
-    website: str
-    declaredTurnover: int | None = None
-    description: str
-    address: str
-    city: str
-    region: str
-    postalCode: str
-    country: str
-    status: str
-    showTagsMatchedSinceLastLogin: bool
-    receiveDailyMatchNotificationEmail: bool
-    offers: list[str]
-    wants: list[str]
-    categories: list[str]
-    isFavorite: bool | None = None
-    balance: Number | None = None
-    maxPositiveBalance: Number | None = None
-    maxNegativeBalance: Number | None = None
-    pendingTransfers: list[TransferViewOut] | None = None
+# How each kind of entity field is read from a request body (strict: "true" is not a boolean, "5" not a number).
+INPUT_TYPES: dict[type, Any] = {str: str, int: StrictInt, bool: StrictBool, list: list[str]}
+# API name → model name of the fields a member may set, as PATCH /user/entities/{id} and sign-up name them.
+ENTITY_API_NAMES = {field.api_name: field.name for field in ENTITY_FIELDS}
+SIGNUP_ENTITY_NAMES = {field.signup_name or field.api_name: field.name for field in ENTITY_FIELDS}
+
+
+def optional_inputs(names: dict[str, str]) -> dict[str, Any]:
+    """Pydantic field definitions for these entity fields (API name → model name), each optional."""
+    return {api_name: (INPUT_TYPES[ENTITY_FIELD[name].kind] | None, None) for api_name, name in names.items()}
+
+
+def _output(field: EntityField) -> tuple[Any, Any]:
+    """An entity field in an answer: always present, except the email (shown only to trading members) and the
+    declared turnover, which may be null."""
+    if field.kind is list:
+        return list[str], ...
+    if field.name == "email" or field.kind is int:
+        return field.kind | None, None
+    return field.kind, ...
+
+
+if TYPE_CHECKING:  # a type checker cannot follow a model built from a declaration; it sees a plain schema
+
+    class EntityOut(Schema): ...
+
+else:
+    EntityOut = create_model(
+        "EntityOut",
+        __base__=Schema,
+        id=(str, ...),
+        accountNumber=(str | None, None),
+        **{field.api_name: _output(field) for field in ENTITY_FIELDS if field.kind in (str, int)},
+        status=(str, ...),
+        **{field.api_name: _output(field) for field in ENTITY_FIELDS if field.kind in (bool, list)},
+        categories=(list[str], ...),
+        isFavorite=(bool | None, None),
+        balance=(Number | None, None),
+        maxPositiveBalance=(Number | None, None),
+        maxNegativeBalance=(Number | None, None),
+        pendingTransfers=(list[TransferViewOut] | None, None),
+    )
 
 
 def entity_public_fields(entity: Entity, *, include_email: bool) -> dict:
@@ -57,24 +76,9 @@ def entity_public_fields(entity: Entity, *, include_email: bool) -> dict:
     return {
         "id": str(entity.id),
         "accountNumber": account.number if account else None,
-        "name": entity.name,
+        **{field.api_name: getattr(entity, field.name) for field in ENTITY_FIELDS},
         "email": entity.email if include_email else None,
-        "telephone": entity.telephone,
-        "incType": entity.inc_type,
-        "companyNumber": entity.company_number,
-        "website": entity.website,
-        "declaredTurnover": entity.declared_turnover,
-        "description": entity.description,
-        "address": entity.address,
-        "city": entity.city,
-        "region": entity.region,
-        "postalCode": entity.postal_code,
-        "country": entity.country,
         "status": entity.status,
-        "showTagsMatchedSinceLastLogin": entity.show_tags_matched_since_last_login,
-        "receiveDailyMatchNotificationEmail": entity.receive_daily_match_notification_email,
-        "offers": entity.offers,
-        "wants": entity.wants,
         "categories": [c.name for c in entity.categories.all()],
     }
 

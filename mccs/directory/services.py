@@ -8,60 +8,27 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, PermissionDenied
 from mccs.core.text_guard import name_check
+from mccs.directory.fields import ENTITY_FIELD, MEMBER_EDITABLE_FIELDS, TAG_FIELDS
 from mccs.directory.models import Entity, EntityTag, IncType, Tag
 from mccs.directory.policies import can_manage_entity
 from mccs.matching.normalise import normalise_tags
 
-# Fields a member may change on their own entity (status, categories and limits belong to administrators).
-MEMBER_EDITABLE_FIELDS = (
-    "name",
-    "email",
-    "telephone",
-    "inc_type",
-    "company_number",
-    "website",
-    "declared_turnover",
-    "description",
-    "address",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "show_tags_matched_since_last_login",
-    "receive_daily_match_notification_email",
-)
-FIELD_LABELS = {
-    "name": gettext_lazy("entity name"),
-    "email": gettext_lazy("entity email"),
-    "telephone": gettext_lazy("telephone"),
-    "inc_type": gettext_lazy("incorporation type"),
-    "company_number": gettext_lazy("company number"),
-    "website": gettext_lazy("website"),
-    "declared_turnover": gettext_lazy("declared turnover"),
-    "description": gettext_lazy("description"),
-    "address": gettext_lazy("address"),
-    "city": gettext_lazy("city"),
-    "region": gettext_lazy("region"),
-    "postal_code": gettext_lazy("postal code"),
-    "country": gettext_lazy("country"),
-}
 MAX_TURNOVER = 10**15
 
 
 def _clean_value(field: str, value: object) -> object:
-    label = FIELD_LABELS.get(field, field)
-    model_field = Entity._meta.get_field(field)
-    if field in {"show_tags_matched_since_last_login", "receive_daily_match_notification_email"}:
+    declared = ENTITY_FIELD[field]
+    label = declared.label or field
+    if declared.kind is bool:
         if not isinstance(value, bool):
             raise InvalidRequest(_("%(label)s must be true or false.") % {"label": label}, field=field)
         return value
-    if field == "declared_turnover":
+    if declared.kind is int:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_TURNOVER:
@@ -74,7 +41,7 @@ def _clean_value(field: str, value: object) -> object:
     if not isinstance(value, str):
         raise InvalidRequest(_("The %(label)s must be text.") % {"label": label}, field=field)
     value = value.strip()
-    max_length = model_field.max_length
+    max_length = declared.max_length
     if max_length and len(value) > max_length:
         raise InvalidRequest(
             _("The %(label)s can be at most %(limit)s characters long.")
@@ -116,8 +83,8 @@ def entity_clean_changes(changes: Mapping[str, object]) -> dict[str, object]:
     """Validate member-editable fields; raises InvalidRequest naming the first bad field."""
     cleaned: dict[str, object] = {}
     for field, value in changes.items():
-        if field in {"offers", "wants"}:
-            cleaned[field] = normalise_tags(value or [], field=field)
+        if field in TAG_FIELDS:
+            cleaned[field] = normalise_tags(value or [], field=field)  # type: ignore[arg-type]
         elif field in MEMBER_EDITABLE_FIELDS:
             cleaned[field] = _clean_value(field, value)
         else:

@@ -10,6 +10,7 @@ from django.utils import formats
 
 from mccs.core.amount import Amount, amount_from_text
 from mccs.core.errors import InvalidRequest
+from mccs.directory.fields import ENTITY_FIELD
 
 
 class AmountField(forms.CharField):
@@ -48,3 +49,18 @@ class AmountField(forms.CharField):
     @property
     def unit(self) -> str:
         return settings.MCCS_CURRENCY_UNIT
+
+
+def entity_form_field(name: str, **options) -> forms.Field:
+    """The input for an entity field, labelled and limited as ``mccs.directory.fields`` declares it (every entity
+    field may be left empty); ``options`` add a widget, help text or choices, or override the label."""
+    declared = ENTITY_FIELD[name]
+    options = {"label": declared.form_label, "required": False, **options}
+    if declared.kind is bool:
+        return forms.BooleanField(**options)
+    if declared.kind is int:
+        return forms.IntegerField(min_value=0, **options)
+    if "choices" in options:
+        return forms.ChoiceField(**options)
+    field_class = forms.EmailField if name == "email" else forms.CharField
+    return field_class(max_length=declared.max_length, **options)

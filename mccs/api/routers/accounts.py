@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import connection
 from ninja import Router, Schema, Status
-from pydantic import StrictBool, StrictInt
+from pydantic import create_model
 
 from mccs.api.auth import member_auth
-from mccs.api.entities import EntityOut, entity_own_out
+from mccs.api.entities import (
+    ENTITY_API_NAMES,
+    SIGNUP_ENTITY_NAMES,
+    EntityOut,
+    entity_own_out,
+    optional_inputs,
+)
 from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.rendering import iso_utc
 from mccs.api.routers.sign_in import LoginIn, add_sign_in_routes
@@ -20,65 +28,33 @@ from mccs.users import services as user_services
 
 router = Router(tags=["Manage Account"])
 
-# API field name → model field name, for the entity fields both sign-up and PATCH accept.
-ENTITY_FIELDS = {
-    "name": "name",
-    "email": "email",
-    "telephone": "telephone",
-    "incType": "inc_type",
-    "companyNumber": "company_number",
-    "website": "website",
-    "declaredTurnover": "declared_turnover",
-    "description": "description",
-    "address": "address",
-    "city": "city",
-    "region": "region",
-    "postalCode": "postal_code",
-    "country": "country",
-    "showTagsMatchedSinceLastLogin": "show_tags_matched_since_last_login",
-    "receiveDailyMatchNotificationEmail": "receive_daily_match_notification_email",
-    "offers": "offers",
-    "wants": "wants",
-}
-SIGNUP_ENTITY_FIELDS = {
-    "entityName": "name",
-    "entityEmail": "email",
-    "entityPhone": "telephone",
-    **{k: v for k, v in ENTITY_FIELDS.items() if k not in {"name", "email", "telephone"}},
-}
 SIGNUP_USER_FIELDS = {"firstName": "first_name", "lastName": "last_name", "userPhone": "telephone"}
 USER_FIELDS = {"firstName": "first_name", "lastName": "last_name", "telephone": "telephone"}
 # Model field → sign-up body field, for errors (both telephones are "telephone" in the models; the entity's is
 # checked first).
 SIGNUP_FIELD_NAMES = {
     **{model: name for name, model in SIGNUP_USER_FIELDS.items()},
-    **{model: name for name, model in SIGNUP_ENTITY_FIELDS.items()},
+    **{model: name for name, model in SIGNUP_ENTITY_NAMES.items()},
 }
 
 
-class SignupIn(Schema):
+class SignupFields(Schema):
     userEmail: str
     password: str
     firstName: str | None = None
     lastName: str | None = None
     userPhone: str | None = None
-    entityEmail: str | None = None
-    entityName: str | None = None
-    incType: str | None = None
-    companyNumber: str | None = None
-    entityPhone: str | None = None
-    website: str | None = None
-    declaredTurnover: StrictInt | None = None
-    description: str | None = None
-    address: str | None = None
-    city: str | None = None
-    region: str | None = None
-    postalCode: str | None = None
-    country: str | None = None
-    showTagsMatchedSinceLastLogin: StrictBool | None = None
-    receiveDailyMatchNotificationEmail: StrictBool | None = None
-    offers: list[str] | None = None
-    wants: list[str] | None = None
+
+
+if TYPE_CHECKING:  # a type checker cannot follow a model built from a declaration; it sees a plain schema
+
+    class SignupIn(SignupFields): ...
+
+    class EntityPatchIn(Schema): ...
+
+else:
+    SignupIn = create_model("SignupIn", __base__=SignupFields, **optional_inputs(SIGNUP_ENTITY_NAMES))
+    EntityPatchIn = create_model("EntityPatchIn", __base__=Schema, **optional_inputs(ENTITY_API_NAMES))
 
 
 class SignupOut(Schema):
@@ -105,26 +81,6 @@ class UserPatchIn(Schema):
     firstName: str | None = None
     lastName: str | None = None
     telephone: str | None = None
-
-
-class EntityPatchIn(Schema):
-    name: str | None = None
-    email: str | None = None
-    telephone: str | None = None
-    incType: str | None = None
-    companyNumber: str | None = None
-    website: str | None = None
-    declaredTurnover: StrictInt | None = None
-    description: str | None = None
-    address: str | None = None
-    city: str | None = None
-    region: str | None = None
-    postalCode: str | None = None
-    country: str | None = None
-    showTagsMatchedSinceLastLogin: StrictBool | None = None
-    receiveDailyMatchNotificationEmail: StrictBool | None = None
-    offers: list[str] | None = None
-    wants: list[str] | None = None
 
 
 class HealthOut(Schema):
@@ -169,7 +125,7 @@ def signup(request, payload: SignupIn):
         email=payload.userEmail,
         password=payload.password,
         user_fields=_mapped(payload, SIGNUP_USER_FIELDS),
-        entity_fields=_mapped(payload, SIGNUP_ENTITY_FIELDS),
+        entity_fields=_mapped(payload, SIGNUP_ENTITY_NAMES),
         ip=client_ip(request),
     )
     return {"data": {"userID": str(result.user.id), "entityID": str(result.entity.id), "token": result.token}}
@@ -244,5 +200,5 @@ def user_entity_get(request, entityID: str):
 def user_entity_patch(request, entityID: str, payload: EntityPatchIn):
     """Change the entity's details; offers and wants replace the stored lists. Status is for administrators."""
     entity = entity_for_user(user=request.auth, entity_id=entityID)
-    entity = entity_update(actor=request.auth, entity=entity, changes=_mapped(payload, ENTITY_FIELDS))
+    entity = entity_update(actor=request.auth, entity=entity, changes=_mapped(payload, ENTITY_API_NAMES))
     return {"data": own_entity_out(entity)}

@@ -12,11 +12,11 @@ from ninja import Query, Router, Schema
 from pydantic import StrictBool
 
 from mccs.api.auth import admin_auth
-from mccs.api.entities import EntityOut, entity_own_out
+from mccs.api.entities import ENTITY_API_NAMES, EntityOut, entity_own_out
 from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.pagination import paginate
 from mccs.api.rendering import iso_utc
-from mccs.api.routers.accounts import ENTITY_FIELDS, EntityPatchIn, UserOut, user_out
+from mccs.api.routers.accounts import EntityPatchIn, UserOut, user_out
 from mccs.api.routers.ledger import IDEMPOTENCY_HEADER, STATUS_OUT, JsonNumber, amount_from_json
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, errors
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
@@ -213,7 +213,7 @@ class AdminEntityPatchIn(EntityPatchIn):
 
 
 ADMIN_ENTITY_FIELDS = {
-    **ENTITY_FIELDS,
+    **ENTITY_API_NAMES,
     "status": "status",
     "categories": "categories",
     "maxPositiveBalance": "max_positive_balance",

@@ -27,6 +27,7 @@ from mccs.directory.status import entity_apply_for_trading
 from mccs.ledger.onboarding import member_sign_up
 from mccs.matching.normalise import tags_from_text
 from mccs.users import services as user_services
+from mccs.web.fields import entity_form_field
 from mccs.web.redirects import safe_next
 from mccs.web.templatetags.mccs_web import INC_TYPE_LABELS
 
@@ -385,63 +386,35 @@ def profile_view(request: HttpRequest) -> HttpResponse:
 
 
 class EntityForm(Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False)
-    email = forms.EmailField(
-        label=gettext_lazy("Email"),
-        max_length=254,
-        required=False,
-        help_text=gettext_lazy("Shown to members you trade with; leave empty to use your own."),
+    name = entity_form_field("name")
+    email = entity_form_field(
+        "email", help_text=gettext_lazy("Shown to members you trade with; leave empty to use your own.")
     )
-    telephone = forms.CharField(
-        label=gettext_lazy("Telephone"),
-        max_length=25,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "tel"}),
+    telephone = entity_form_field("telephone", widget=forms.TextInput(attrs={"type": "tel"}))
+    inc_type = entity_form_field(
+        "inc_type", choices=[("", "—"), *((value, INC_TYPE_LABELS[value]) for value in IncType.values)]
     )
-    inc_type = forms.ChoiceField(
-        label=gettext_lazy("Incorporation type"),
-        required=False,
-        choices=[("", "—"), *((value, INC_TYPE_LABELS[value]) for value in IncType.values)],
-    )
-    company_number = forms.CharField(label=gettext_lazy("Company number"), max_length=20, required=False)
-    website = forms.CharField(
-        label=gettext_lazy("Website"),
-        max_length=255,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "url"}),
-    )
-    declared_turnover = forms.IntegerField(
-        label=gettext_lazy("Declared turnover"), min_value=0, required=False
-    )
-    description = forms.CharField(
-        label=gettext_lazy("Description"),
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-    address = forms.CharField(label=gettext_lazy("Address"), max_length=255, required=False)
-    city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
-    region = forms.CharField(label=gettext_lazy("Region"), max_length=100, required=False)
-    postal_code = forms.CharField(label=gettext_lazy("Postal code"), max_length=20, required=False)
-    country = forms.CharField(label=gettext_lazy("Country"), max_length=100, required=False)
-    offers = forms.CharField(
-        label=gettext_lazy("Offers"),
-        required=False,
+    company_number = entity_form_field("company_number")
+    website = entity_form_field("website", widget=forms.TextInput(attrs={"type": "url"}))
+    declared_turnover = entity_form_field("declared_turnover")
+    description = entity_form_field("description", widget=forms.Textarea(attrs={"rows": 4}))
+    address = entity_form_field("address")
+    city = entity_form_field("city")
+    region = entity_form_field("region")
+    postal_code = entity_form_field("postal_code")
+    country = entity_form_field("country")
+    offers = entity_form_field(
+        "offers",
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("What you offer, separated by commas (at most 10)."),
     )
-    wants = forms.CharField(
-        label=gettext_lazy("Wants"),
-        required=False,
+    wants = entity_form_field(
+        "wants",
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("What you want, separated by commas (at most 10)."),
     )
-    show_tags_matched_since_last_login = forms.BooleanField(
-        required=False, label=gettext_lazy("Show matches since my last login")
-    )
-    receive_daily_match_notification_email = forms.BooleanField(
-        required=False, label=gettext_lazy("Email me a daily summary of new matches")
-    )
+    show_tags_matched_since_last_login = entity_form_field("show_tags_matched_since_last_login")
+    receive_daily_match_notification_email = entity_form_field("receive_daily_match_notification_email")
 
 
 @login_required

@@ -26,6 +26,7 @@ from mccs.core.amount import Amount
 from mccs.core.errors import ApplicationError, NotFound
 from mccs.directory import curation
 from mccs.directory import status as entity_status
+from mccs.directory.fields import MEMBER_EDITABLE_FIELDS
 from mccs.directory.models import Category, EntityStatus, Tag
 from mccs.directory.search import category_search
 from mccs.ledger import administration
@@ -40,7 +41,7 @@ from mccs.ledger.selectors import (
     transfer_list,
 )
 from mccs.matching.normalise import tags_from_text
-from mccs.web.fields import AmountField
+from mccs.web.fields import AmountField, entity_form_field
 from mccs.web.templatetags.mccs_web import STATUS_LABELS, status_label
 from mccs.web.views.accounts import Form, form_error
 
@@ -150,24 +151,18 @@ def _balance(entity):
 
 
 class EntityForm(Form):
-    name = forms.CharField(max_length=100, required=False, label=gettext_lazy("Name"))
-    email = forms.EmailField(max_length=254, required=False, label=gettext_lazy("Entity email"))
-    telephone = forms.CharField(max_length=25, required=False, label=gettext_lazy("Telephone"))
-    website = forms.CharField(max_length=255, required=False, label=gettext_lazy("Website"))
-    description = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea, label=gettext_lazy("Description")
-    )
-    address = forms.CharField(max_length=255, required=False, label=gettext_lazy("Address"))
-    city = forms.CharField(max_length=100, required=False, label=gettext_lazy("City"))
-    region = forms.CharField(max_length=100, required=False, label=gettext_lazy("Region"))
-    postal_code = forms.CharField(max_length=20, required=False, label=gettext_lazy("Postal code"))
-    country = forms.CharField(max_length=100, required=False, label=gettext_lazy("Country"))
-    offers = forms.CharField(
-        required=False, label=gettext_lazy("Offers"), help_text=gettext_lazy("Comma-separated.")
-    )
-    wants = forms.CharField(
-        required=False, label=gettext_lazy("Wants"), help_text=gettext_lazy("Comma-separated.")
-    )
+    name = entity_form_field("name")
+    email = entity_form_field("email", label=gettext_lazy("Entity email"))
+    telephone = entity_form_field("telephone")
+    website = entity_form_field("website")
+    description = entity_form_field("description", widget=forms.Textarea)
+    address = entity_form_field("address")
+    city = entity_form_field("city")
+    region = entity_form_field("region")
+    postal_code = entity_form_field("postal_code")
+    country = entity_form_field("country")
+    offers = entity_form_field("offers", help_text=gettext_lazy("Comma-separated."))
+    wants = entity_form_field("wants", help_text=gettext_lazy("Comma-separated."))
     status = forms.ChoiceField(
         choices=STATUS_CHOICES,
         label=gettext_lazy("Status"),
@@ -193,22 +188,8 @@ ENTITY_FORM_ERRORS = {
 def _entity_initial(entity) -> dict:
     account = getattr(entity, "account", None)
     return {
-        **{
-            f: getattr(entity, f)
-            for f in (
-                "name",
-                "email",
-                "telephone",
-                "website",
-                "description",
-                "address",
-                "city",
-                "region",
-                "postal_code",
-                "country",
-                "status",
-            )
-        },
+        **{name: getattr(entity, name) for name in EntityForm.base_fields if name in MEMBER_EDITABLE_FIELDS},
+        "status": entity.status,
         "offers": ", ".join(entity.offers),
         "wants": ", ".join(entity.wants),
         "categories": [c.name for c in entity.categories.all()],
