@@ -162,8 +162,7 @@ def curated_rename(*, actor, item: Curated, name: object) -> Curated:
     other, and it goes. Returns what the item is now called (the other one, after a merge)."""
     model = type(item)
     require_administrator(actor, what=MANAGE[model])
-    what = _what(model)
-    clean = curated_name_clean(name, what=what)
+    clean = curated_name_clean(name, what=_what(model))
     with transaction.atomic(durable=True):
         source, target = curated_lock(model, item.pk, clean)
         if source is None:
@@ -172,32 +171,16 @@ def curated_rename(*, actor, item: Curated, name: object) -> Curated:
             return source
         entity_ids = _carriers(source)
         before = _entity_lists(model, entity_ids)
+        source_id, old = source.pk, source.name
         if target is None:
-            old = source.name
             source.name = clean
             source.save(update_fields=["name"])
-            audit_record(
-                actor=actor,
-                action=f"{what}.rename",
-                object_type=what,
-                object_id=source.pk,
-                changes={"name": (old, clean)},
-            )
-            result = source
+            action, changes, result = "rename", {"name": (old, clean)}, source
         else:
             _merge(source, target)
-            source_id, old = source.pk, source.name
             source.delete()
-            audit_record(
-                actor=actor,
-                action=f"{what}.merge",
-                object_type=what,
-                object_id=source_id,
-                changes={"name": (old, clean), "id": (source_id, target.pk)},
-            )
-            result = target
-        _record_entity_lists(actor=actor, before=before, after=_entity_lists(model, entity_ids))
-        _vocabulary_changed(model)
+            action, changes, result = "merge", {"name": (old, clean), "id": (source_id, target.pk)}, target
+        _record_change(actor, model, action, source_id, changes, before, entity_ids)
     return result
 
 
@@ -205,7 +188,6 @@ def curated_delete(*, actor, item: Curated) -> Curated:
     """Delete a category or tag; every entity that carried it loses it. Returns the deleted item (with its id)."""
     model = type(item)
     require_administrator(actor, what=MANAGE[model])
-    what = _what(model)
     with transaction.atomic(durable=True):
         source, _other = curated_lock(model, item.pk)
         if source is None:
@@ -214,17 +196,20 @@ def curated_delete(*, actor, item: Curated) -> Curated:
         before = _entity_lists(model, entity_ids)
         source_id, name = source.pk, source.name
         source.delete()
-        audit_record(
-            actor=actor,
-            action=f"{what}.delete",
-            object_type=what,
-            object_id=source_id,
-            changes={"name": (name, None)},
-        )
-        _record_entity_lists(actor=actor, before=before, after=_entity_lists(model, entity_ids))
-        _vocabulary_changed(model)
+        _record_change(actor, model, "delete", source_id, {"name": (name, None)}, before, entity_ids)
     source.pk = source_id
     return source
+
+
+def _record_change(
+    actor, model: type[Curated], action: str, item_id, changes: dict, before: dict, entity_ids
+) -> None:
+    """Audit a rename, merge or delete: one entry for the category or tag, one per entity whose lists changed; and
+    refresh the fuzzy vocabulary once committed."""
+    what = _what(model)
+    audit_record(actor=actor, action=f"{what}.{action}", object_type=what, object_id=item_id, changes=changes)
+    _record_entity_lists(actor=actor, before=before, after=_entity_lists(model, entity_ids))
+    _vocabulary_changed(model)
 
 
 def _carriers(item: Curated) -> list[uuid.UUID]:

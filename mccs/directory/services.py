@@ -171,17 +171,24 @@ def entity_mail(entity: Entity) -> tuple[list[str], str]:
     return ([entity.email] if entity.email else sorted(email for email, _code in users)), language
 
 
+def entity_record(
+    *, actor, entity: Entity, action: str, changes: Mapping[str, tuple[object, object]]
+) -> None:
+    """The audit entry of a change to an entity (``entity.update``, ``entity.status_change``…)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="entity",
+        object_id=entity.pk,
+        entity_id=entity.pk,
+        changes=changes,
+    )
+
+
 def entity_update_record(*, actor, entity: Entity, diff: Mapping[str, tuple[object, object]]) -> None:
     """The audit entry of an entity change (nothing when nothing changed)."""
     if diff:
-        audit_record(
-            actor=actor,
-            action="entity.update",
-            object_type="entity",
-            object_id=entity.pk,
-            entity_id=entity.pk,
-            changes=diff,
-        )
+        entity_record(actor=actor, entity=entity, action="entity.update", changes=diff)
 
 
 def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> Entity:

@@ -9,14 +9,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mccs.audit.services import audit_record
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.locks import entity_lock
 from mccs.directory.models import Entity, EntityStatus
 from mccs.directory.policies import can_manage_entity
 from mccs.directory.search import ENTITY_NOT_FOUND
-from mccs.directory.services import entity_mail
+from mccs.directory.services import entity_mail, entity_record
 from mccs.notifications.services import email_enqueue
 from mccs.users.policies import require_administrator
 
@@ -45,14 +44,7 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
         locked.status = status
         locked.save(update_fields=fields)
         entity.status, entity.member_started_at = locked.status, locked.member_started_at
-        audit_record(
-            actor=actor,
-            action="entity.status_change",
-            object_type="entity",
-            object_id=entity.pk,
-            entity_id=entity.pk,
-            changes=changes,
-        )
+        entity_record(actor=actor, entity=entity, action="entity.status_change", changes=changes)
         recipients, language = entity_mail(entity)
         if recipients:
             email_enqueue(
@@ -138,12 +130,10 @@ def entity_apply_for_trading(*, actor, entity: Entity) -> Entity:
                 EntityStatus.TRADING_ACCEPTED: _("You can already trade."),
             }
             raise InvalidRequest(reasons.get(before, _("You cannot ask to trade now.")), code="not_allowed")
-        audit_record(
+        entity_record(
             actor=actor,
+            entity=entity,
             action="entity.trading_apply",
-            object_type="entity",
-            object_id=entity.pk,
-            entity_id=entity.pk,
             changes={"status": (before, EntityStatus.TRADING_PENDING)},
         )
     entity.status = EntityStatus.TRADING_PENDING

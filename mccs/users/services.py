@@ -125,27 +125,26 @@ def user_login_record(*, user: User, ip: str, issue_token: bool) -> tuple[str | 
             if issue_token
             else None
         )
-        audit_record(
-            actor=user,
-            action="admin.login" if user.is_staff else "user.login",
-            object_type="user",
-            object_id=user.pk,
-            user_id=user.pk,
-        )
+        _record_own(user, "login")
     return token, previous
+
+
+def _record_own(user: User, what: str) -> None:
+    """The audit entry of something a user did to their own account (``user.login``, ``admin.logout``…)."""
+    audit_record(
+        actor=user,
+        action=f"{'admin' if user.is_staff else 'user'}.{what}",
+        object_type="user",
+        object_id=user.pk,
+        user_id=user.pk,
+    )
 
 
 def user_logout(*, user: User, raw_token: str | None) -> None:
     with transaction.atomic(durable=True):
         if raw_token:
             token_revoke(raw=raw_token)
-        audit_record(
-            actor=user,
-            action="admin.logout" if user.is_staff else "user.logout",
-            object_type="user",
-            object_id=user.pk,
-            user_id=user.pk,
-        )
+        _record_own(user, "logout")
 
 
 def password_changed_notify(*, user: User, how: str) -> None:

@@ -88,7 +88,8 @@ class HealthOut(Schema):
     database: str
 
 
-def _mapped(payload: Schema, mapping: dict[str, str]) -> dict[str, object]:
+def mapped_changes(payload: Schema, mapping: dict[str, str]) -> dict[str, object]:
+    """The fields the client sent, by the names the services use (API name → model name)."""
     given = payload.model_dump(exclude_unset=True)
     return {mapping[key]: value for key, value in given.items() if key in mapping}
 
@@ -124,8 +125,8 @@ def signup(request, payload: SignupIn):
     result = member_sign_up(
         email=payload.userEmail,
         password=payload.password,
-        user_fields=_mapped(payload, SIGNUP_USER_FIELDS),
-        entity_fields=_mapped(payload, SIGNUP_ENTITY_NAMES),
+        user_fields=mapped_changes(payload, SIGNUP_USER_FIELDS),
+        entity_fields=mapped_changes(payload, SIGNUP_ENTITY_NAMES),
         ip=client_ip(request),
     )
     return {"data": {"userID": str(result.user.id), "entityID": str(result.entity.id), "token": result.token}}
@@ -161,7 +162,7 @@ def user_get(request):
 
 @router.patch("/user", response={200: DataOut[UserOut], **errors(*BODY, *TOKEN)}, auth=member_auth)
 def user_patch(request, payload: UserPatchIn):
-    user = user_services.user_profile_update(user=request.auth, changes=_mapped(payload, USER_FIELDS))
+    user = user_services.user_profile_update(user=request.auth, changes=mapped_changes(payload, USER_FIELDS))
     return {"data": user_out(user)}
 
 
@@ -200,5 +201,7 @@ def user_entity_get(request, entityID: str):
 def user_entity_patch(request, entityID: str, payload: EntityPatchIn):
     """Change the entity's details; offers and wants replace the stored lists. Status is for administrators."""
     entity = entity_for_user(user=request.auth, entity_id=entityID)
-    entity = entity_update(actor=request.auth, entity=entity, changes=_mapped(payload, ENTITY_API_NAMES))
+    entity = entity_update(
+        actor=request.auth, entity=entity, changes=mapped_changes(payload, ENTITY_API_NAMES)
+    )
     return {"data": own_entity_out(entity)}

@@ -16,7 +16,7 @@ from mccs.api.entities import ENTITY_API_NAMES, EntityOut, entity_own_out
 from mccs.api.entity_extensions import pending_transfers_for
 from mccs.api.pagination import paginate
 from mccs.api.rendering import iso_utc
-from mccs.api.routers.accounts import EntityPatchIn, UserOut, user_out
+from mccs.api.routers.accounts import USER_FIELDS, EntityPatchIn, UserOut, mapped_changes, user_out
 from mccs.api.routers.ledger import IDEMPOTENCY_HEADER, STATUS_OUT, JsonNumber, amount_from_json
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, errors
 from mccs.audit.selectors import audit_category, audit_detail, audit_search
@@ -177,8 +177,7 @@ def user_get(request, userID: str):
 def user_patch(request, userID: str, payload: AdminUserPatchIn):
     """Changing the email address signs the member out everywhere."""
     user = admin_user_get(user_id=userID)
-    mapping = {"firstName": "first_name", "lastName": "last_name", "telephone": "telephone", "email": "email"}
-    changes = {mapping[k]: v for k, v in payload.model_dump(exclude_unset=True).items()}
+    changes = mapped_changes(payload, {**USER_FIELDS, "email": "email"})
     administration.admin_user_update(actor=request.auth, user=user, changes=changes)
     return {"data": user_with_entities_out(admin_user_get(user_id=userID))}
 
@@ -281,8 +280,7 @@ def entity_patch(request, entityID: str, payload: AdminEntityPatchIn):
     """Details, ``status`` (the member is emailed), ``categories`` (existing ones) and the limits. A limit below
     what the balance already uses is refused, and then nothing changes."""
     entity = admin_entity_get(entity_id=entityID)
-    given = payload.model_dump(exclude_unset=True)
-    changes = {ADMIN_ENTITY_FIELDS[key]: value for key, value in given.items()}
+    changes = mapped_changes(payload, ADMIN_ENTITY_FIELDS)
     entity = administration.admin_entity_update(actor=request.auth, entity=entity, changes=changes)
     return {"data": entity_with_users_out(entity)}
 

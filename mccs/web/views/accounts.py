@@ -134,6 +134,12 @@ def tags_text(tags: list[str]) -> str:
     return ", ".join(tags)
 
 
+def password_field(label, *, autocomplete: str = "new-password", **options) -> forms.CharField:
+    """A password input: never stripped, at most 1000 characters (the service says what else is wrong)."""
+    widget = forms.PasswordInput(attrs={"autocomplete": autocomplete})
+    return forms.CharField(label=label, strip=False, max_length=1000, widget=widget, **options)
+
+
 PASSWORD_HELP = gettext_lazy("At least 8 characters, at most 128; very common passwords are refused.")
 
 
@@ -143,13 +149,7 @@ class SignupForm(Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    password = forms.CharField(
-        label=gettext_lazy("Password"),
-        strip=False,
-        help_text=PASSWORD_HELP,
-        max_length=1000,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = password_field(gettext_lazy("Password"), help_text=PASSWORD_HELP)
     first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
     entity_name = forms.CharField(label=gettext_lazy("Business or organisation name"), max_length=100)
@@ -252,19 +252,8 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
 
 
 class NewPasswordForm(Form):
-    password = forms.CharField(
-        label=gettext_lazy("New password"),
-        strip=False,
-        help_text=PASSWORD_HELP,
-        max_length=1000,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password_again = forms.CharField(
-        label=gettext_lazy("New password again"),
-        strip=False,
-        max_length=1000,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = password_field(gettext_lazy("New password"), help_text=PASSWORD_HELP)
+    password_again = password_field(gettext_lazy("New password again"))
 
     def clean(self):
         data = super().clean()
@@ -299,12 +288,7 @@ def password_reset_confirm_view(request: HttpRequest, token: str) -> HttpRespons
 
 
 class PasswordChangeForm(NewPasswordForm):
-    current_password = forms.CharField(
-        label=gettext_lazy("Current password"),
-        strip=False,
-        max_length=1000,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    current_password = password_field(gettext_lazy("Current password"), autocomplete="current-password")
     field_order = ["current_password", "password", "password_again"]
 
 
@@ -366,12 +350,7 @@ class UserForm(Form):
 @login_required
 def profile_view(request: HttpRequest) -> HttpResponse:
     user = request.user
-    initial = {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "telephone": user.telephone,
-        "language": user.language,
-    }
+    initial = {name: getattr(user, name) for name in UserForm.base_fields}
     form = UserForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -290,12 +290,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
     user = admin_user_get(user_id=user_id)
-    initial = {
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "telephone": user.telephone,
-    }
+    initial = {name: getattr(user, name) for name in UserForm.base_fields}
     form = UserForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
