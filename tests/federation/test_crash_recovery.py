@@ -16,7 +16,7 @@ from http.client import HTTPException
 
 import pytest
 
-from tests.federation.cluster import Member, settled, tree, wait_until
+from tests.federation.cluster import Member, settled, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -24,13 +24,8 @@ AMOUNT = Decimal(3)
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    nodes = tree(tmp_path_factory.mktemp("crash"))
-    alice = nodes["b1"].member("alice")
-    bob = nodes["b2"].member("bob")
-    yield nodes, alice, bob
-    for node in nodes.values():
-        node.stop()
+def cluster(module_nodes):
+    return module_nodes, module_nodes["b1"].member("alice"), module_nodes["b2"].member("bob")
 
 
 def attempt(call):

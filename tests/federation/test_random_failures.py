@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.federation.cluster import Member, settled, tree, wait_until
+from tests.federation.cluster import Member, settled, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -60,12 +60,8 @@ PAIRS = st.sampled_from(
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    nodes = tree(tmp_path_factory.mktemp("random-failures"))
-    members = {name: nodes[name].member(f"m{name}") for name in NODES}
-    yield nodes, members
-    for node in nodes.values():
-        node.stop()
+def cluster(module_nodes):
+    return module_nodes, {name: module_nodes[name].member(f"m{name}") for name in NODES}
 
 
 def attempt(call):

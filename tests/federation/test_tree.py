@@ -7,17 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.federation.cluster import http, settled, tree
+from tests.federation.cluster import http, settled
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def nodes(tmp_path):
-    nodes = tree(tmp_path)
-    yield nodes
-    for node in nodes.values():
-        node.stop()
 
 
 def test_pay_and_request_across_the_tree(nodes):
