@@ -194,9 +194,8 @@ def config_toml(live: LiveNode) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_the_live_api_keeps_its_own_document(live, tmp_path):
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(config_toml(live))
+def schemathesis(config: Path, document: str, *options: str) -> tuple[int, str]:
+    """Run schemathesis with ``config`` against ``document`` (a URL or a file): its exit code and its report."""
     done = subprocess.run(
         [
             str(Path(sys.executable).with_name("schemathesis")),
@@ -204,22 +203,27 @@ def test_the_live_api_keeps_its_own_document(live, tmp_path):
             str(config),
             "--no-color",
             "run",
-            f"{live.base}/api/v1/openapi.json",
+            document,
             "--workers",
             "1",
             "--request-timeout",
             "120",
-            "--wait-for-schema",
-            "60",
+            *options,
         ],
-        cwd=tmp_path,  # its cache (.schemathesis/) stays out of the repository
+        cwd=config.parent,  # its cache (.schemathesis/) stays out of the repository
         capture_output=True,
         text=True,
         timeout=1800,
     )
-    report = done.stdout + done.stderr
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_the_live_api_keeps_its_own_document(live, tmp_path):
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(config_toml(live))
+    returncode, report = schemathesis(config, f"{live.base}/api/v1/openapi.json", "--wait-for-schema", "60")
     (Path(os.environ.get("MCCS_SCHEMATHESIS_REPORT", tmp_path / "report.txt"))).write_text(report)
-    assert done.returncode == 0, report[-20000:]
+    assert returncode == 0, report[-20000:]
     assert "API Operations:" in report, report  # it ran, and reached the operations
     # and with working tokens: only the web session's operation (no session here) may answer nothing but 401/403
     assert unauthenticated_operations(report) <= {"POST /api/v1/session/token"}, report[-20000:]
@@ -278,28 +282,9 @@ def test_the_live_api_differs_from_the_alpha_spec_only_as_documented(live, tmp_p
         f"field {name}" for name in ALPHA_DEVIATING_FIELDS
     }
     for document in ("openapi-user.yaml", "openapi-admin.yaml"):
-        done = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("schemathesis")),
-                "--config-file",
-                str(config),
-                "--no-color",
-                "run",
-                str(ALPHA_SPEC / document),
-                "--url",
-                f"{live.base}/api/v1",
-                "--workers",
-                "1",
-                "--request-timeout",
-                "120",
-                "--continue-on-failure",
-            ],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=1800,
+        _, report = schemathesis(
+            config, str(ALPHA_SPEC / document), "--url", f"{live.base}/api/v1", "--continue-on-failure"
         )
-        report = done.stdout + done.stderr
         assert "API Operations:" in report or "Operations:" in report, report[-5000:]
         assert "= ERRORS =" not in report, report[-20000:]  # no operation failed to run (network, schema)
         found = alpha_deviations(report)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from mccs.core.clock import now
 from mccs.directory.locks import digest_windows_lock
@@ -88,7 +89,8 @@ class _Run:
     moment: datetime.datetime
     end: float
     memo: dict
-    # entity id -> [(kind, tag name, added_at timestamp)] in EntityTag id order (what ``entity.entity_tags`` gives)
+    # Entities are keyed by their id as text (hashing and comparing UUID objects millions of times was a fifth of a
+    # run). entity id -> [(kind, tag name, added_at timestamp)] in EntityTag id order (``entity.entity_tags``)
     by_entity: dict = field(default_factory=dict)
     # (kind, tag name) -> [(added_at timestamp, entity id)]; ``recent`` only rows added after ``recent_after``
     by_tag: dict = field(default_factory=lambda: defaultdict(list))
@@ -99,15 +101,28 @@ class _Run:
     # every tag name, read once per run (matching a name then asks no query), and each name as a search term
     vocabulary: FuzzyVocabulary | None = None
     terms: dict = field(default_factory=dict)
+    # (entity id, kind) -> how a matched entity is shown in an email: the same dict in every digest that lists it
+    shown: dict = field(default_factory=dict)
 
 
 def _stamp(moment: datetime.datetime) -> float:
     return moment.timestamp()
 
 
+def _epoch(value) -> float:
+    """A stored ``added_at`` as seconds: PostgreSQL returns an aware datetime, SQLite the UTC text Django wrote."""
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value).replace(tzinfo=datetime.UTC).timestamp()
+    return value.timestamp()
+
+
 def _load_rows(run: _Run, rows) -> None:
-    for entity_id, kind, name, added_at, sort_name, entity_name in rows:
-        at = _stamp(added_at)
+    ids: dict = {}  # raw entity id (a UUID, or hex text on SQLite) -> its text, made once per entity
+    for raw_id, kind, name, added_at, sort_name, entity_name in rows:
+        entity_id = ids.get(raw_id)
+        if entity_id is None:
+            entity_id = ids[raw_id] = str(raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id))
+        at = _epoch(added_at)
         run.by_entity.setdefault(entity_id, []).append((kind, name, at))
         run.by_tag[(kind, name)].append((at, entity_id))
         if at > run.recent_after:
@@ -117,16 +132,20 @@ def _load_rows(run: _Run, rows) -> None:
 
 
 def _run_load(run: _Run, entity_ids: list | None) -> None:
-    """All listed offers and wants (``entity_ids`` None), or those of the given entities only."""
+    """All listed offers and wants (``entity_ids`` None), or those of the given entities only. The rows are read
+    on a plain cursor: at 800,000 rows Django's per-value converters (a UUID and an aware datetime per row) cost
+    more than half of a whole digest run."""
     rows = EntityTag.objects.filter(listed=True)
     if entity_ids is not None:
         rows = rows.filter(entity_id__in=entity_ids)
-    _load_rows(
-        run,
-        rows.order_by("id")
-        .values_list("entity_id", "kind", "tag__name", "added_at", "sort_name", "entity__name")
-        .iterator(chunk_size=20_000),
+    query = rows.order_by("id").values_list(
+        "entity_id", "kind", "tag__name", "added_at", "sort_name", "entity__name"
     )
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20_000):
+            _load_rows(run, batch)
 
 
 def _ranked(run: _Run, names: list[str]) -> dict[str, Rank]:
@@ -159,7 +178,8 @@ def _find(run: _Run, entity_id, kind: str, names: list[str], since: float | None
                 continue
             if rank < best.get(other, Rank.FUZZY + 1):
                 best[other] = rank
-    ordered = sorted(best, key=lambda other: (best[other], run.sort_names[other], str(other)))
+    sort_names = run.sort_names
+    ordered = sorted(best, key=lambda other: (best[other], sort_names[other], other))
     return ordered[:MAX_LISTED]
 
 
@@ -190,12 +210,15 @@ def _run_matches(run: _Run, entity_id, start: datetime.datetime) -> tuple[list, 
     )
 
 
-def _shown(run: _Run, other, kind: str, key: str) -> dict:
-    return {
-        "id": str(other),
-        "name": run.names.get(other, ""),
-        key: [n for k, n, _ in run.by_entity.get(other, ()) if k == kind],
-    }
+def _shown(run: _Run, other: str, kind: str, key: str) -> dict:
+    shown = run.shown.get((other, kind))
+    if shown is None:
+        shown = run.shown[(other, kind)] = {
+            "id": other,
+            "name": run.names.get(other, ""),
+            key: [n for k, n, _ in run.by_entity.get(other, ()) if k == kind],
+        }
+    return shown
 
 
 def _recipients(entities: list[Entity]) -> dict:
@@ -224,7 +247,7 @@ def _send_chunk(run: _Run, entities: list[Entity]) -> int:
     found = {}
     for entity in entities:
         start = entity.last_match_digest_at or run.moment - DIGEST_INTERVAL
-        want, offer = _run_matches(run, entity.pk, start)
+        want, offer = _run_matches(run, str(entity.pk), start)
         found[entity.pk] = (want, offer)
     by_previous: dict = defaultdict(list)
     for entity in entities:
@@ -282,7 +305,7 @@ def _digests_run(entities: list[Entity], *, moment, everything: bool) -> int:
         # Few entities (one, in tests and ``digest_send_one``): their own rows, then the rows of every tag that
         # one of their names matches, then the rows of the entities those belong to (to show their tags).
         _run_load(run, [e.pk for e in entities])
-        names = {n for e in entities for _, n, _ in run.by_entity.get(e.pk, ())}
+        names = {n for e in entities for _, n, _ in run.by_entity.get(str(e.pk), ())}
         matched = set()
         for name in names:
             matched.update(_ranked(run, [name]))

@@ -91,7 +91,7 @@ def _from_run(moment, *, everything: bool) -> dict:
     found = {}
     for entity in due:
         start = entity.last_match_digest_at or moment - digest.DIGEST_INTERVAL
-        want, offer = digest._run_matches(run, entity.pk, start)
+        want, offer = digest._run_matches(run, str(entity.pk), start)  # entities are keyed by their text id
         found[entity.pk] = ([str(x) for x in want], [str(x) for x in offer])
     return found
 
