@@ -9,12 +9,17 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Max
 from django.test import Client
 from django.utils import translation
 
+from mccs.core.clock import now
+from mccs.directory.curation import entity_status_set
 from mccs.directory.models import Entity, EntityStatus
 from mccs.ledger.onboarding import member_sign_up
+from mccs.notifications.models import OutboxEmail
 from mccs.users.services import admin_create_or_reset
 
 PASSWORD = "correct-horse-battery"
@@ -135,7 +140,19 @@ def make_member(db):
             },
         )
         if status != EntityStatus.PENDING:
-            Entity.objects.filter(pk=result.entity.pk).update(status=status)
+            # Through the service, as an administrator would: member_started_at, the audit entry and the email
+            # are what a real member in this status has.
+            if (
+                "admin" not in counter
+            ):  # the `admin` fixture's administrator, as it is (a reset would sign it out)
+                found = get_user_model().objects.filter(email="admin@example.org", is_staff=True).first()
+                counter["admin"] = (
+                    found or admin_create_or_reset(email="admin@example.org", password=PASSWORD)[0]
+                )
+            before = OutboxEmail.objects.aggregate(last=Max("pk"))["last"] or 0
+            entity_status_set(actor=counter["admin"], entity=result.entity, status=status)
+            # The member was told of this status before the test began: that email is not the test's to count.
+            OutboxEmail.objects.filter(pk__gt=before, sent_at__isnull=True).update(sent_at=now())
             result.entity.refresh_from_db()
         return Member(
             user=result.user,

@@ -88,7 +88,6 @@ def test_serve_from_a_clean_data_directory_answers_health_and_sends_email_within
     assert (tmp_path / "data" / "mccs.sqlite3").exists()
     assert (tmp_path / "data" / "secret_key").exists()
 
-    signed_up = time.monotonic()
     status, body = request(
         f"{base}/api/v1/signup",
         {"userEmail": "serve@example.org", "password": "correct-horse-battery", "entityName": "Served"},
@@ -96,7 +95,6 @@ def test_serve_from_a_clean_data_directory_answers_health_and_sends_email_within
     assert status == 200, body
     received = smtp.wait_for(lambda r: "serve@example.org" in r.envelope_to, timeout=10)
     assert "Welcome" in received.subject
-    assert time.monotonic() - signed_up < 10
 
     # The web UI and its static files are served by the same process.
     with urllib.request.urlopen(f"{base}/", timeout=5) as response:
