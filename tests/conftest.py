@@ -16,8 +16,8 @@ from django.test import Client
 from django.utils import translation
 
 from mccs.core.clock import now
-from mccs.directory.curation import entity_status_set
 from mccs.directory.models import Entity, EntityStatus
+from mccs.directory.status import entity_status_set
 from mccs.ledger.onboarding import member_sign_up
 from mccs.notifications.models import OutboxEmail
 from mccs.users.services import admin_create_or_reset

@@ -12,9 +12,9 @@ from mccs.core.errors import InvalidRequest
 from mccs.matching.normalise import MAX_TAG_LENGTH, MAX_TAGS, normalise_tag, normalise_tags
 
 SEPARATORS = [" ", "_", "-", "/", ".", ",", ";", ":", "+", "&", "\t", "  ", " - "]
-words = st.text(
-    alphabet=st.characters(categories=["Lu", "Ll", "Nd", "Mn"]), min_size=1, max_size=12
-).filter(lambda w: normalise_tag(w) != "")
+words = st.text(alphabet=st.characters(categories=["Lu", "Ll", "Nd", "Mn"]), min_size=1, max_size=12).filter(
+    lambda w: normalise_tag(w) != ""
+)
 
 
 @given(st.text(max_size=80))
