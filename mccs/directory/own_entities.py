@@ -24,6 +24,12 @@ def entities_for_user(*, user) -> QuerySet[Entity]:
     return entities_with_details().filter(users=user).order_by("created_at")
 
 
+def web_entity_for_user(*, user) -> Entity | None:
+    """The entity a member acts for on the web pages: their first (None for an administrator, or a member whose
+    entity was deleted)."""
+    return entities_for_user(user=user).first()
+
+
 def entity_for_user(*, user, entity_id: str) -> Entity:
     """One of the user's own entities; another member's entity is simply not found."""
     entity = entities_for_user(user=user).filter(pk=parse_entity_id(entity_id)).first()

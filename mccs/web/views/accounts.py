@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from mccs.core.client_ip import client_ip
 from mccs.core.errors import ApplicationError, TooManyRequests
-from mccs.directory.models import IncType
-from mccs.directory.own_entities import entities_for_user
+from mccs.directory.models import Entity, IncType
+from mccs.directory.own_entities import entities_for_user, web_entity_for_user
 from mccs.directory.services import entity_update
 from mccs.directory.status import entity_apply_for_trading
 from mccs.ledger.onboarding import member_sign_up
@@ -59,11 +59,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/accounts/home.html")
 
 
+def _own_entity(request: HttpRequest) -> Entity:
+    entity = web_entity_for_user(user=request.user)
+    if entity is None:
+        raise Http404("You do not act for an entity.")
+    return entity
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     if request.user.is_staff:
         return redirect("web:admin_dashboard")
-    entity = entities_for_user(user=request.user).first()
+    entity = web_entity_for_user(user=request.user)
     return render(request, "web/dashboard.html", {"entity": entity})
 
 
@@ -71,9 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def apply_for_trading(request: HttpRequest) -> HttpResponse:
     """A listed member asks to trade; the entity goes back into the administrators' queue."""
-    entity = entities_for_user(user=request.user).first()
-    if entity is None:
-        raise Http404("You do not act for an entity.")
+    entity = _own_entity(request)
     try:
         entity_apply_for_trading(actor=request.user, entity=entity)
     except ApplicationError as exc:
@@ -153,15 +158,13 @@ class SignupForm(Form):
     first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
     entity_name = forms.CharField(label=gettext_lazy("Business or organisation name"), max_length=100)
-    offers = forms.CharField(
-        label=gettext_lazy("Offers"),
-        required=False,
+    offers = entity_form_field(
+        "offers",
         help_text=gettext_lazy("What you offer, separated by commas (at most 10)."),
         widget=forms.TextInput(attrs={"placeholder": "bread, catering"}),
     )
-    wants = forms.CharField(
-        label=gettext_lazy("Wants"),
-        required=False,
+    wants = entity_form_field(
+        "wants",
         help_text=gettext_lazy("What you want, separated by commas (at most 10)."),
         widget=forms.TextInput(attrs={"placeholder": "plumbing, printing"}),
     )
@@ -398,9 +401,7 @@ class EntityForm(Form):
 
 @login_required
 def profile_entity_view(request: HttpRequest) -> HttpResponse:
-    entity = entities_for_user(user=request.user).first()
-    if entity is None:
-        raise Http404("You do not act for an entity.")
+    entity = _own_entity(request)
     initial = {
         name: getattr(entity, name) for name in EntityForm.base_fields if name not in {"offers", "wants"}
     }

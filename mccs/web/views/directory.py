@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from mccs.core.errors import ApplicationError, NotFound
 from mccs.directory import contact, favourites, search
 from mccs.directory.models import Category, Entity
-from mccs.directory.own_entities import entities_for_user
+from mccs.directory.own_entities import web_entity_for_user
 from mccs.directory.policies import can_be_contacted
 from mccs.ledger.selectors import account_for_entity
 from mccs.web.redirects import is_safe_redirect
@@ -33,7 +33,7 @@ def acting_entity(request: HttpRequest) -> Entity | None:
     """The signed-in member's entity (members act for one entity on the web)."""
     if not request.user.is_authenticated or request.user.is_staff:
         return None
-    return entities_for_user(user=request.user).first()
+    return web_entity_for_user(user=request.user)
 
 
 class SearchForm(forms.Form):
