@@ -25,9 +25,8 @@ class EntityField:
     api_name: str  # the alpha spec's name in API bodies and answers
     kind: type  # str, int, bool or list (of tag names)
     form_label: StrOrPromise  # the label of the web forms' input
-    label: StrOrPromise | None = (
-        None  # how a refusal names the field ("The city must be text."); else its name
-    )
+    # How a refusal names the field ("The city must be text."); without one, by its name.
+    label: StrOrPromise | None = None
     signup_name: str | None = None  # the sign-up body's name, where it differs from ``api_name``
 
     @property
