@@ -324,10 +324,10 @@ def entity_search_page(search: EntitySearch, *, start: int, end: int) -> tuple[l
     return [uuid.UUID(str(pk)) for pk, _ in found], found[0][1]
 
 
-def entities_in_order(ids: Iterable[uuid.UUID], queryset: QuerySet[Entity] | None = None) -> list[Entity]:
-    """The entities with these ids, in this order, with their tags and categories loaded."""
+def entities_in_order(ids: Iterable[uuid.UUID], *, with_accounts: bool = False) -> list[Entity]:
+    """The entities with these ids, in this order, with their tags and categories (and accounts) loaded."""
     ids = list(ids)
-    base = queryset if queryset is not None else Entity.objects.all()
+    base = Entity.objects.select_related("account") if with_accounts else Entity.objects.all()
     found = {e.pk: e for e in base.filter(pk__in=ids).prefetch_related("entity_tags__tag", "categories")}
     return [found[pk] for pk in ids if pk in found]
 

@@ -96,7 +96,7 @@ def entities_list(
         end=end,
     )
     meta = page_meta(total, page_size)
-    entities = search.entities_in_order(page_ids, Entity.objects.select_related("account"))
+    entities = search.entities_in_order(page_ids, with_accounts=True)
     favorites = favourites.favorite_ids(querying, page_ids)
     return {"data": [_directory_out(e, querying, favorites) for e in entities], "meta": meta}
 

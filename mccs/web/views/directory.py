@@ -75,7 +75,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args, show_favorites: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Any category"))] + [
-            (name, name) for name in Category.objects.order_by("name").values_list("name", flat=True)
+            (category.name, category.name) for category in search.category_search()
         ]
         if not show_favorites:
             del self.fields["favorites_only"]
