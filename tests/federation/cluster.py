@@ -123,7 +123,8 @@ class Node:
         return result
 
     def status(self) -> dict:
-        result = self.cli("federation", "status", "--json", check=False)
+        result = self.cli("federation", "status", "--json", check=False)  # exit 1 when a handshake fails
+        assert result.returncode in (0, 1) and result.stdout, (self.name, result.returncode, result.stderr)
         return json.loads(result.stdout, parse_float=Decimal)
 
     # --- the server ---
