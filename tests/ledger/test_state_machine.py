@@ -27,8 +27,15 @@ from mccs.ledger.models import Account, Transfer, TransferState
 
 pytestmark = [pytest.mark.slow]
 
-AMOUNTS = st.sampled_from([1, 99, 2_500, 10_000, 30_000, 49_999, 50_000, 60_000])
 LIMITS = st.sampled_from([0, 1_000, 20_000, 50_000, 80_000])
+# Everyday amounts, and amounts a hundredth either side of every limit (where off-by-one errors live).
+AMOUNTS = st.sampled_from(
+    sorted(
+        {1, 99, 2_500, 10_000, 30_000, 60_000}
+        | {limit + d for limit in (1_000, 20_000, 50_000, 80_000) for d in (-1, 0, 1)}
+    )
+)
+TRADERS = 6
 keys = itertools.count()
 
 
@@ -39,7 +46,7 @@ def test_ledger_state_machine(make_member, admin):
             # Fresh accounts for every example: Hypothesis replays and shrinks examples, and they must not see the
             # balances an earlier example left behind (that made rule preconditions, and so the test, flaky).
             self.members = [
-                make_member(name=f"Trader {i}", status=EntityStatus.TRADING_ACCEPTED) for i in range(4)
+                make_member(name=f"Trader {i}", status=EntityStatus.TRADING_ACCEPTED) for i in range(TRADERS)
             ]
             self.accounts = [Account.objects.get(entity=m.entity) for m in self.members]
             self.balances = {a.pk: a.balance for a in self.accounts}
@@ -55,8 +62,8 @@ def test_ledger_state_machine(make_member, admin):
             )
 
         @rule(
-            i=st.integers(0, 3),
-            j=st.integers(0, 3),
+            i=st.integers(0, TRADERS - 1),
+            j=st.integers(0, TRADERS - 1),
             direction=st.sampled_from(["in", "out"]),
             amount=AMOUNTS,
             keyed=st.booleans(),
@@ -172,7 +179,7 @@ def test_ledger_state_machine(make_member, admin):
             with pytest.raises(TransferNotPending):
                 func(actor=actor, transfer_id=transfer.pk)
 
-        @rule(i=st.integers(0, 3), positive=LIMITS, negative=LIMITS)
+        @rule(i=st.integers(0, TRADERS - 1), positive=LIMITS, negative=LIMITS)
         def change_limits(self, i, positive, negative):
             account = self.accounts[i]
             balance = self.balances[account.pk]
@@ -242,8 +249,8 @@ def test_ledger_state_machine(make_member, admin):
     run_state_machine_as_test(
         Ledger,
         settings=settings(
-            max_examples=12,
-            stateful_step_count=20,
+            max_examples=15,
+            stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
