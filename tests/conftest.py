@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.db.models import Max
 from django.test import Client
 from django.utils import translation
 
+from mccs.core import clock as clock_module
 from mccs.core.clock import now
 from mccs.directory.models import Entity, EntityStatus
 from mccs.directory.status import entity_status_set
@@ -201,3 +203,21 @@ def deliver_outbox() -> int:
     from mccs.notifications.worker import outbox_deliver_due
 
     return outbox_deliver_due()
+
+
+class Clock:
+    """Moves the time the code sees (``mccs.core.clock.now``) forward; put back after the test."""
+
+    def __init__(self, monkeypatch) -> None:
+        monkeypatch.setattr(clock_module, "offset", timedelta())
+
+    def now(self):
+        return clock_module.now()
+
+    def advance(self, **kwargs) -> None:
+        clock_module.offset += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch)

@@ -9,19 +9,12 @@ from django.conf import settings as django_settings
 from django.core import mail
 
 from mccs.directory import digest
-from mccs.directory.models import Entity, EntityTag
+from mccs.directory.models import Entity
 from mccs.directory.search import entity_matches, matches_for_dashboard
 from mccs.directory.services import entity_update
 from mccs.notifications.models import OutboxEmail
 from mccs.notifications.services import email_render
 from tests.conftest import deliver_outbox
-
-LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
-
-
-def age_tags(*members):
-    for m in members:
-        EntityTag.objects.filter(entity=m.entity).update(added_at=LONG_AGO)
 
 
 @pytest.fixture
@@ -60,11 +53,12 @@ def test_matches_both_directions_with_the_same_matching(alice, make_member):
     ]  # wildcard, then typo
 
 
-def test_dashboard_matches_since_last_login(alice, make_member):
-    old = make_member(name="Old Match", status="accepted", wants=["bread"])
-    age_tags(old)
+def test_dashboard_matches_since_last_login(alice, make_member, clock):
+    make_member(name="Old Match", status="accepted", wants=["bread"])
+    clock.advance(days=1)
+    alice.user.previous_login = clock.now()
+    clock.advance(days=1)
     make_member(name="New Match", status="accepted", wants=["bread"])
-    alice.user.previous_login = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
     entity = Entity.objects.get(pk=alice.entity.pk)
     matches, since = matches_for_dashboard(entity, alice.user)
     assert since is None and {e.name for e in matches.want_what_you_offer} == {"Old Match", "New Match"}
@@ -112,24 +106,22 @@ def test_digest_content_opt_in_and_no_duplicates(alice, make_member, monkeypatch
     assert len(digests()) == 2
 
 
-def test_digest_waits_a_day_between_runs(alice, make_member, monkeypatch):
+def test_digest_waits_a_day_between_runs(alice, make_member, clock):
     make_member(name="Wants Bread", status="accepted", wants=["bread"])
     assert digest.digests_send() == 1
     make_member(name="Wants Bread Too", status="accepted", wants=["bread"])
-    later = digest.now() + datetime.timedelta(hours=23)
-    monkeypatch.setattr(digest, "now", lambda: later)
+    clock.advance(hours=23)
     assert digest.digests_send() == 1  # within the slack of the hourly check
     assert "Wants Bread Too" in body_of(digests()[-1]) and "Wants Bread\n" not in body_of(digests()[-1])
 
 
-def test_own_new_tag_matches_old_tags_of_others(alice, make_member):
-    old = make_member(name="Old Wants Cake", status="accepted", wants=["cakes"])
-    age_tags(old)
-    Entity.objects.filter(pk=alice.entity.pk).update(
-        last_match_digest_at=digest.now() - datetime.timedelta(days=2)
-    )
-    assert digest.digests_send() == 0  # nobody matched Alice's old tags recently
-    alice.api.patch_json(f"/user/entities/{alice.entity.id}", {"offers": ["bread", "cake"]})
+def test_own_new_tag_matches_old_tags_of_others(alice, make_member, clock):
+    make_member(name="Old Wants Cake", status="accepted", wants=["cakes"])
+    assert digest.digests_send() == 0  # nobody wants Alice's bread or offers her honey
+    clock.advance(hours=20)  # Old Wants Cake's tags are now older than Alice's last digest
+    assert digest.digests_send(force=True) == 0  # still nothing new for Alice
+    response = alice.api.patch_json(f"/user/entities/{alice.entity.id}", {"offers": ["bread", "cake"]})
+    assert response.status_code == 200, response.content
     assert digest.digests_send(force=True) == 1
     assert "Old Wants Cake wants cakes" in body_of(digests()[-1])
 
@@ -153,22 +145,19 @@ def test_worker_runs_the_digest_and_the_command_sends_it(alice, make_member, cap
     assert len(digests()) == 1
 
 
-def test_a_match_seen_before_is_sent_again_when_it_reappears_in_a_later_window(make_member):
+def test_a_match_seen_before_is_sent_again_when_it_reappears_in_a_later_window(make_member, clock):
     alice = make_member(
         status="tradingAccepted", name="Alice", offers=["bread"], receive_daily_match_notification_email=True
     )
     bob = make_member(status="accepted", name="Bob", wants=["bread"])
     first = digest.now()
     assert digest.digest_send_one(Entity.objects.get(pk=alice.entity.pk), moment=first) is True
-    # A day later Bob adds another want that matches Alice: same match set, but new news.
-    EntityTag.objects.filter(entity=alice.entity).update(added_at=LONG_AGO)
-    EntityTag.objects.filter(entity=bob.entity).update(added_at=LONG_AGO)
+    # Later that day Bob adds another want that matches Alice: same match set, but new news.
+    clock.advance(hours=12)
     entity_update(
         actor=bob.user, entity=Entity.objects.get(pk=bob.entity.pk), changes={"wants": ["bread", "cakes"]}
     )
-    Entity.objects.filter(pk=alice.entity.pk).update(last_match_digest_at=first)
     alice_entity = Entity.objects.get(pk=alice.entity.pk)
-    EntityTag.objects.filter(entity=alice.entity).update(added_at=LONG_AGO)
     entity_update(actor=alice.user, entity=alice_entity, changes={"offers": ["bread", "cakes"]})
     second = first + datetime.timedelta(days=1)
     assert digest.digest_send_one(Entity.objects.get(pk=alice.entity.pk), moment=second) is True
