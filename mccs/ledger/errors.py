@@ -29,6 +29,16 @@ class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
 
+class CounterpartyAmbiguous(InvalidRequest):
+    """Several members match what was typed: ``matches`` are the accounts to choose from."""
+
+    code = "counterparty_ambiguous"
+
+    def __init__(self, message, *, matches: list, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.matches = matches
+
+
 ERROR_KINDS: dict[str, type[InvalidRequest] | type[Conflict]] = {
     "limit_exceeded": LimitExceeded,
 }

@@ -19,7 +19,7 @@ from mccs.directory.models import Entity, EntityStatus, EntityTag
 from mccs.directory.search import search_terms, tag_ids_matching
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
-from mccs.ledger.errors import TransferNotFound
+from mccs.ledger.errors import CounterpartyAmbiguous, TransferNotFound
 from mccs.ledger.models import Account, Posting, Transfer, TransferState
 from mccs.users.models import User
 
@@ -245,6 +245,43 @@ def counterparty_search(*, query: str, exclude: Account | None = None, limit: in
     if exact:
         return exact
     return list(accounts.filter(entity__name__icontains=text).order_by("entity__name")[:limit])
+
+
+def counterparty_resolve(
+    *, query: str, account: Account, choice: str = "", field: str = "counterparty"
+) -> Account:
+    """The one account a member means by ``query`` (a name, part of one, or an account number), other than their
+    own ``account``; ``choice`` is the account number they picked when several matched.
+
+    Refuses with a sentence that says what to do: their own account, no match, or several matches
+    (``CounterpartyAmbiguous``, carrying the accounts to choose from)."""
+    matches = counterparty_search(query=query, exclude=account)
+    picked = [a for a in matches if a.number == choice]
+    if picked:
+        matches = picked
+    if not matches and _is_own_account(account, query):
+        raise InvalidRequest(
+            _("That is your own account. Choose the member you want to pay or ask for a payment."),
+            field=field,
+        )
+    if not matches:
+        raise InvalidRequest(
+            _("No member accepted for trading matches that name or account number."), field=field
+        )
+    if len(matches) > 1:
+        raise CounterpartyAmbiguous(
+            _("Several members match “%(query)s”. Choose one below, then send again.") % {"query": query},
+            matches=matches,
+            field=field,
+        )
+    return matches[0]
+
+
+def _is_own_account(account: Account, query: str) -> bool:
+    text = query.strip()
+    digits = text.replace(" ", "").replace("-", "")
+    name = (account.entity.name or "").casefold()
+    return digits == account.number or bool(name and text.casefold() in name)
 
 
 def account_for_entity(entity: Entity) -> Account | None:

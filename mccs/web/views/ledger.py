@@ -22,7 +22,7 @@ from mccs.directory.own_entities import entities_for_user, entity_for_user
 from mccs.federation import routing
 from mccs.federation import services as federation
 from mccs.ledger import selectors
-from mccs.ledger.errors import IdempotencyKeyReused
+from mccs.ledger.errors import CounterpartyAmbiguous, IdempotencyKeyReused
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Transfer, TransferState
 from mccs.web.fields import AmountField
@@ -102,31 +102,19 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                 return sent
     if request.method == "POST" and entity.can_trade and form.is_valid() and not form.errors:
         data = form.cleaned_data
-        matches = selectors.counterparty_search(query=data["counterparty"], exclude=account)
-        chosen = request.POST.get("choice", "")
-        picked = [a for a in matches if a.number == chosen]
-        if picked:
-            matches = picked
-        if not matches and _is_own_account(account, data["counterparty"]):
-            form.add_error(
-                "counterparty",
-                _("That is your own account. Choose the member you want to pay or ask for a payment."),
+        try:
+            other_account = selectors.counterparty_resolve(
+                query=data["counterparty"], account=account, choice=request.POST.get("choice", "")
             )
-        elif not matches:
-            form.add_error(
-                "counterparty", _("No member accepted for trading matches that name or account number.")
-            )
-        elif len(matches) > 1:
-            choices = matches
-            form.add_error(
-                "counterparty",
-                _("Several members match “%(query)s”. Choose one below, then send again.")
-                % {"query": data["counterparty"]},
-            )
+        except CounterpartyAmbiguous as exc:
+            choices = exc.matches
+            form.add_error("counterparty", exc.message)
+        except ApplicationError as exc:
+            form.add_error("counterparty", exc.message)
         else:
-            transfer = _send(request, form, account, matches[0].number)
+            transfer = _send(request, form, account, other_account.number)
             if transfer is not None:
-                other = matches[0].entity.name
+                other = other_account.entity.name
                 words = {"name": other, "amount": money(transfer.amount)}
                 what = (
                     _("You offered to pay %(name)s %(amount)s. Nothing moves until they accept.")
@@ -257,13 +245,6 @@ def get_paid(request: HttpRequest) -> HttpResponse:
         "unit": settings.MCCS_CURRENCY_UNIT,
     }
     return render(request, "web/ledger/get_paid.html", context)
-
-
-def _is_own_account(account, query: str) -> bool:
-    text = query.strip()
-    digits = text.replace(" ", "").replace("-", "")
-    name = (account.entity.name or "").casefold()
-    return digits == account.number or bool(name and text.casefold() in name)
 
 
 @login_required
