@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -392,17 +393,19 @@ def link_hash_set(neighbour: Neighbour, value: str, *, actor) -> bool:
     if token is None:
         return False
     try:
-        before = Neighbour.objects.filter(pk=neighbour.pk).values_list("last_hash", flat=True).first()
-        Neighbour.objects.filter(pk=neighbour.pk).update(last_hash=value)
+        # The hash and its audit entry together, or neither.
+        with transaction.atomic(durable=True):
+            before = Neighbour.objects.filter(pk=neighbour.pk).values_list("last_hash", flat=True).first()
+            Neighbour.objects.filter(pk=neighbour.pk).update(last_hash=value)
+            audit_record(
+                actor=actor,
+                action="federation.link_align",
+                object_type="neighbour",
+                object_id=neighbour.name,
+                entity_id=neighbour.account.entity_id,
+                changes={"lastHash": (before, value)},
+            )
         neighbour.last_hash = value
-        audit_record(
-            actor=actor,
-            action="federation.link_align",
-            object_type="neighbour",
-            object_id=neighbour.name,
-            entity_id=neighbour.account.entity_id,
-            changes={"lastHash": (before, value)},
-        )
     finally:
         services._release(neighbour.pk, token)
     return True

@@ -40,6 +40,7 @@ from mccs.directory.models import Entity, EntityStatus
 from mccs.directory.services import entity_language, entity_recipients
 from mccs.federation import client, money
 from mccs.federation.hashchain import link_hash
+from mccs.federation.locks import federated_transfer_lock, neighbour_lock, neighbours_lock, node_lock
 from mccs.federation.models import (
     CCState,
     Direction,
@@ -150,7 +151,7 @@ def _clean_url(url: object) -> str:
 def federation_init(*, name: object) -> Node:
     clean = _clean_name(name)
     with transaction.atomic(durable=True):
-        node = Node.objects.select_for_update().filter(pk=1).first()
+        node = node_lock()
         if node is None:
             node = Node.objects.create(pk=1, name=clean)
         elif node.name != clean:
@@ -205,7 +206,7 @@ def _neighbour_create(
     if name == node_name():
         raise InvalidRequest(_("%(name)s is this node's own name.") % {"name": name}, field="name")
     with transaction.atomic(durable=True):
-        existing = Neighbour.objects.select_for_update().filter(name=name).first()
+        existing = neighbour_lock(name)
         if existing is not None:
             if existing.direction != direction:
                 raise InvalidRequest(
@@ -334,7 +335,7 @@ def sharing_set(*, actor, on: bool) -> Node:
     if not isinstance(on, bool):
         raise InvalidRequest(_("sharing must be true or false."), field="sharing")
     with transaction.atomic(durable=True):
-        node = Node.objects.select_for_update().filter(pk=1).first()
+        node = node_lock()
         if node is None:
             raise InvalidRequest(
                 _("This node is not part of a Credit Commons tree yet: run mccs federation init."),
@@ -832,11 +833,7 @@ def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTrans
     """Save the change here, in one transaction: ledger state, postings, version and the hash of every link."""
     top = topology()
     with transaction.atomic(durable=True):
-        ft = (
-            FederatedTransfer.objects.select_for_update(of=("self",))
-            .select_related("upstream", "downstream")
-            .get(pk=ft_id)
-        )
+        ft = federated_transfer_lock(ft_id)
         if ft.state == state:
             return ft
         if (ft.state, state) not in TRANSITIONS:
@@ -845,6 +842,8 @@ def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTrans
                 cc_class="WorkflowViolation",
                 fields={"type": ft.workflow, "from": ft.state, "to": state},
             )
+        # The links before the accounts that completing locks (docs/ledger.md, "Lock order").
+        links = neighbours_lock(ft.upstream_id, ft.downstream_id)
         at = now()
         if state == CCState.PENDING:
             transfer = _transfer_ensure(ft)
@@ -863,9 +862,7 @@ def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTrans
                 _notify(ft, transfer, "rejected" if reason.startswith("Rejected") else "cancelled")
         ft.state = state
         ft.version += 1
-        for neighbour in Neighbour.objects.select_for_update().filter(
-            pk__in=[n for n in (ft.upstream_id, ft.downstream_id) if n]
-        ):
+        for neighbour in links:
             new = link_hash(
                 neighbour.last_hash, str(ft.uuid), state, _hash_entries(ft, neighbour, top), ft.version
             )

@@ -19,6 +19,7 @@ from mccs.audit.services import audit_record
 from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.curation import categories_resolve, entity_categories_set
+from mccs.directory.locks import entity_lock
 from mccs.directory.models import Entity
 from mccs.directory.services import entity_apply_changes, entity_clean_changes, entity_update_record
 from mccs.directory.status import entity_status_set, status_clean
@@ -27,6 +28,7 @@ from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Account, Transfer
 from mccs.ledger.selectors import ENTITY_NOT_FOUND, USER_NOT_FOUND, admin_entity_get, members
 from mccs.ledger.services import account_limits_set, transfer_admin_create, transfer_cancel
+from mccs.users.locks import user_lock
 from mccs.users.models import User
 from mccs.users.policies import require_administrator
 from mccs.users.services import email_clean, user_update
@@ -78,7 +80,7 @@ def admin_user_delete(*, actor: User, user: User) -> tuple[User, bool]:
         "entities": sorted(str(pk) for pk in user.entities.values_list("pk", flat=True)),
     }
     with transaction.atomic(durable=True):
-        locked = members().select_for_update().filter(pk=user.pk).first()
+        locked = members().filter(pk=user.pk).first() if user_lock(user.pk) else None
         if locked is None:
             raise NotFound(USER_NOT_FOUND)
         if _user_in_ledger_history(locked):
@@ -138,7 +140,7 @@ def admin_entity_update(*, actor: User, entity: Entity, changes: Mapping[str, ob
         categories_resolve(categories)
     with transaction.atomic(durable=True):
         # Entity before account, the same order as deleting an entity, so two administrators never deadlock.
-        Entity.objects.select_for_update().filter(pk=entity.pk).values_list("pk", flat=True).first()
+        entity_lock(entity.pk)
         if limits:
             account_limits_set(actor=actor, entity=entity, **limits)
         diff = entity_apply_changes(entity=entity, changes=cleaned) if cleaned else {}
@@ -157,7 +159,7 @@ def admin_entity_delete(*, actor: User, entity: Entity) -> Entity:
     entity that has traded is refused with a message that says what to do instead: set it to ``rejected``."""
     require_administrator(actor, what=gettext_lazy("delete entities"))
     with transaction.atomic(durable=True):
-        locked = Entity.objects.select_for_update().filter(pk=entity.pk).first()
+        locked = entity_lock(entity.pk)
         if locked is None:
             raise NotFound(ENTITY_NOT_FOUND)
         account = Account.objects.filter(entity=locked).first()

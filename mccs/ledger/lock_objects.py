@@ -1,12 +1,15 @@
-"""Every row lock the ledger takes lives here (Saleor's lock_objects.py pattern).
+"""Every row lock on accounts lives here (Saleor's lock_objects.py pattern).
 
-Accounts are always locked in primary-key order, in one statement, so two transactions that need the same accounts
-queue up instead of deadlocking. The lock is ``FOR NO KEY UPDATE``: it excludes other writers of the balance but
-not the ``FOR KEY SHARE`` locks that PostgreSQL's foreign-key checks take when a transfer or a posting that points
-at the account is inserted — with a plain ``FOR UPDATE``, proposing (which inserts a transfer, locking its accounts
-in payer/payee order) and accepting (which locks them in primary-key order) deadlock each other. On PostgreSQL the rows come back through ``ORDER BY id ... FOR UPDATE``, which
-locks them in that order. On SQLite ``select_for_update`` is a no-op: the IMMEDIATE transaction already holds the
-database's single write lock from its first statement, so writers are serialised anyway.
+Accounts come last in the node's one lock order (user, entity, category or tag, node, federated transfer, neighbours,
+accounts: docs/ledger.md, "Lock order"; the others are in the users', directory's and federation's ``locks.py``).
+Accounts are always locked in primary-key order, in one statement, so two transactions that need the same accounts queue
+up instead of deadlocking. The lock is ``FOR NO KEY UPDATE``: it excludes other writers of the balance but not the ``FOR
+KEY SHARE`` locks that PostgreSQL's foreign-key checks take when a transfer or a posting that points at the account is
+inserted — with a plain ``FOR UPDATE``, proposing (which inserts a transfer, locking its accounts in payer/payee order)
+and accepting (which locks them in primary-key order) deadlock each other. On PostgreSQL the rows come back through
+``ORDER BY id ... FOR UPDATE``, which locks them in that order. On SQLite ``select_for_update`` is a no-op: the
+IMMEDIATE transaction already holds the database's single write lock from its first statement, so writers are serialised
+anyway.
 """
 
 from __future__ import annotations
