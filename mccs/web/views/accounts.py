@@ -5,6 +5,8 @@ Each view validates a form and calls the same service as the API; domain errors 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -29,7 +31,11 @@ from mccs.matching.normalise import tags_from_text
 from mccs.users import services as user_services
 from mccs.web.fields import entity_form_field
 from mccs.web.redirects import safe_next
+from mccs.web.request_types import AuthenticatedHttpRequest
 from mccs.web.templatetags.mccs_web import INC_TYPE_LABELS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 BACKEND = "mccs.users.backends.ThrottledEmailBackend"
 
@@ -59,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/accounts/home.html")
 
 
-def _own_entity(request: HttpRequest) -> Entity:
+def _own_entity(request: AuthenticatedHttpRequest) -> Entity:
     entity = web_entity_for_user(user=request.user)
     if entity is None:
         raise Http404("You do not act for an entity.")
@@ -67,7 +73,7 @@ def _own_entity(request: HttpRequest) -> Entity:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_staff:
         return redirect("web:admin_dashboard")
     entity = web_entity_for_user(user=request.user)
@@ -76,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def apply_for_trading(request: HttpRequest) -> HttpResponse:
+def apply_for_trading(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A listed member asks to trade; the entity goes back into the administrators' queue."""
     entity = _own_entity(request)
     try:
@@ -259,7 +265,8 @@ class NewPasswordForm(Form):
     password_again = password_field(gettext_lazy("New password again"))
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
             self.add_error("password_again", _("The two passwords are not the same."))
         return data
@@ -296,7 +303,7 @@ class PasswordChangeForm(NewPasswordForm):
 
 
 @login_required
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -315,7 +322,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     return render(request, "web/accounts/password_change.html", {"form": form})
 
 
-def language_choices() -> list[tuple[str, str]]:
+def language_choices() -> list[tuple[str, StrOrPromise]]:
     """The languages of the pages, each named in itself (a Spanish speaker looks for "Español")."""
     return [("", gettext_lazy("The language of my browser")), *settings.LANGUAGES]
 
@@ -351,7 +358,7 @@ class UserForm(Form):
 
 
 @login_required
-def profile_view(request: HttpRequest) -> HttpResponse:
+def profile_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     initial = {name: getattr(user, name) for name in UserForm.base_fields}
     form = UserForm(request.POST or None, initial=initial)
@@ -400,7 +407,7 @@ class EntityForm(Form):
 
 
 @login_required
-def profile_entity_view(request: HttpRequest) -> HttpResponse:
+def profile_entity_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     entity = _own_entity(request)
     initial = {
         name: getattr(entity, name) for name in EntityForm.base_fields if name not in {"offers", "wants"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from functools import wraps
+from typing import cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -42,6 +43,7 @@ from mccs.ledger.selectors import (
 )
 from mccs.matching.normalise import tags_from_text
 from mccs.web.fields import AmountField, entity_form_field
+from mccs.web.request_types import AuthenticatedHttpRequest
 from mccs.web.templatetags.mccs_web import STATUS_LABELS, status_label
 from mccs.web.views.accounts import Form, form_error
 
@@ -80,7 +82,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 @staff_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     queue = approval_queue()
     return render(
         request,
@@ -95,7 +97,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # What accepting or rejecting means for each waiting status.
 @staff_required
 @require_POST
-def entity_decide(request: HttpRequest, entity_id: str) -> HttpResponse:
+def entity_decide(request: AuthenticatedHttpRequest, entity_id: str) -> HttpResponse:
     """One click from the queue: accept or reject the application the entity is waiting on."""
     entity = admin_entity_get(entity_id=entity_id)
     target = entity_status.entity_decide(
@@ -131,7 +133,7 @@ class EntitySearchForm(Form):
 
 
 @staff_required
-def entity_list(request: HttpRequest) -> HttpResponse:
+def entity_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = EntitySearchForm(request.GET or None)
     entities = admin_entity_search()
     if form.is_bound and form.is_valid():
@@ -176,7 +178,9 @@ class EntityForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = [(c.name, c.name) for c in category_search()]
+        cast(forms.ChoiceField, self.fields["categories"]).choices = [
+            (c.name, c.name) for c in category_search()
+        ]
 
 
 ENTITY_FORM_ERRORS = {
@@ -199,7 +203,7 @@ def _entity_initial(entity) -> dict:
 
 
 @staff_required
-def entity_detail(request: HttpRequest, entity_id: str) -> HttpResponse:
+def entity_detail(request: AuthenticatedHttpRequest, entity_id: str) -> HttpResponse:
     entity = admin_entity_get(entity_id=entity_id)
     initial = _entity_initial(entity)
     form = EntityForm(request.POST or None, initial=initial)
@@ -242,7 +246,7 @@ def _pending_transfers(entity):
 
 @staff_required
 @require_POST
-def entity_delete(request: HttpRequest, entity_id: str) -> HttpResponse:
+def entity_delete(request: AuthenticatedHttpRequest, entity_id: str) -> HttpResponse:
     entity = admin_entity_get(entity_id=entity_id)
     try:
         administration.admin_entity_delete(actor=request.user, entity=entity)
@@ -273,7 +277,7 @@ class UserForm(Form):
 
 
 @staff_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UserSearchForm(request.GET or None)
     users = admin_user_search(**(form.cleaned_data if form.is_bound and form.is_valid() else {}))
     return render(
@@ -288,7 +292,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_detail(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse:
     user = admin_user_get(user_id=user_id)
     initial = {name: getattr(user, name) for name in UserForm.base_fields}
     form = UserForm(request.POST or None, initial=initial)
@@ -318,7 +322,7 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def user_delete(request: HttpRequest, user_id: str) -> HttpResponse:
+def user_delete(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse:
     user = admin_user_get(user_id=user_id)
     email = user.email
     _user, deleted = administration.admin_user_delete(actor=request.user, user=user)
@@ -348,7 +352,7 @@ CURATED_TITLES = {"categories": gettext_lazy("Categories"), "tags": gettext_lazy
 
 
 @staff_required
-def curation_list(request: HttpRequest, kind: str) -> HttpResponse:
+def curation_list(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     model = CURATED[kind]
     form = NameForm(request.POST or None)
     status = 200
@@ -380,7 +384,7 @@ def curation_list(request: HttpRequest, kind: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def curation_change(request: HttpRequest, kind: str, item_id: str) -> HttpResponse:
+def curation_change(request: AuthenticatedHttpRequest, kind: str, item_id: str) -> HttpResponse:
     item = curation.curated_get(CURATED[kind], item_id)
     try:
         if request.POST.get("action") == "delete":
@@ -420,7 +424,7 @@ TRANSFER_FORM_ERRORS = {"payer": "payer", "payee": "payee", "amount": "amount", 
 
 
 @staff_required
-def transfer_list_view(request: HttpRequest) -> HttpResponse:
+def transfer_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     status_filter = request.GET.get("status", "all")
     if status_filter not in ("all", "initiated", "completed", "cancelled"):
         status_filter = "all"
@@ -461,7 +465,7 @@ def transfer_list_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def transfer_cancel(request: HttpRequest, transfer_id: str) -> HttpResponse:
+def transfer_cancel(request: AuthenticatedHttpRequest, transfer_id: str) -> HttpResponse:
     transfer = transfer_get(transfer_id=transfer_id)
     try:
         administration.admin_transfer_cancel(
@@ -505,7 +509,7 @@ class LogFilterForm(Form):
 
 
 @staff_required
-def log_list(request: HttpRequest) -> HttpResponse:
+def log_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = LogFilterForm(request.GET or None)
     entries = audit_search()
     if form.is_bound and form.is_valid():

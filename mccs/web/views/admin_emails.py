@@ -4,7 +4,7 @@ with the server's last answer and a button to send it again, and the emails stil
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from mccs.core.errors import ApplicationError
 from mccs.notifications.selectors import outbox_failed_list, outbox_retrying_list
 from mccs.notifications.services import email_subject_shown, outbox_email_retry
+from mccs.web.request_types import AuthenticatedHttpRequest
 from mccs.web.views.admin import staff_required
 
 SHOWN = 100
@@ -22,7 +23,7 @@ def _rows(emails) -> list[dict]:
 
 
 @staff_required
-def emails(request: HttpRequest) -> HttpResponse:
+def emails(request: AuthenticatedHttpRequest) -> HttpResponse:
     failed = outbox_failed_list()
     retrying = outbox_retrying_list()
     context = {
@@ -36,7 +37,7 @@ def emails(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def email_retry(request: HttpRequest, email_id: int) -> HttpResponse:
+def email_retry(request: AuthenticatedHttpRequest, email_id: int) -> HttpResponse:
     try:
         outbox_email_retry(actor=request.user, email_id=email_id)
     except ApplicationError as exc:

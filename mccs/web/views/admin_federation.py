@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from mccs.core.errors import ApplicationError
 from mccs.federation import agreement, reconcile, services
 from mccs.web.fields import AmountField
+from mccs.web.request_types import AuthenticatedHttpRequest
 from mccs.web.views.accounts import Form, form_error
 from mccs.web.views.admin import staff_required
 
@@ -107,13 +108,13 @@ def _page(
 
 
 @staff_required
-def federation(request: HttpRequest) -> HttpResponse:
+def federation(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request)
 
 
 @staff_required
 @require_POST
-def federation_sharing(request: HttpRequest) -> HttpResponse:
+def federation_sharing(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         node = services.sharing_set(actor=request.user, on=request.POST.get("sharing") == "on")
     except ApplicationError as exc:
@@ -128,7 +129,7 @@ def federation_sharing(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def neighbour_limits(request: HttpRequest, name: str) -> HttpResponse:
+def neighbour_limits(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     status = services.federation_status(live=False)
     neighbour = next((n for n in status["neighbours"] if n["name"] == name), None)
     if neighbour is None:
@@ -157,7 +158,7 @@ def neighbour_limits(request: HttpRequest, name: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def neighbour_reconcile(request: HttpRequest, name: str) -> HttpResponse:
+def neighbour_reconcile(request: AuthenticatedHttpRequest, name: str) -> HttpResponse:
     """The same as ``mccs federation reconcile NAME``: each line of what it did becomes a message on the page."""
     try:
         report = reconcile.reconcile(name=name, actor=request.user)
@@ -179,7 +180,7 @@ def neighbour_reconcile(request: HttpRequest, name: str) -> HttpResponse:
 
 @staff_required
 @require_POST
-def federation_init(request: HttpRequest) -> HttpResponse:
+def federation_init(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The same as ``mccs federation init --name NAME``."""
     form = NodeNameForm(request.POST)
     if form.is_valid():
@@ -197,7 +198,7 @@ def federation_init(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def neighbour_add(request: HttpRequest) -> HttpResponse:
+def neighbour_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The same as ``mccs federation add-branch`` or ``join``: the neighbour becomes an account in this ledger."""
     form = NeighbourAddForm(request.POST)
     if form.is_valid():

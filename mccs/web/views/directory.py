@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import string
 import uuid
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +26,7 @@ from mccs.directory.own_entities import web_entity_for_user
 from mccs.directory.policies import can_be_contacted
 from mccs.ledger.selectors import account_for_entity
 from mccs.web.redirects import is_safe_redirect
+from mccs.web.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 
 PAGE_SIZE = 20
 
@@ -74,7 +76,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, show_favorites: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Any category"))] + [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("Any category"))] + [
             (category.name, category.name) for category in search.category_search()
         ]
         if not show_favorites:
@@ -105,7 +107,7 @@ def _cards(entities: list[Entity], me: Entity | None) -> list[dict]:
     return [{"entity": e, "is_favorite": e.pk in favorites} for e in entities]
 
 
-def directory_search(request: HttpRequest) -> HttpResponse:
+def directory_search(request: HtmxHttpRequest) -> HttpResponse:
     me = acting_entity(request)
     form = SearchForm(request.GET or None, show_favorites=me is not None)
     context: dict[str, object] = {"form": form, "me": me, "searched": bool(request.GET)}
@@ -194,7 +196,7 @@ def _pay_number(me, entity) -> str | None:
 
 @login_required
 @require_POST
-def favorite_toggle(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
+def favorite_toggle(request: AuthenticatedHttpRequest, entity_id: uuid.UUID) -> HttpResponse:
     me = acting_entity(request)
     if me is None:
         return redirect("web:directory_entity", entity_id=entity_id)
@@ -218,12 +220,12 @@ def favorite_toggle(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_send(request: HttpRequest, entity_id: uuid.UUID) -> HttpResponse:
+def contact_send(request: AuthenticatedHttpRequest, entity_id: uuid.UUID) -> HttpResponse:
     me = acting_entity(request)
     form = ContactForm(request.POST)
     if me is None:
         form.add_error(None, _("Only members can send messages."))
-    if not form.is_valid():
+    if not form.is_valid() or me is None:  # (no acting entity has made the form invalid already)
         return entity_detail(request, entity_id, form=form, status=400)
     try:
         contact.contact_send(
@@ -245,12 +247,12 @@ def _matches_context(request: HttpRequest) -> dict[str, object]:
 
 
 @login_required
-def matches(request: HttpRequest) -> HttpResponse:
+def matches(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "web/directory/matches.html", _matches_context(request))
 
 
 @login_required
-def matches_panel(request: HttpRequest) -> HttpResponse:
+def matches_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "web/directory/_matches.html", _matches_context(request))
 
 

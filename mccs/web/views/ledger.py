@@ -10,7 +10,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.storage.base import Message
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from mccs.core.amount import cents_to_decimal, money
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound
+from mccs.directory.models import Entity
 from mccs.directory.own_entities import entities_for_user, entity_for_user
 from mccs.federation import routing
 from mccs.federation import services as federation
@@ -28,6 +31,7 @@ from mccs.ledger.models import Transfer, TransferState
 from mccs.web.fields import AmountField
 from mccs.web.pending import pending_lines
 from mccs.web.redirects import safe_next
+from mccs.web.request_types import AuthenticatedHttpRequest
 
 # The pay form's hidden Idempotency-Key came back with other details (the form was edited and sent again).
 FORM_SENT_WITH_OTHER_DETAILS = gettext_lazy(
@@ -73,7 +77,7 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def _entity(request: HttpRequest):
+def _entity(request: AuthenticatedHttpRequest) -> Entity:
     """The entity the member acts for: ``?entity=<id>`` or their first one. Administrators have none."""
     entity_id = request.GET.get("entity") or request.POST.get("entity")
     try:
@@ -87,7 +91,7 @@ def _entity(request: HttpRequest):
 
 
 @login_required
-def transfer_new(request: HttpRequest) -> HttpResponse:
+def transfer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     entity = _entity(request)
     account = selectors.account_for_entity(entity)
     form = TransferForm(
@@ -139,7 +143,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/ledger/new.html", context, status=status)
 
 
-def _send(request: HttpRequest, form: TransferForm, account, receiver: str) -> Transfer | None:
+def _send(request: AuthenticatedHttpRequest, form: TransferForm, account, receiver: str) -> Transfer | None:
     """Propose the transfer the form describes to ``receiver`` (an account number here, or a path to another node);
     a refusal becomes a form error (None). The form's hidden key makes the same form sent twice (a double tap, a
     reload) one transfer, here or across the tree."""
@@ -165,7 +169,7 @@ def _send(request: HttpRequest, form: TransferForm, account, receiver: str) -> T
     return None
 
 
-def _propose_remote(request: HttpRequest, form: TransferForm, account) -> HttpResponse | None:
+def _propose_remote(request: AuthenticatedHttpRequest, form: TransferForm, account) -> HttpResponse | None:
     """The payee is an account on another node, by its Credit Commons path (``trunk/branch2/1234…``)."""
     data = form.cleaned_data
     path = data["counterparty"].strip().strip("/")
@@ -207,7 +211,7 @@ def _from_link(request: HttpRequest) -> dict:
 
 
 @login_required
-def payee_options(request: HttpRequest) -> HttpResponse:
+def payee_options(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The suggestions for the payee field: members accepted for trading, by name or account number."""
     entity = _entity(request)
     query = request.GET.get("counterparty", "")
@@ -229,7 +233,7 @@ class GetPaidForm(forms.Form):
 
 
 @login_required
-def get_paid(request: HttpRequest) -> HttpResponse:
+def get_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A QR code and link for one payment: the member may fix the amount and description first."""
     entity = _entity(request)
     form = GetPaidForm(request.GET or None)
@@ -249,7 +253,7 @@ def get_paid(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def transfer_act(request: HttpRequest, transfer_id) -> HttpResponse:
+def transfer_act(request: AuthenticatedHttpRequest, transfer_id) -> HttpResponse:
     action = request.POST.get("action")
     reason = request.POST.get("reason", "")
     notes = {
@@ -275,7 +279,7 @@ def transfer_act(request: HttpRequest, transfer_id) -> HttpResponse:
         level = messages.SUCCESS
     if request.htmx:
         entity = _entity(request)
-        message = messages.storage.base.Message(level, note)
+        message = Message(level, note)
         return render(
             request, "web/ledger/_dashboard_panel.html", {"entity": entity, "ledger_messages": [message]}
         )
@@ -293,9 +297,10 @@ def _date(value: str | None, refusal: str) -> datetime.date | None:
 
 
 @login_required
-def statement(request: HttpRequest) -> HttpResponse:
+def statement(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     entity = _entity(request)
     account = selectors.account_for_entity(entity)
+    assert account is not None  # _entity answers 404 for an entity without an account
     error = None
     try:
         date_from = _date(request.GET.get("date_from"), _("The from date must look like 2024-12-31."))

@@ -4,7 +4,7 @@ traded, week by week, and the accounts near their limits — pictures with their
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from mccs.core.amount import money
 from mccs.ledger import statistics
 from mccs.web import charts
+from mccs.web.request_types import AuthenticatedHttpRequest
 from mccs.web.views.admin import staff_required
 
 WEEKS = 12
@@ -22,7 +23,7 @@ def _peak(weeks: list[statistics.Week], figure: str) -> statistics.Week:
 
 
 @staff_required
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     weeks = statistics.network_weeks(weeks=WEEKS)
     near, near_count = statistics.accounts_near_limits()
     bands = statistics.limit_use_bands()
