@@ -172,6 +172,7 @@ def curated_rename(*, actor, item: Curated, name: object) -> Curated:
         entity_ids = _carriers(source)
         before = _entity_lists(model, entity_ids)
         source_id, old = source.pk, source.name
+        changes: dict[str, tuple[object, object]]
         if target is None:
             source.name = clean
             source.save(update_fields=["name"])

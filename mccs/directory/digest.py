@@ -306,7 +306,7 @@ def _digests_run(entities: list[Entity], *, moment, everything: bool) -> int:
         # one of their names matches, then the rows of the entities those belong to (to show their tags).
         _run_load(run, [e.pk for e in entities])
         names = {n for e in entities for _, n, _ in run.by_entity.get(str(e.pk), ())}
-        matched = set()
+        matched: set[str] = set()
         for name in names:
             matched.update(_ranked(run, [name]))
         own = {e.pk for e in entities}

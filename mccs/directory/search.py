@@ -88,6 +88,7 @@ def tag_names_matching(
     needles = sorted(set(terms) | variants)
     # One query for every term: a tag containing a term or one of its variants is at least a wildcard match; the
     # exact and singular/plural ones among those are told apart here, so the cost does not grow per term.
+    containing: Iterable[str]
     if vocabulary is None:
         contains = Q()
         for needle in needles:
@@ -247,7 +248,7 @@ def _search_rows(search: EntitySearch) -> QuerySet:
     several comma-separated terms match an entity that has any of them. With both offers and wants, an entity must
     match both; the offers match decides the ranking.
     """
-    ranked: tuple[str, dict[uuid.UUID, Rank]] | None = None
+    ranked: tuple[EntityTag.Kind, dict[uuid.UUID, Rank]] | None = None
     also: list[Q] = []
     for kind, raw in ((EntityTag.Kind.OFFER, search.offers), (EntityTag.Kind.WANT, search.wants)):
         terms = search_terms(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -65,7 +66,7 @@ def _clean_value(field: str, value: object) -> object:
         )
     if field == "website":
         candidate = value if "://" in value else f"https://{value}"
-        if len(candidate) > max_length:
+        if max_length and len(candidate) > max_length:
             raise InvalidRequest(
                 _("The %(label)s can be at most %(limit)s characters long.")
                 % {"label": label, "limit": max_length},
@@ -84,7 +85,7 @@ def entity_clean_changes(changes: Mapping[str, object]) -> dict[str, object]:
     cleaned: dict[str, object] = {}
     for field, value in changes.items():
         if field in TAG_FIELDS:
-            cleaned[field] = normalise_tags(value or [], field=field)  # type: ignore[arg-type]
+            cleaned[field] = normalise_tags(value or [], field=field)
         elif field in MEMBER_EDITABLE_FIELDS:
             cleaned[field] = _clean_value(field, value)
         else:
@@ -117,10 +118,11 @@ def entity_apply_changes(
     for field, value in changes.items():
         if field in {"offers", "wants"}:
             kind = EntityTag.Kind.OFFER if field == "offers" else EntityTag.Kind.WANT
+            names = cast(list[str], value)  # cleaned by entity_clean_changes
             before = sorted(entity.tag_names(kind))
-            entity_tags_set(entity=entity, kind=kind, names=value)  # type: ignore[arg-type]
-            if before != sorted(value):  # type: ignore[arg-type]
-                diff[field] = (before, list(value))  # type: ignore[arg-type]
+            entity_tags_set(entity=entity, kind=kind, names=names)
+            if before != sorted(names):
+                diff[field] = (before, list(names))
             continue
         before = getattr(entity, field)
         if before != value:

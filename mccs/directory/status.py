@@ -63,7 +63,7 @@ def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
 
 
 # The approval queue's one-click decisions: what "accept" and "reject" mean for the application an entity waits on.
-DECISIONS = {
+DECISIONS: dict[str | None, dict[str, EntityStatus]] = {  # by the stored status (None: the entity is gone)
     # "trade": list a new member and let them trade at once, the shortest path from sign-up to first payment.
     EntityStatus.PENDING: {
         "accept": EntityStatus.ACCEPTED,
@@ -118,7 +118,7 @@ def entity_apply_for_trading(*, actor, entity: Entity) -> Entity:
             status=EntityStatus.TRADING_PENDING, updated_at=now()
         )
         if not moved:
-            reasons = {
+            reasons: dict[str | None, str] = {
                 EntityStatus.PENDING: _(
                     "An administrator has not yet accepted your entity into the directory; "
                     "you can ask to trade once it is listed."

@@ -13,7 +13,8 @@ from mccs.federation.views import _body, _json, endpoint
 
 
 def _offered(body) -> list:
-    return body.get("hashes") if isinstance(body, dict) and isinstance(body.get("hashes"), list) else []
+    hashes = body.get("hashes") if isinstance(body, dict) else None
+    return hashes if isinstance(hashes, list) else []
 
 
 @endpoint(methods=("POST",), repeat=True)

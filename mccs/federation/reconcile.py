@@ -40,7 +40,7 @@ from mccs.ledger import policies
 ABSENT = agreement.ABSENT
 
 # The changes that take a transaction from one state to a later one, in order.
-FORWARD = {
+FORWARD: dict[tuple[str, str], list[CCState]] = {  # (state here, state there) → the steps between
     (CCState.VALIDATED, CCState.PENDING): [CCState.PENDING],
     (CCState.VALIDATED, CCState.COMPLETED): [CCState.PENDING, CCState.COMPLETED],
     (CCState.VALIDATED, CCState.ERASED): [CCState.ERASED],
@@ -219,7 +219,7 @@ def _plan(neighbour: Neighbour, theirs: dict) -> list[tuple[str, str, str, str]]
     for uuid, _listed, there in diffs:
         ft = FederatedTransfer.objects.filter(pk=uuid).first()
         here = ft.state if ft is not None else ABSENT
-        if here == CCState.ERASED and ft.version == 0:
+        if ft is not None and here == CCState.ERASED and ft.version == 0:
             here_for_rules = ABSENT if there in (ABSENT, CCState.ERASED) else CCState.ERASED
         else:
             here_for_rules = here

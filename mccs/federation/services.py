@@ -805,7 +805,7 @@ TRANSITIONS = {
 
 def _initiator(ft: FederatedTransfer) -> Account:
     """The side the transaction came from: the upstream neighbour's account, or our own member's."""
-    if ft.upstream_id is not None:
+    if ft.upstream is not None:
         return ft.upstream.account
     return ft.payer if ft.workflow == "credit" else ft.payee
 
@@ -845,6 +845,7 @@ def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTrans
         # The links before the accounts that completing locks (docs/ledger.md, "Lock order").
         links = neighbours_lock(ft.upstream_id, ft.downstream_id)
         at = now()
+        transfer: Transfer | None
         if state == CCState.PENDING:
             transfer = _transfer_ensure(ft)
             _notify(ft, transfer, "proposed")
@@ -1403,6 +1404,7 @@ def remote_transfer_act(*, actor, transfer_id: object, action: str, reason: obje
             raise Conflict(_("This transfer is already completed, so it cannot be changed any more."))
         raise Conflict(_("This transfer is already cancelled, so it cannot be changed any more."))
     neighbour = ft.upstream or ft.downstream
+    assert neighbour is not None  # a federated transfer crosses a link on one side at least
     state = CCState.COMPLETED if action == "accept" else CCState.ERASED
     if state == CCState.COMPLETED:
         if ft.state != CCState.PENDING:

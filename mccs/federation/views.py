@@ -35,7 +35,7 @@ def _json(body, status: int = 200) -> HttpResponse:
 def _error(request, exc: services.CCError, user: str) -> HttpResponse:
     body = {
         **exc.fields,
-        "node": exc.origin or (services.node_get().name if services.node_get() else ""),
+        "node": exc.origin or (node.name if (node := services.node_get()) else ""),
         "class": exc.cc_class,
         "method": request.method,
         "path": request.path.removeprefix("/cc"),

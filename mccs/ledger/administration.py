@@ -198,9 +198,11 @@ def _account_has_history(account: Account) -> bool:
     if account.balance != 0:
         return True
     for relation in Account._meta.related_objects:
-        if relation.related_model is Entity:
+        model = relation.related_model
+        assert not isinstance(model, str)  # a name only until the apps are loaded
+        if model is Entity:
             continue
-        if relation.related_model._default_manager.filter(**{relation.field.name: account}).exists():
+        if model._default_manager.filter(**{relation.field.name: account}).exists():
             return True
     return False
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound
-from mccs.core.ids import parse_id, uuid_or_none
+from mccs.core.ids import parse_id
 from mccs.directory.models import Entity, EntityStatus, EntityTag
 from mccs.directory.search import search_terms, tag_ids_matching
 from mccs.ledger import policies
@@ -360,7 +360,7 @@ def admin_user_search(*, last_name: str = "", email: str = "") -> QuerySet[User]
 
 
 def admin_user_get(*, user_id: object) -> User:
-    user = admin_user_search().filter(pk=uuid_or_none(user_id)).first()
+    user = admin_user_search().filter(pk=parse_id(user_id, message=USER_NOT_FOUND)).first()
     if user is None:
         raise NotFound(USER_NOT_FOUND)
     return user
@@ -373,7 +373,7 @@ def admin_entity_queryset() -> QuerySet[Entity]:
 
 
 def admin_entity_get(*, entity_id: object) -> Entity:
-    entity = admin_entity_queryset().filter(pk=uuid_or_none(entity_id)).first()
+    entity = admin_entity_queryset().filter(pk=parse_id(entity_id, message=ENTITY_NOT_FOUND)).first()
     if entity is None:
         raise NotFound(ENTITY_NOT_FOUND)
     return entity

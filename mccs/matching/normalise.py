@@ -26,7 +26,7 @@ def normalise_tag(raw: str) -> str:
     return re.sub(r"-{2,}", "-", kept).strip("-")
 
 
-def normalise_tags(values: Iterable[object], *, field: str) -> list[str]:
+def normalise_tags(values: object, *, field: str) -> list[str]:
     """Normalise a list of offers or wants: duplicates and empty tags dropped, order kept, limits enforced."""
     if isinstance(values, str) or not isinstance(values, Iterable):
         raise InvalidRequest(

@@ -21,7 +21,7 @@ def page_to_come_back_to(request: HttpRequest) -> str:
     """The page the visitor was looking at: htmx's ``HX-Current-URL``, else the Referer, else the request itself
     when it can be loaded again (a GET). Only addresses on this site."""
     for candidate in (request.headers.get("HX-Current-URL"), request.headers.get("Referer")):
-        if is_safe_redirect(request, candidate):
+        if candidate and is_safe_redirect(request, candidate):
             parts = urlsplit(candidate)
             return parts.path + (f"?{parts.query}" if parts.query else "")
     return request.get_full_path() if request.method == "GET" else ""

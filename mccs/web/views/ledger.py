@@ -94,6 +94,7 @@ def _entity(request: AuthenticatedHttpRequest) -> Entity:
 def transfer_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     entity = _entity(request)
     account = selectors.account_for_entity(entity)
+    assert account is not None  # _entity answers 404 for an entity without an account
     form = TransferForm(
         request.POST or None, initial={"idempotency_key": uuid.uuid4().hex, **_from_link(request)}
     )
