@@ -19,6 +19,7 @@ from mccs.directory.search import ENTITY_NOT_FOUND, listed_entities, parse_entit
 from mccs.directory.services import entity_language, entity_recipients
 from mccs.notifications.services import email_enqueue
 from mccs.users.locks import user_lock
+from mccs.users.models import User
 
 MAX_MESSAGE_LENGTH = 5000
 MIN_MESSAGE_LENGTH = 2
@@ -29,11 +30,11 @@ def contact_limit_per_hour() -> int:
     return settings.MCCS_CONTACT_LIMIT_PER_HOUR
 
 
-def _reply_address(entity: Entity, actor) -> str:
+def _reply_address(entity: Entity, actor: User) -> str:
     return entity.email or actor.email
 
 
-def contact_send(*, actor, sender: Entity, receiver_id: object, body: object) -> ContactMessage:
+def contact_send(*, actor: User, sender: Entity, receiver_id: object, body: object) -> ContactMessage:
     """Relay a message by email. The receiver's address is used only as the envelope recipient and is never
     returned; the sender's address goes in Reply-To so the receiver decides whether to answer."""
     if not can_manage_entity(actor, sender):

@@ -25,6 +25,7 @@ from mccs.directory.models import Category, Entity, EntityTag, Tag
 from mccs.directory.search import vocabulary_invalidate
 from mccs.directory.services import entity_update_record
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
+from mccs.users.models import User
 from mccs.users.policies import require_administrator
 
 CATEGORY_NOT_FOUND = gettext_lazy("Category not found.")
@@ -95,7 +96,7 @@ def categories_resolve(names: object) -> list[Category]:
 
 
 def entity_categories_set(
-    *, actor, entity: Entity, names: object, record: bool = True
+    *, actor: User, entity: Entity, names: object, record: bool = True
 ) -> dict[str, tuple[object, object]]:
     """Assign existing categories to an entity. Returns the diff (and records it unless ``record`` is off, for a
     caller that records it with other changes)."""
@@ -135,7 +136,7 @@ def curated_get(model: type[Curated], pk: object) -> Curated:
     return found
 
 
-def curated_create(model: type[Curated], *, actor, name: object) -> Curated:
+def curated_create(model: type[Curated], *, actor: User, name: object) -> Curated:
     require_administrator(actor, what=MANAGE[model])
     what = _what(model)
     clean = curated_name_clean(name, what=what)
@@ -157,7 +158,7 @@ def curated_create(model: type[Curated], *, actor, name: object) -> Curated:
     return created
 
 
-def curated_rename(*, actor, item: Curated, name: object) -> Curated:
+def curated_rename(*, actor: User, item: Curated, name: object) -> Curated:
     """Rename a category or tag on every entity. Onto an existing name, the two merge: the entities of one join the
     other, and it goes. Returns what the item is now called (the other one, after a merge)."""
     model = type(item)
@@ -185,7 +186,7 @@ def curated_rename(*, actor, item: Curated, name: object) -> Curated:
     return result
 
 
-def curated_delete(*, actor, item: Curated) -> Curated:
+def curated_delete(*, actor: User, item: Curated) -> Curated:
     """Delete a category or tag; every entity that carried it loses it. Returns the deleted item (with its id)."""
     model = type(item)
     require_administrator(actor, what=MANAGE[model])
@@ -203,7 +204,7 @@ def curated_delete(*, actor, item: Curated) -> Curated:
 
 
 def _record_change(
-    actor, model: type[Curated], action: str, item_id, changes: dict, before: dict, entity_ids
+    actor: User, model: type[Curated], action: str, item_id, changes: dict, before: dict, entity_ids
 ) -> None:
     """Audit a rename, merge or delete: one entry for the category or tag, one per entity whose lists changed; and
     refresh the fuzzy vocabulary once committed."""
@@ -244,7 +245,7 @@ def _entity_lists(model: type[Curated], entity_ids: list[uuid.UUID]) -> dict[uui
     return lists
 
 
-def _record_entity_lists(*, actor, before: dict, after: dict) -> None:
+def _record_entity_lists(*, actor: User, before: dict, after: dict) -> None:
     """One ``entity.update`` audit entry per entity whose lists changed, with each changed list before and after."""
     entries = []
     for eid, lists in before.items():
@@ -291,16 +292,16 @@ def category_get(*, category_id: object) -> Category:
     return cast(Category, curated_get(Category, category_id))
 
 
-def category_create(*, actor, name: object) -> Category:
+def category_create(*, actor: User, name: object) -> Category:
     return cast(Category, curated_create(Category, actor=actor, name=name))
 
 
-def category_rename(*, actor, category: Category, name: object) -> Category:
+def category_rename(*, actor: User, category: Category, name: object) -> Category:
     """Rename a category. Onto an existing name, the two merge: its entities join the other, and it goes."""
     return cast(Category, curated_rename(actor=actor, item=category, name=name))
 
 
-def category_delete(*, actor, category: Category) -> Category:
+def category_delete(*, actor: User, category: Category) -> Category:
     """Delete a category; every entity that had it loses it. Returns the deleted category (with its id)."""
     return cast(Category, curated_delete(actor=actor, item=category))
 
@@ -309,17 +310,17 @@ def tag_get(*, tag_id: object) -> Tag:
     return cast(Tag, curated_get(Tag, tag_id))
 
 
-def tag_create(*, actor, name: object) -> Tag:
+def tag_create(*, actor: User, name: object) -> Tag:
     return cast(Tag, curated_create(Tag, actor=actor, name=name))
 
 
-def tag_rename(*, actor, tag: Tag, name: object) -> Tag:
+def tag_rename(*, actor: User, tag: Tag, name: object) -> Tag:
     """Rename a tag on every entity. Onto an existing tag, the two merge; an entity that listed both keeps one,
     dated from whichever it listed first (so "new matches since" does not fire again)."""
     return cast(Tag, curated_rename(actor=actor, item=tag, name=name))
 
 
-def tag_delete(*, actor, tag: Tag) -> Tag:
+def tag_delete(*, actor: User, tag: Tag) -> Tag:
     """Delete a tag; every entity that offered or wanted it loses it."""
     return cast(Tag, curated_delete(actor=actor, item=tag))
 

@@ -13,9 +13,10 @@ from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity
 from mccs.directory.policies import can_manage_entity
 from mccs.directory.search import ENTITY_NOT_FOUND, listed_entities, parse_entity_id
+from mccs.users.models import User
 
 
-def favorite_set(*, actor, entity: Entity, favorite_id: object, is_favorite: bool) -> bool:
+def favorite_set(*, actor: User, entity: Entity, favorite_id: object, is_favorite: bool) -> bool:
     """Mark or unmark a listed entity as one of ``entity``'s favourites. Returns whether anything changed."""
     if not can_manage_entity(actor, entity):
         raise PermissionDenied(_("You do not act for this entity."))

@@ -14,23 +14,24 @@ from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity
 from mccs.directory.policies import can_manage_entity
 from mccs.directory.search import ENTITY_NOT_FOUND, parse_entity_id
+from mccs.users.models import User
 
 
 def entities_with_details() -> QuerySet[Entity]:
     return Entity.objects.prefetch_related("entity_tags__tag", "categories")
 
 
-def entities_for_user(*, user) -> QuerySet[Entity]:
+def entities_for_user(*, user: User) -> QuerySet[Entity]:
     return entities_with_details().filter(users=user).order_by("created_at")
 
 
-def web_entity_for_user(*, user) -> Entity | None:
+def web_entity_for_user(*, user: User) -> Entity | None:
     """The entity a member acts for on the web pages: their first (None for an administrator, or a member whose
     entity was deleted)."""
     return entities_for_user(user=user).first()
 
 
-def entity_for_user(*, user, entity_id: str) -> Entity:
+def entity_for_user(*, user: User, entity_id: str) -> Entity:
     """One of the user's own entities; another member's entity is simply not found."""
     entity = entities_for_user(user=user).filter(pk=parse_entity_id(entity_id)).first()
     if entity is None:
@@ -38,7 +39,7 @@ def entity_for_user(*, user, entity_id: str) -> Entity:
     return entity
 
 
-def acting_entity(*, actor, entity_id: object, field: str) -> Entity:
+def acting_entity(*, actor: User, entity_id: object, field: str) -> Entity:
     """An entity the actor acts for; another member's entity (or an unknown id) is refused with 403."""
     try:
         pk = parse_entity_id(entity_id)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from mccs.directory.models import Entity
+from mccs.users.models import User
 
 
-def can_manage_entity(user, entity: Entity) -> bool:
+def can_manage_entity(user: User | None, entity: Entity) -> bool:
     """Only the users linked to an entity act for it."""
     return bool(user and user.is_authenticated and entity.users.filter(pk=user.pk).exists())
 

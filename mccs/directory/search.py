@@ -23,6 +23,7 @@ from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import parse_id
 from mccs.directory.models import LISTED_STATUSES, Category, Entity, EntityStatus, EntityTag, Tag
 from mccs.matching.ranking import FuzzyVocabulary, Rank, plural_variants, search_terms
+from mccs.users.models import User
 
 ENTITY_NOT_FOUND = gettext_lazy("Entity not found.")
 MAX_MATCHED_TAGS = 500  # the best-ranked tags a term may expand to; keeps the SQL IN-lists bounded
@@ -374,7 +375,7 @@ def entity_matches(
     return Matches(want_what_you_offer=find(wants=offers), offer_what_you_want=find(offers=wants))
 
 
-def matches_for_dashboard(entity: Entity, user) -> tuple[Matches, datetime.datetime | None]:
+def matches_for_dashboard(entity: Entity, user: User) -> tuple[Matches, datetime.datetime | None]:
     """The dashboard's matches; only those new since the previous sign-in when the entity asked for that."""
     since = user.previous_login if entity.show_tags_matched_since_last_login else None
     return entity_matches(entity, since=since), since

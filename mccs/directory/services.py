@@ -18,6 +18,7 @@ from mccs.directory.fields import ENTITY_FIELD, MEMBER_EDITABLE_FIELDS, TAG_FIEL
 from mccs.directory.models import Entity, EntityTag, IncType, Tag
 from mccs.directory.policies import can_manage_entity
 from mccs.matching.normalise import normalise_tags
+from mccs.users.models import User
 
 MAX_TURNOVER = 10**15
 
@@ -174,7 +175,7 @@ def entity_mail(entity: Entity) -> tuple[list[str], str]:
 
 
 def entity_record(
-    *, actor, entity: Entity, action: str, changes: Mapping[str, tuple[object, object]]
+    *, actor: User, entity: Entity, action: str, changes: Mapping[str, tuple[object, object]]
 ) -> None:
     """The audit entry of a change to an entity (``entity.update``, ``entity.status_change``…)."""
     audit_record(
@@ -187,13 +188,13 @@ def entity_record(
     )
 
 
-def entity_update_record(*, actor, entity: Entity, diff: Mapping[str, tuple[object, object]]) -> None:
+def entity_update_record(*, actor: User, entity: Entity, diff: Mapping[str, tuple[object, object]]) -> None:
     """The audit entry of an entity change (nothing when nothing changed)."""
     if diff:
         entity_record(actor=actor, entity=entity, action="entity.update", changes=diff)
 
 
-def entity_update(*, actor, entity: Entity, changes: Mapping[str, object]) -> Entity:
+def entity_update(*, actor: User, entity: Entity, changes: Mapping[str, object]) -> Entity:
     """A member changes their own entity's details."""
     if not can_manage_entity(actor, entity):
         raise PermissionDenied(_("You do not act for this entity."))

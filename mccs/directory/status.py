@@ -17,10 +17,11 @@ from mccs.directory.policies import can_manage_entity
 from mccs.directory.search import ENTITY_NOT_FOUND
 from mccs.directory.services import entity_mail, entity_record
 from mccs.notifications.services import email_enqueue
+from mccs.users.models import User
 from mccs.users.policies import require_administrator
 
 
-def entity_status_set(*, actor, entity: Entity, status: object) -> Entity:
+def entity_status_set(*, actor: User, entity: Entity, status: object) -> Entity:
     """Set an entity's membership status, record it, and tell the member by email.
 
     ``member_started_at`` is set the first time the entity becomes ``tradingAccepted`` and never changes after.
@@ -77,7 +78,7 @@ DECISIONS: dict[str | None, dict[str, EntityStatus]] = {  # by the stored status
 }
 
 
-def entity_decide(*, actor, entity: Entity, decision: str) -> str | None:
+def entity_decide(*, actor: User, entity: Entity, decision: str) -> str | None:
     """Accept or reject the application ``entity`` is waiting on. Decided under the entity's lock, so of two
     administrators deciding at once only the first changes anything. Returns the new status, or None when the
     entity was no longer waiting for a decision."""
@@ -106,7 +107,7 @@ def status_clean(status: object) -> str:
 CAN_APPLY_FOR_TRADING = (EntityStatus.ACCEPTED, EntityStatus.TRADING_REJECTED)
 
 
-def entity_apply_for_trading(*, actor, entity: Entity) -> Entity:
+def entity_apply_for_trading(*, actor: User, entity: Entity) -> Entity:
     """A listed member asks to trade: the entity goes back into the approval queue as ``tradingPending``.
 
     Compare-and-set on the status, so a click that races an administrator's decision changes nothing."""

@@ -36,6 +36,7 @@ from mccs.core.errors import NotFound, PermissionDenied
 from mccs.federation import agreement, client, services
 from mccs.federation.models import CCState, FederatedTransfer, Intent, Neighbour
 from mccs.ledger import policies
+from mccs.users.models import User
 
 ABSENT = agreement.ABSENT
 
@@ -60,7 +61,7 @@ class Report:
             self.settled = False
 
 
-def reconcile(*, name: str, dry_run: bool = False, actor=None) -> Report:
+def reconcile(*, name: str, dry_run: bool = False, actor: User | None = None) -> Report:
     if actor is not None and not policies.can_change_limits(actor):
         raise PermissionDenied(_("Only administrators can reconcile a link."))
     neighbour = Neighbour.objects.filter(name=name).first()
@@ -131,7 +132,7 @@ def _head(uuid: str, here: str, there: str, neighbour: Neighbour) -> str:
     }
 
 
-def _finish(neighbour: Neighbour, report: Report, dry_run: bool, actor) -> Report:
+def _finish(neighbour: Neighbour, report: Report, dry_run: bool, actor: User | None) -> Report:
     if dry_run:
         report.lines.insert(0, _("Dry run: nothing is changed."))
     else:
@@ -387,7 +388,7 @@ def _align(neighbour: Neighbour, report: Report, *, dry_run: bool = False) -> No
         )
 
 
-def link_hash_set(neighbour: Neighbour, value: str, *, actor) -> bool:
+def link_hash_set(neighbour: Neighbour, value: str, *, actor: User | None) -> bool:
     """Set the last hash of a link (re-alignment), under the link's lease; False if a change holds the lease."""
     token = services._lease(neighbour.pk)
     if token is None:

@@ -11,11 +11,12 @@ from mccs.federation import services as federation
 from mccs.ledger import services as ledger
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Transfer
+from mccs.users.models import User
 
 
 def transfer_propose(
     *,
-    actor,
+    actor: User,
     initiator: str,
     receiver: str,
     direction: str,
@@ -46,7 +47,12 @@ def transfer_propose(
 
 
 def transfer_act(
-    *, actor, transfer_id: object, action: str, reason: object = "", idempotency: Idempotency | None = None
+    *,
+    actor: User,
+    transfer_id: object,
+    action: str,
+    reason: object = "",
+    idempotency: Idempotency | None = None,
 ) -> Transfer:
     """``accept`` or ``reject`` (the receiver), ``cancel`` (the initiator)."""
     if federation.is_federated(transfer_id):

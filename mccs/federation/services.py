@@ -66,6 +66,7 @@ from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.selectors import transfer_for_actor
 from mccs.ledger.services import account_by_number
 from mccs.notifications.services import email_enqueue
+from mccs.users.models import User
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ def _neighbour_create(
     rate: Decimal,
     max_negative: object,
     max_positive: object,
-    actor=None,
+    actor: User | None = None,
 ) -> Neighbour:
     positive_default, negative_default = default_limits()
     negative = _limit_cents(max_negative, "max-negative", negative_default)
@@ -260,7 +261,12 @@ def _limits_apply(account: Account, *, negative: int, positive: int) -> None:
 
 
 def branch_add(
-    *, name: object, url: object, max_negative: object = None, max_positive: object = None, actor=None
+    *,
+    name: object,
+    url: object,
+    max_negative: object = None,
+    max_positive: object = None,
+    actor: User | None = None,
 ) -> Neighbour:
     """Let node ``name``, served at ``url``, join as a leaf of this node (``mccs federation add-branch``, the admin
     page and API). ``actor`` is the administrator, for the audit log (None: the command line)."""
@@ -282,7 +288,7 @@ def trunk_join(
     rate: object = "1",
     max_negative: object = None,
     max_positive: object = None,
-    actor=None,
+    actor: User | None = None,
 ) -> tuple[Neighbour, str]:
     """Make this node a leaf of the trunk; answers the neighbour and the handshake's result ("ok" or why not)."""
     neighbour = _neighbour_create(
@@ -298,7 +304,7 @@ def trunk_join(
 
 
 def neighbour_limits_set(
-    *, actor, name: str, max_negative: object = None, max_positive: object = None
+    *, actor: User, name: str, max_negative: object = None, max_positive: object = None
 ) -> Neighbour:
     if not policies.can_change_limits(actor):
         raise PermissionDenied(_("Only administrators can change a neighbour's limits."))
@@ -328,7 +334,7 @@ def neighbour_limits_set(
     return neighbour
 
 
-def sharing_set(*, actor, on: bool) -> Node:
+def sharing_set(*, actor: User | None, on: bool) -> Node:
     """Turn sharing of this node's public directory with its neighbours on or off (``mccs federation share``)."""
     if actor is not None and not policies.can_change_limits(actor):
         raise PermissionDenied(_("Only administrators can change what this node shares."))
@@ -829,7 +835,7 @@ def _transfer_ensure(ft: FederatedTransfer) -> Transfer:
     return transfer
 
 
-def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTransfer:
+def _apply(ft_id, state: str, *, reason: str = "", actor: User | None = None) -> FederatedTransfer:
     """Save the change here, in one transaction: ledger state, postings, version and the hash of every link."""
     top = topology()
     with transaction.atomic(durable=True):
@@ -888,7 +894,7 @@ def _apply(ft_id, state: str, *, reason: str = "", actor=None) -> FederatedTrans
     return ft
 
 
-def _complete(transfer: Transfer, *, at, actor) -> None:
+def _complete(transfer: Transfer, *, at, actor: User | None) -> None:
     """Complete a transfer: the database writes its two postings and moves both balances (ledger migration 0005).
     Limits were held while it was pending; if a member's local trading used that room meanwhile, the limit is raised
     just enough first (audited): the far side has already completed, so it must stick."""
@@ -971,7 +977,7 @@ def _notify(ft: FederatedTransfer, transfer: Transfer, event: str) -> None:
 
 
 def _intent_open(
-    ft: FederatedTransfer, neighbour: Neighbour, state: str, *, reason: str = "", actor=None
+    ft: FederatedTransfer, neighbour: Neighbour, state: str, *, reason: str = "", actor: User | None = None
 ) -> Intent:
     existing = Intent.objects.filter(
         federated=ft, neighbour=neighbour, state=state, done_at__isnull=True
@@ -984,7 +990,7 @@ def _intent_open(
         neighbour=neighbour,
         state=state,
         reason=reason[:500],
-        actor_id=str(actor.pk) if getattr(actor, "pk", None) else "",
+        actor_id=str(actor.pk) if actor is not None and actor.pk else "",
         created_at=moment,
         next_at=moment,
     )
@@ -1167,7 +1173,7 @@ def looks_like_path(text: object) -> bool:
 
 def remote_transfer_propose(
     *,
-    actor,
+    actor: User,
     initiator: str,
     receiver: str,
     direction: str,
@@ -1381,7 +1387,7 @@ def is_federated(transfer_id: object) -> bool:
     return FederatedTransfer.objects.filter(pk=key, transfer__isnull=False).exists()
 
 
-def remote_transfer_act(*, actor, transfer_id: object, action: str, reason: object = "") -> Transfer:
+def remote_transfer_act(*, actor: User, transfer_id: object, action: str, reason: object = "") -> Transfer:
     """Accept, reject or cancel a federated transfer: the change goes to the neighbour first, then applies here.
     If the neighbour cannot be reached, the change is queued and the transfer stays pending until it answers."""
     transfer = transfer_for_actor(actor=actor, transfer_id=transfer_id)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from mccs.ledger.models import Account, Transfer
+from mccs.users.models import User
 from mccs.users.policies import is_administrator
 
 
-def can_act_for_account(actor, account: Account) -> bool:
+def can_act_for_account(actor: User | None, account: Account) -> bool:
     """The users of an entity act for its account; an administrator may act on behalf of any entity."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     return is_administrator(actor) or account.entity.users.filter(pk=actor.pk).exists()
 
 
-def _party_account_ids(actor, transfer: Transfer) -> set:
+def _party_account_ids(actor: User, transfer: Transfer) -> set:
     """The parties' accounts whose entity ``actor`` acts for — one query per actor and transfer object, which
     needs neither account loaded (the accept path loads them once, under its lock)."""
     cache = transfer.__dict__.setdefault("_mccs_party_account_ids", {})
@@ -27,7 +28,7 @@ def _party_account_ids(actor, transfer: Transfer) -> set:
 
 
 def _acts_for_party(
-    actor, transfer: Transfer, account_id: int | None, *, administrators: bool = True
+    actor: User | None, transfer: Transfer, account_id: int | None, *, administrators: bool = True
 ) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
@@ -37,20 +38,20 @@ def _acts_for_party(
     return bool(ids) if account_id is None else account_id in ids
 
 
-def can_see_transfer(actor, transfer: Transfer) -> bool:
+def can_see_transfer(actor: User | None, transfer: Transfer) -> bool:
     return _acts_for_party(actor, transfer, None)
 
 
-def can_respond_to_transfer(actor, transfer: Transfer) -> bool:
+def can_respond_to_transfer(actor: User | None, transfer: Transfer) -> bool:
     """Accept or reject: only the receiver (the party that did not propose it). Administrators may see and cancel
     any transfer, but agreeing to one is for the member whose account it moves."""
     return _acts_for_party(actor, transfer, transfer.receiver_id, administrators=False)
 
 
-def can_cancel_transfer(actor, transfer: Transfer) -> bool:
+def can_cancel_transfer(actor: User | None, transfer: Transfer) -> bool:
     """Cancel: only the initiator, while the transfer is pending."""
     return _acts_for_party(actor, transfer, transfer.initiator_id)
 
 
-def can_change_limits(actor) -> bool:
+def can_change_limits(actor: User | None) -> bool:
     return is_administrator(actor)

@@ -76,7 +76,7 @@ def transfer_get(*, transfer_id: object, with_parties: bool = True) -> Transfer:
     return transfer
 
 
-def transfer_for_actor(*, actor, transfer_id: object, with_parties: bool = True) -> Transfer:
+def transfer_for_actor(*, actor: User, transfer_id: object, with_parties: bool = True) -> Transfer:
     """A transfer the actor may see; one they may not see is not found, like one that does not exist."""
     transfer = transfer_get(transfer_id=transfer_id, with_parties=with_parties)
     if not policies.can_see_transfer(actor, transfer):

@@ -43,6 +43,7 @@ from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.selectors import transfer_for_actor
 from mccs.notifications.services import email_deferred, emails_queue
+from mccs.users.models import User
 
 MAX_DESCRIPTION = 500
 MAX_REASON = 500
@@ -160,7 +161,7 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
     emails_queue(emails)
 
 
-def _audit(actor, action: str, transfer: Transfer, changes: dict) -> None:
+def _audit(actor: User, action: str, transfer: Transfer, changes: dict) -> None:
     """Recorded against the entity that acted: the receiver for accept/reject, otherwise the initiator. The other
     party's account number is in ``changes`` so that a search finds both sides."""
     responder = transfer.payee if transfer.initiator_id == transfer.payer_id else transfer.payer
@@ -244,7 +245,7 @@ def _set_state(transfer: Transfer, state: str, **fields) -> None:
 
 def transfer_propose(
     *,
-    actor,
+    actor: User,
     initiator: str,
     receiver: str,
     direction: str,
@@ -326,7 +327,7 @@ def transfer_propose(
 # --- responding ---------------------------------------------------------------------------------------------------
 
 
-def transfer_accept(*, actor, transfer_id: object, idempotency: Idempotency | None = None) -> Transfer:
+def transfer_accept(*, actor: User, transfer_id: object, idempotency: Idempotency | None = None) -> Transfer:
     """The receiver accepts: balances move. If a limit would now be broken, the transfer is cancelled instead,
     with the reason, and LimitExceeded tells the caller why."""
     transfer = transfer_for_actor(actor=actor, transfer_id=transfer_id, with_parties=False)
@@ -398,7 +399,7 @@ def _post(transfer: Transfer, *, payer: Account, payee: Account) -> None:
 
 
 def _close(
-    *, actor, transfer_id: object, reason: object, action: str, idempotency: Idempotency | None
+    *, actor: User, transfer_id: object, reason: object, action: str, idempotency: Idempotency | None
 ) -> Transfer:
     transfer = transfer_for_actor(actor=actor, transfer_id=transfer_id)
     _refuse_federated(transfer)
@@ -430,7 +431,7 @@ def _close(
 
 
 def transfer_reject(
-    *, actor, transfer_id: object, reason: object = "", idempotency: Idempotency | None = None
+    *, actor: User, transfer_id: object, reason: object = "", idempotency: Idempotency | None = None
 ) -> Transfer:
     """The receiver declines a pending transfer; nothing moves."""
     return _close(
@@ -439,7 +440,7 @@ def transfer_reject(
 
 
 def transfer_cancel(
-    *, actor, transfer_id: object, reason: object = "", idempotency: Idempotency | None = None
+    *, actor: User, transfer_id: object, reason: object = "", idempotency: Idempotency | None = None
 ) -> Transfer:
     """The initiator withdraws a pending transfer; nothing moves."""
     return _close(
@@ -452,7 +453,7 @@ def transfer_cancel(
 
 def transfer_admin_create(
     *,
-    actor,
+    actor: User,
     payer: str,
     payee: str,
     amount: Amount,
@@ -525,7 +526,7 @@ def transfer_admin_create(
     return _run(idempotency=idempotency, print_=print_, work=work)
 
 
-def _limits_raise_for(actor, *, payer: Account, payee: Account, amount: int) -> list[str]:
+def _limits_raise_for(actor: User, *, payer: Account, payee: Account, amount: int) -> list[str]:
     """Raise the payer's negative and the payee's positive limit just far enough for ``amount`` (locked rows)."""
     raises = []
     needed_negative = max(payer.max_negative_balance, amount - payer.balance)
@@ -565,7 +566,7 @@ class Limits:
 
 
 def account_limits_set(
-    *, actor, entity: Entity, max_positive_balance: object = None, max_negative_balance: object = None
+    *, actor: User, entity: Entity, max_positive_balance: object = None, max_negative_balance: object = None
 ) -> Account:
     """An administrator sets an entity's limits. Values are Amounts, or numbers in credit units (Decimal, int or
     text such as "250.50"), both non-negative magnitudes; None leaves a limit unchanged. A limit below what the

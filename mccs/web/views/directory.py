@@ -238,7 +238,7 @@ def contact_send(request: AuthenticatedHttpRequest, entity_id: uuid.UUID) -> Htt
     return redirect("web:directory_entity", entity_id=entity_id)
 
 
-def _matches_context(request: HttpRequest) -> dict[str, object]:
+def _matches_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
     me = acting_entity(request)
     if me is None:
         return {"me": None}
