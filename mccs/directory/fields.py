@@ -9,8 +9,9 @@ added here (and to the model), and appears everywhere at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from django.db import models
 from django.utils.translation import gettext_lazy
 
 from mccs.directory.models import Entity
@@ -34,7 +35,7 @@ class EntityField:
         """The model's limit, which the services enforce and the web forms repeat in the input."""
         if self.kind is not str:
             return None
-        return Entity._meta.get_field(self.name).max_length  # type: ignore[union-attr]
+        return cast(models.Field, Entity._meta.get_field(self.name)).max_length  # a concrete field
 
 
 ENTITY_FIELDS: tuple[EntityField, ...] = (

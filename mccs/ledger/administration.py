@@ -213,8 +213,8 @@ def _account_has_history(account: Account) -> bool:
 def admin_transfer_create(
     *,
     actor: User,
-    payer: object,
-    payee: object,
+    payer: str,
+    payee: str,
     amount: Amount,
     description: object = "",
     override_limits: bool = False,
@@ -223,8 +223,8 @@ def admin_transfer_create(
     """An administrator moves credit on behalf of members; see ``transfer_admin_create`` for the limit override."""
     return transfer_admin_create(
         actor=actor,
-        payer=payer,  # type: ignore[arg-type]
-        payee=payee,  # type: ignore[arg-type]
+        payer=payer,
+        payee=payee,
         amount=amount,
         description=description,
         override_limits=override_limits,
