@@ -17,6 +17,12 @@ def _setup_django() -> None:
     django.setup()
 
 
+def _refuse(command: str, reason: object) -> int:
+    """Say on stderr why ``mccs COMMAND`` did nothing; the exit status of a refused command."""
+    print(f"mccs {command}: {reason}", file=sys.stderr)
+    return 2
+
+
 def _manage(command: str, *args: str, **options: object) -> None:
     from django.core.management import call_command
 
@@ -51,8 +57,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     from config.wsgi import application
 
     if ns.workers < 1:
-        print("mccs serve: --workers must be at least 1", file=sys.stderr)
-        return 2
+        return _refuse("serve", "--workers must be at least 1")
     _manage("migrate", "--no-input", verbosity=0)
     log = logging.getLogger("mccs.serve")
     log.info(
@@ -151,8 +156,7 @@ def cmd_createadmin(ns: argparse.Namespace) -> int:
     try:
         user, created = admin_create_or_reset(email=ns.email, password=ns.password)
     except ApplicationError as exc:
-        print(f"mccs createadmin: {exc.message}", file=sys.stderr)
-        return 2
+        return _refuse("createadmin", exc.message)
     print(f"{'Created administrator' if created else 'Reset the password of administrator'} {user.email}")
     return 0
 
@@ -160,8 +164,7 @@ def cmd_createadmin(ns: argparse.Namespace) -> int:
 def cmd_seed(ns: argparse.Namespace) -> int:
     _setup_django()
     if not ns.demo:
-        print("mccs seed: say what to load, e.g. `mccs seed --demo`", file=sys.stderr)
-        return 2
+        return _refuse("seed", "say what to load, e.g. `mccs seed --demo`")
     from mccs.seed import seed_demo
 
     _manage("migrate", "--no-input", verbosity=0)
@@ -254,12 +257,8 @@ def cmd_federation(ns: argparse.Namespace) -> int:
                 print(line)
             return 0 if report.settled else 1
     except ApplicationError as exc:
-        print(f"mccs federation {action}: {exc.message}", file=sys.stderr)
-        return 2
-    print(
-        "mccs federation: say what to do: init, add-branch, join, share, status or reconcile", file=sys.stderr
-    )
-    return 2
+        return _refuse(f"federation {action}", exc.message)
+    return _refuse("federation", "say what to do: init, add-branch, join, share, status or reconcile")
 
 
 def cmd_backup(ns: argparse.Namespace) -> int:
@@ -269,8 +268,7 @@ def cmd_backup(ns: argparse.Namespace) -> int:
     try:
         engine = database_backup(ns.file)
     except BackupError as exc:
-        print(f"mccs backup: {exc}", file=sys.stderr)
-        return 2
+        return _refuse("backup", exc)
     print(f"Backed up the {engine} database to {ns.file}")
     return 0
 
@@ -289,8 +287,7 @@ def cmd_restore(ns: argparse.Namespace) -> int:
     try:
         engine = database_restore(ns.file)
     except BackupError as exc:
-        print(f"mccs restore: {exc}", file=sys.stderr)
-        return 2
+        return _refuse("restore", exc)
     print(f"Restored the {engine} database from {ns.file} and applied pending migrations.")
     return 0
 

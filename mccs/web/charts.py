@@ -144,19 +144,25 @@ def _y_axis(
 # --- a step line over time: the balance after each payment -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StepChart:
-    line: str  # the SVG path of the balance
-    area: str  # the same, closed along the zero line (shaded)
-    zero_y: float
+@dataclass(frozen=True, kw_only=True)
+class ChartFrame:
+    """What every chart's SVG frame draws: the ticks of its two axes, in the plot's geometry."""
+
     y_ticks: list[Tick]
     x_ticks: list[Tick]
-    end_x: float
-    end_y: float
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
     right: int = WIDTH - RIGHT
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepChart(ChartFrame):
+    line: str  # the SVG path of the balance
+    area: str  # the same, closed along the zero line (shaded)
+    zero_y: float
+    end_x: float
+    end_y: float
 
 
 def step_chart(
@@ -214,16 +220,10 @@ class Bar:
     css: str = ""  # an extra class (colour) for this bar
 
 
-@dataclass(frozen=True)
-class BarChart:
+@dataclass(frozen=True, kw_only=True)
+class BarChart(ChartFrame):
     bars: list[Bar]
-    y_ticks: list[Tick]
-    x_ticks: list[Tick]
     baseline: float
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    right: int = WIDTH - RIGHT
 
 
 def bar_chart(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import template
 from django.utils.translation import gettext_lazy as _
 
@@ -30,19 +32,6 @@ INC_TYPE_LABELS = {
     "sole": _("Sole trader"),
 }
 
-
-@register.filter
-def status_label(value: str) -> str:
-    return str(STATUS_LABELS.get(value, value))
-
-
-@register.filter
-def curated_label(name: str) -> str:
-    """Category and tag names are stored normalised (``bakeries-patisserie``); show them as words."""
-    text = (name or "").replace("-", " ")
-    return text[:1].upper() + text[1:]
-
-
 TRANSFER_STATE_LABELS = {
     "pending": _("Waiting for an answer"),
     "completed": _("Completed"),
@@ -50,9 +39,26 @@ TRANSFER_STATE_LABELS = {
 }
 
 
+def _label(labels: Mapping[str, object], value: str) -> str:
+    """The words people read for a stored value; a value without words shows as it is."""
+    return str(labels.get(value, value))
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return _label(STATUS_LABELS, value)
+
+
 @register.filter
 def transfer_state_label(value: str) -> str:
-    return str(TRANSFER_STATE_LABELS.get(value, value))
+    return _label(TRANSFER_STATE_LABELS, value)
+
+
+@register.filter
+def curated_label(name: str) -> str:
+    """Category and tag names are stored normalised (``bakeries-patisserie``); show them as words."""
+    text = (name or "").replace("-", " ")
+    return text[:1].upper() + text[1:]
 
 
 @register.simple_tag
