@@ -6,44 +6,23 @@ transfer is never completed or cancelled on this node alone (the ledger refuses 
 
 from __future__ import annotations
 
-from mccs.core.amount import Amount
+from typing import Unpack
+
 from mccs.federation import services as federation
 from mccs.ledger import services as ledger
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Transfer
+from mccs.ledger.services import TransferProposal
 from mccs.users.models import User
 
 
-def transfer_propose(
-    *,
-    actor: User,
-    initiator: str,
-    receiver: str,
-    direction: str,
-    amount: Amount,
-    description: object = "",
-    idempotency: Idempotency | None = None,
-) -> Transfer:
-    """``receiver`` is an account number here, or a Credit Commons path (``trunk/branch2/1234…``) elsewhere."""
-    if federation.is_remote_path(receiver):
-        return federation.remote_transfer_propose(
-            actor=actor,
-            initiator=initiator,
-            receiver=receiver,
-            direction=direction,
-            amount=amount,
-            description=description,
-            idempotency=idempotency,
-        )
-    return ledger.transfer_propose(
-        actor=actor,
-        initiator=initiator,
-        receiver=receiver,
-        direction=direction,
-        amount=amount,
-        description=description,
-        idempotency=idempotency,
+def transfer_propose(*, receiver: str, **proposal: Unpack[TransferProposal]) -> Transfer:
+    """``receiver`` is an account number here, or a Credit Commons path (``trunk/branch2/1234…``) elsewhere; the
+    rest of the proposal is the same for both (``mccs.ledger.services.transfer_propose``)."""
+    propose = (
+        federation.remote_transfer_propose if federation.is_remote_path(receiver) else ledger.transfer_propose
     )
+    return propose(receiver=receiver, **proposal)
 
 
 def transfer_act(

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
-from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.curation import categories_resolve, entity_categories_set
 from mccs.directory.locks import entity_lock
@@ -24,7 +23,6 @@ from mccs.directory.models import Entity
 from mccs.directory.services import entity_apply_changes, entity_clean_changes, entity_update_record
 from mccs.directory.status import entity_status_set, status_clean
 from mccs.ledger import policies
-from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Account, Transfer
 from mccs.ledger.selectors import ENTITY_NOT_FOUND, USER_NOT_FOUND, admin_entity_get, members
 from mccs.ledger.services import account_limits_set, transfer_admin_create, transfer_cancel
@@ -100,14 +98,7 @@ def admin_user_delete(*, actor: User, user: User) -> tuple[User, bool]:
             return user, False
         user_id = locked.pk
         locked.delete()
-        audit_record(
-            actor=actor,
-            action="user.delete",
-            object_type="user",
-            object_id=user_id,
-            user_id=user_id,
-            changes={key: (value, None) for key, value in snapshot.items()},
-        )
+        _deletion_record(actor=actor, kind="user", object_id=user_id, snapshot=snapshot)
     user.pk = user_id
     return user, True
 
@@ -182,16 +173,22 @@ def admin_entity_delete(*, actor: User, entity: Entity) -> Entity:
         if account is not None:
             account.delete()
         locked.delete()
-        audit_record(
-            actor=actor,
-            action="entity.delete",
-            object_type="entity",
-            object_id=entity_id,
-            entity_id=entity_id,
-            changes={key: (value, None) for key, value in snapshot.items()},
-        )
+        _deletion_record(actor=actor, kind="entity", object_id=entity_id, snapshot=snapshot)
     entity.pk = entity_id
     return entity
+
+
+def _deletion_record(*, actor: User, kind: str, object_id, snapshot: dict) -> None:
+    """The audit entry of a deleted user or entity: every value it had, and None after."""
+    audit_record(
+        actor=actor,
+        action=f"{kind}.delete",
+        object_type=kind,
+        object_id=object_id,
+        user_id=object_id if kind == "user" else "",
+        entity_id=object_id if kind == "entity" else "",
+        changes={key: (value, None) for key, value in snapshot.items()},
+    )
 
 
 def _account_has_history(account: Account) -> bool:
@@ -210,26 +207,9 @@ def _account_has_history(account: Account) -> bool:
 # --- transfers ------------------------------------------------------------------------------------------------
 
 
-def admin_transfer_create(
-    *,
-    actor: User,
-    payer: str,
-    payee: str,
-    amount: Amount,
-    description: object = "",
-    override_limits: bool = False,
-    idempotency: Idempotency | None = None,
-) -> Transfer:
-    """An administrator moves credit on behalf of members; see ``transfer_admin_create`` for the limit override."""
-    return transfer_admin_create(
-        actor=actor,
-        payer=payer,
-        payee=payee,
-        amount=amount,
-        description=description,
-        override_limits=override_limits,
-        idempotency=idempotency,
-    )
+# An administrator moves credit on behalf of members, optionally overriding limits: the ledger's own service (it
+# shares the ledger's private steps), under the name administrators' actions have here.
+admin_transfer_create = transfer_admin_create
 
 
 def admin_transfer_cancel(*, actor: User, transfer_id: object, reason: object = "") -> Transfer:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -241,6 +242,19 @@ def _set_state(transfer: Transfer, state: str, **fields) -> None:
 
 
 # --- proposing ----------------------------------------------------------------------------------------------------
+
+
+class TransferProposal(TypedDict):
+    """What a member proposes, apart from the receiver (an account here, or a path to another node): the keywords
+    of ``transfer_propose`` and of ``mccs.federation.services.remote_transfer_propose``, which
+    ``mccs.federation.routing.transfer_propose`` passes on to one of them."""
+
+    actor: User
+    initiator: str
+    direction: str
+    amount: Amount
+    description: NotRequired[object]
+    idempotency: NotRequired[Idempotency | None]
 
 
 def transfer_propose(
