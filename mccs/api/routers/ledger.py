@@ -189,6 +189,9 @@ def transfer_act(request, transferID: str, payload: TransferActionIn):
 
 
 def _own_account(request, querying_entity_id: str) -> Account:
+    """The account of one of the caller's entities. Another member's entity is not found (404), like an unknown one
+    — unlike the directory's ``querying_entity_id`` (403, ``own_entities.acting_entity``): both are the documented
+    answers (docs/api-compatibility.md), kept for clients that rely on them."""
     entity = entity_for_user(user=request.auth, entity_id=querying_entity_id)
     account = selectors.account_for_entity(entity)
     if account is None:
