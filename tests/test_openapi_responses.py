@@ -165,7 +165,7 @@ def test_every_operation_answers_what_the_document_says(contract, make_member, a
         status=400,
     )
     ma.ok("get", f"/transfers?querying_entity_id={a.entity.pk}")
-    ma.ok("get", f"/transfers?querying_entity_id={b.entity.pk}", status=404)
+    ma.ok("get", f"/transfers?querying_entity_id={b.entity.pk}", status=403)
     mb.ok("patch", f"/transfers/{proposed['id']}", {"action": "accept"})
     mb.ok("patch", f"/transfers/{proposed['id']}", {"action": "accept"}, status=409)
     ma.ok("get", f"/balance?querying_entity_id={a.entity.pk}")

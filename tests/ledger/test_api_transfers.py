@@ -206,9 +206,13 @@ def test_transfer_list_filters_and_paginates(alice, bob):
     assert page["meta"] == {"numberOfResults": 3, "totalPages": 2} and len(page["data"]) == 1
     assert alice.api.get_json(f"{url}&status=bogus").status_code == 400
     assert alice.api.get_json(f"{url}&page_size=101").status_code == 400
-    # someone else's entity: not found
-    assert alice.api.get_json(f"/transfers?querying_entity_id={bob.entity.id}").status_code == 404
-    assert alice.api.get_json(f"/balance?querying_entity_id={bob.entity.id}").status_code == 404
+    # someone else's entity: refused, as querying_entity_id is everywhere in the API (and nothing of it shown)
+    for path in ("/transfers", "/balance"):
+        refused = alice.api.get_json(f"{path}?querying_entity_id={bob.entity.id}")
+        assert refused.status_code == 403, refused.content
+        assert refused.json()["errors"][0]["field"] == "querying_entity_id"
+        assert str(bob.entity.account.number) not in refused.content.decode()
+        assert alice.api.get_json(f"{path}?querying_entity_id=not-an-id").status_code == 400
     assert alice.api.get_json("/transfers").status_code == 400
 
 

@@ -18,7 +18,7 @@ from mccs.api.rendering import dumps, iso_utc
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, Number, PageOut, errors
 from mccs.core.amount import Amount, cents_to_decimal
 from mccs.core.errors import InvalidRequest, NotFound
-from mccs.directory.own_entities import entity_for_user
+from mccs.directory.own_entities import acting_entity
 from mccs.federation import routing
 from mccs.federation import services as federation
 from mccs.ledger import selectors
@@ -189,10 +189,9 @@ def transfer_act(request, transferID: str, payload: TransferActionIn):
 
 
 def _own_account(request, querying_entity_id: str) -> Account:
-    """The account of one of the caller's entities. Another member's entity is not found (404), like an unknown one
-    — unlike the directory's ``querying_entity_id`` (403, ``own_entities.acting_entity``): both are the documented
-    answers (docs/api-compatibility.md), kept for clients that rely on them."""
-    entity = entity_for_user(user=request.auth, entity_id=querying_entity_id)
+    """The account of an entity the caller acts for. ``querying_entity_id`` means the same everywhere in the API
+    (``own_entities.acting_entity``): another member's entity, or an unknown one, is 403; a malformed id is 400."""
+    entity = acting_entity(actor=request.auth, entity_id=querying_entity_id, field="querying_entity_id")
     account = selectors.account_for_entity(entity)
     if account is None:
         raise NotFound(_("This entity has no account."))
@@ -201,7 +200,7 @@ def _own_account(request, querying_entity_id: str) -> Account:
 
 @router.get(
     "/transfers",
-    response={200: PageOut[TransferViewOut], **errors(*PARAMS, *TOKEN, 404)},
+    response={200: PageOut[TransferViewOut], **errors(*PARAMS, *TOKEN, 403, 404)},
     auth=member_auth,
     exclude_none=True,
     tags=["Review Transfer Activity"],
@@ -224,7 +223,7 @@ def transfer_list(
 
 @router.get(
     "/balance",
-    response={200: DataOut[BalanceOut], **errors(*PARAMS, *TOKEN, 404)},
+    response={200: DataOut[BalanceOut], **errors(*PARAMS, *TOKEN, 403, 404)},
     auth=member_auth,
     tags=["Review Transfer Activity"],
     description="The balance of one of your entities' account, with its limits.",
