@@ -29,7 +29,7 @@ from mccs.ledger.services import account_limits_set, transfer_admin_create, tran
 from mccs.users.locks import user_lock
 from mccs.users.models import User
 from mccs.users.policies import require_administrator
-from mccs.users.services import email_clean, user_update
+from mccs.users.services import email_clean, user_record, user_update
 from mccs.users.tokens import tokens_revoke_all
 
 # --- users ----------------------------------------------------------------------------------------------------
@@ -50,14 +50,7 @@ def admin_user_update(*, actor: User, user: User, changes: Mapping[str, object])
                 user.email = address
                 user.save(update_fields=["email"])
                 tokens_revoke_all(user=user)
-                audit_record(
-                    actor=actor,
-                    action="user.update",
-                    object_type="user",
-                    object_id=user.pk,
-                    user_id=user.pk,
-                    changes={"email": (before, address)},
-                )
+                user_record(user, "user.update", actor=actor, changes={"email": (before, address)})
         if changes:
             user_update(actor=actor, user=user, changes=changes)
     return user
@@ -87,12 +80,10 @@ def admin_user_delete(*, actor: User, user: User) -> tuple[User, bool]:
             locked.set_unusable_password()
             locked.save(update_fields=["is_active", "password"])
             tokens_revoke_all(user=locked)
-            audit_record(
+            user_record(
+                locked,
+                "user.deactivate",
                 actor=actor,
-                action="user.deactivate",
-                object_type="user",
-                object_id=locked.pk,
-                user_id=locked.pk,
                 changes={"isActive": (True, False), "entities": (snapshot["entities"], [])},
             )
             return user, False

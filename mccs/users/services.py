@@ -129,15 +129,30 @@ def user_login_record(*, user: User, ip: str, issue_token: bool) -> tuple[str | 
     return token, previous
 
 
-def _record_own(user: User, what: str) -> None:
-    """The audit entry of something a user did to their own account (``user.login``, ``admin.logout``…)."""
+def user_record(
+    user: User,
+    action: str,
+    *,
+    actor: User | None,
+    actor_email: str | None = None,
+    changes: Mapping[str, tuple[object, object]] | None = None,
+) -> None:
+    """The audit entry of something done to a user's account, by ``actor`` (None: the user or the node itself,
+    named by ``actor_email``)."""
     audit_record(
-        actor=user,
-        action=f"{'admin' if user.is_staff else 'user'}.{what}",
+        actor=actor,
+        actor_email=actor_email,
+        action=action,
         object_type="user",
         object_id=user.pk,
         user_id=user.pk,
+        changes=changes,
     )
+
+
+def _record_own(user: User, what: str) -> None:
+    """The audit entry of something a user did to their own account (``user.login``, ``admin.logout``…)."""
+    user_record(user, f"{'admin' if user.is_staff else 'user'}.{what}", actor=user)
 
 
 def user_logout(*, user: User, raw_token: str | None) -> None:
@@ -167,14 +182,7 @@ def user_password_set(*, user: User, password: object, actor: User | None, actio
         tokens_revoke_all(user=user)
         login_failures_clear(email=user.email)
         password_changed_notify(user=user, how="reset" if action.endswith("password_reset") else "changed")
-        audit_record(
-            actor=actor,
-            actor_email=None if actor else user.email,
-            action=action,
-            object_type="user",
-            object_id=user.pk,
-            user_id=user.pk,
-        )
+        user_record(user, action, actor=actor, actor_email=None if actor else user.email)
 
 
 def _users_of_side(admin: bool | None):
@@ -190,13 +198,7 @@ def user_password_change(*, user: User, current_password: object, password: obje
     if not isinstance(current_password, str) or not user.check_password(current_password):
         with transaction.atomic(durable=True):
             login_failure_record(email=user.email, ip=ip)
-            audit_record(
-                actor=user,
-                action="user.password_change_failed",
-                object_type="user",
-                object_id=user.pk,
-                user_id=user.pk,
-            )
+            user_record(user, "user.password_change_failed", actor=user)
         raise InvalidRequest(_("Your current password is not correct."), field="current_password")
     with transaction.atomic(durable=True):
         user_password_set(
@@ -240,14 +242,7 @@ def password_reset_request(*, email: object, admin: bool | None = False) -> None
             context={"user": user, "link": f"{settings.BASE_URL}/password-reset/{raw}", "minutes": minutes},
             language=user.language,
         )
-        audit_record(
-            actor=None,
-            actor_email=user.email,
-            action="user.password_reset_requested",
-            object_type="user",
-            object_id=user.pk,
-            user_id=user.pk,
-        )
+        user_record(user, "user.password_reset_requested", actor=None, actor_email=user.email)
 
 
 def password_reset_user(*, raw_token: str, admin: bool | None = False) -> PasswordResetToken:
@@ -328,14 +323,7 @@ def user_update(*, actor: User, user: User, changes: Mapping[str, object]) -> Us
         # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
         with transaction.atomic():
             user.save(update_fields=list(diff))
-            audit_record(
-                actor=actor,
-                action="user.update",
-                object_type="user",
-                object_id=user.pk,
-                user_id=user.pk,
-                changes=diff,
-            )
+            user_record(user, "user.update", actor=actor, changes=diff)
     return user
 
 
@@ -360,12 +348,10 @@ def admin_create_or_reset(*, email: str, password: str) -> tuple[User, bool]:
             tokens_revoke_all(user=user)
             login_failures_clear(email=user.email)
             password_changed_notify(user=user, how="reset with mccs createadmin")
-        audit_record(
+        user_record(
+            user,
+            "admin.created" if created else "admin.password_reset",
             actor=None,
             actor_email="mccs createadmin",
-            action="admin.created" if created else "admin.password_reset",
-            object_type="user",
-            object_id=user.pk,
-            user_id=user.pk,
         )
     return user, created
