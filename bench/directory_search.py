@@ -117,7 +117,9 @@ def fill(n_entities: int, opt_in_share: float, rng: random.Random) -> dict[str, 
 
     def literal(moment: datetime.datetime) -> str:
         # typed on PostgreSQL: in a CASE two untyped literals would be text, which a timestamptz column refuses
-        return f"'{moment:%Y-%m-%d %H:%M:%S}'" if vendor == "sqlite" else f"'{moment.isoformat()}'::timestamptz"
+        return (
+            f"'{moment:%Y-%m-%d %H:%M:%S}'" if vendor == "sqlite" else f"'{moment.isoformat()}'::timestamptz"
+        )
 
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous = OFF" if vendor == "sqlite" else "SET synchronous_commit = off")
