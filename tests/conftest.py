@@ -23,6 +23,7 @@ from mccs.directory.status import entity_status_set
 from mccs.ledger.onboarding import member_sign_up
 from mccs.notifications.models import OutboxEmail
 from mccs.users.services import admin_create_or_reset
+from tests.serving import PostgresDatabase
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -221,3 +222,15 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     return Clock(monkeypatch)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres_only)])
+def database_url(request):
+    """The DATABASE_URL of a node a test starts as its own process: None (a SQLite file in its data directory), and,
+    when the suite runs on PostgreSQL, a fresh database on that server, dropped afterwards."""
+    if request.param == "sqlite":
+        yield None
+        return
+    database = PostgresDatabase(os.environ["DATABASE_URL"])
+    yield database.create()
+    database.drop()

@@ -3,23 +3,9 @@ data, stop, `mccs restore --yes`, serve again — the data is as it was at the b
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
-from tests.serving import PASSWORD, Node, PostgresDatabase, mccs, members_for_trading, node_env
+from tests.serving import PASSWORD, Node, mccs, members_for_trading, node_env
 
 ADMIN = "admin@example.org"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres_only)])
-def database_url(request):
-    if request.param == "sqlite":
-        yield None
-        return
-    database = PostgresDatabase(os.environ["DATABASE_URL"])
-    yield database.create()
-    database.drop()
 
 
 def pay(node: Node, payer: dict, receiver: dict, amount: float) -> None:

@@ -4,11 +4,9 @@ last `X-Forwarded-For` entry, the one the proxy appended); without the setting, 
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.serving import PASSWORD, Node, PostgresDatabase, mccs, node_env
+from tests.serving import PASSWORD, Node, mccs, node_env
 
 ADMIN = "admin@example.org"
 MEMBER = "member@example.org"
@@ -17,16 +15,6 @@ MEMBER_ADDRESS = "203.0.113.7"
 ADMIN_ADDRESS = "192.0.2.44"
 LIMIT = 3
 SERVERS = {"gunicorn": ("--workers", "2"), "waitress": ("--workers", "1")}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres_only)])
-def database_url(request):
-    if request.param == "sqlite":
-        yield None
-        return
-    database = PostgresDatabase(os.environ["DATABASE_URL"])
-    yield database.create()
-    database.drop()
 
 
 def start(tmp_path, database_url, server: str, *, trust: bool) -> Node:

@@ -11,25 +11,13 @@ import threading
 import time
 import uuid
 
-import pytest
-
-from tests.serving import PASSWORD, Node, PostgresDatabase, alive, mccs, members_for_trading, node_env
+from tests.serving import PASSWORD, Node, alive, mccs, members_for_trading, node_env
 from tests.smtp import SMTPServer
 
 ADMIN = "admin@example.org"
 THREADS = 4
 TRANSFERS_PER_THREAD = 25
 KILLS = 2
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres_only)])
-def database_url(request):
-    if request.param == "sqlite":
-        yield None
-        return
-    database = PostgresDatabase(os.environ["DATABASE_URL"])
-    yield database.create()
-    database.drop()
 
 
 def call(node: Node, method: str, path: str, body, token: str, key: str, dropped: list) -> tuple[int, dict]:
