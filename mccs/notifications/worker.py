@@ -2,7 +2,7 @@
 
 Several workers may run at once (one per app server). Each claims a batch of due emails in one short transaction
 (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, see ``mccs.notifications.locks``) by giving them a lease, then sends them
-outside any transaction; an email is marked sent only while its lease is still the one this worker took.
+outside any transaction. A worker whose lease runs out mid-batch gives the rest of the batch back unsent.
 """
 
 from __future__ import annotations
@@ -70,15 +70,16 @@ def outbox_deliver_due(*, limit: int = BATCH) -> int:
     claimed, lease = outbox_claim(limit=limit)
     sent = 0
     connection = None
-    for email_id in claimed:
+    emails = OutboxEmail.objects.in_bulk(claimed)  # the whole batch in one query
+    for position, email_id in enumerate(claimed):
         if now() >= lease:
             # The lease ran out while earlier emails of the batch were sent (a slow server): another worker may
             # claim the rest now, so leave them to it rather than risk sending one twice.
-            OutboxEmail.objects.filter(pk__in=claimed[claimed.index(email_id) :], claimed_until=lease).update(
+            OutboxEmail.objects.filter(pk__in=claimed[position:], claimed_until=lease).update(
                 claimed_until=None
             )
             break
-        email = OutboxEmail.objects.get(pk=email_id)
+        email = emails[email_id]
         try:
             if connection is None:
                 # Opened once for the batch: otherwise every message would connect and disconnect on its own.
