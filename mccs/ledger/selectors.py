@@ -16,7 +16,7 @@ from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import parse_id
 from mccs.directory.models import Entity, EntityStatus, EntityTag
-from mccs.directory.search import search_terms, tag_ids_matching
+from mccs.directory.search import ENTITY_NOT_FOUND, search_terms, tag_ids_matching
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
 from mccs.ledger.errors import CounterpartyAmbiguous, TransferNotFound
@@ -340,7 +340,6 @@ def transfer_counts_by_state() -> dict[str, int]:
 # --- what administrators read: members, entities whatever their status, the approval queue ---------------------
 
 USER_NOT_FOUND = gettext_lazy("User not found.")
-ENTITY_NOT_FOUND = gettext_lazy("Entity not found.")
 
 
 def members() -> QuerySet[User]:
