@@ -1,8 +1,7 @@
 """Every row lock the directory takes lives here (like ``mccs/ledger/lock_objects.py``).
 
-The lock order, for every use-case that takes more than one lock (docs/ledger.md, "Lock order"): the acting user
-(``mccs/users/locks.py``), then entities (several at once in primary-key order), then categories or tags (in
-primary-key order), then accounts (``mccs/ledger/lock_objects.py``, in primary-key order). Taking locks in one
+The node has one lock order, written once in docs/ledger.md ("Lock order"): the user, then entities, then
+categories or tags, then the federation's rows, then accounts — each kind in primary-key order. Taking locks in one
 order means two transactions that need the same rows queue up instead of deadlocking. On SQLite
 ``select_for_update`` is a no-op: the IMMEDIATE transaction already holds the database's single write lock.
 """

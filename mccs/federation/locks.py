@@ -1,9 +1,8 @@
 """Every row lock the federation takes lives here; the ledger's own are in ``mccs.ledger.lock_objects``.
 
 Federation locks sit between the directory's and the accounts in the node's one lock order (docs/ledger.md, "Lock
-order"): the node's own row, then a federated transfer, then neighbours (by primary key), then accounts
-(``mccs.ledger.lock_objects.accounts_lock``, by primary key). A use-case may skip any of them but never takes one after
-a later one, so two transactions never wait for each other in a circle. On SQLite ``select_for_update`` is a no-op: the
+order": the node's own row, a federated transfer, neighbours by primary key). A use-case may skip any lock but never
+takes one after a later one, so two transactions never wait for each other in a circle. On SQLite ``select_for_update`` is a no-op: the
 IMMEDIATE transaction already holds the database's single write lock.
 """
 

@@ -1,5 +1,5 @@
-"""Every row lock on users lives here. A user is locked before anything else a use-case locks (the lock order is
-in ``mccs/directory/locks.py`` and docs/ledger.md, "Lock order")."""
+"""Every row lock on users lives here. A user is locked before anything else a use-case locks (docs/ledger.md,
+"Lock order")."""
 
 from __future__ import annotations
 
