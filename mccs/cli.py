@@ -331,7 +331,7 @@ COMMANDS = {
     "send-daily-digest": (cmd_send_daily_digest, "send the daily match emails now"),
     "federation": (
         cmd_federation,
-        "place this node in a Credit Commons tree: init, add-branch, join, status, reconcile",
+        "place this node in a Credit Commons tree: init, add-branch, join, share, status, reconcile",
     ),
     "backup": (cmd_backup, "write the whole database to one file, while the node keeps serving"),
     "restore": (cmd_restore, "replace the whole database with a backup (servers stopped), then migrate"),

@@ -64,7 +64,7 @@ from mccs.ledger.idempotency import (
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.selectors import transfer_for_actor
-from mccs.ledger.services import account_by_number
+from mccs.ledger.services import account_by_number, proposal_clean
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import User
 
@@ -1185,20 +1185,7 @@ def remote_transfer_propose(
 
     With ``idempotency`` the transaction's uuid comes from the member and the key, so a retry is the same Credit
     Commons transaction: the first answer again (or the transfer it made), never a second one (docs/federation.md)."""
-    if direction not in ("in", "out"):
-        raise InvalidRequest(
-            _('transfer must be "in" (request a payment) or "out" (make a payment).'), field="transfer"
-        )
-    if not isinstance(amount, Amount) or amount.cents <= 0:
-        raise InvalidRequest(_("The amount must be greater than zero."), field="amount")
-    if description is not None and not isinstance(description, str):
-        raise InvalidRequest(_("The description must be text."), field="description")
-    text = (description or "").strip()
-    if len(text) > 500:
-        raise InvalidRequest(
-            _("The description can be at most %(limit)s characters long.") % {"limit": 500},
-            field="description",
-        )
+    text = proposal_clean(direction=direction, amount=amount, description=description)
     top = topology()
     if not top.name:
         raise InvalidRequest(_("This node is not part of a Credit Commons tree."), field="receiver")

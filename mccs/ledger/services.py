@@ -162,6 +162,17 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
     emails_queue(emails)
 
 
+def _creation_changes(transfer: Transfer, payer: Account, payee: Account, amount: Amount) -> dict:
+    """What the audit log records of a new transfer: everything it was created with."""
+    return {
+        "state": (None, transfer.state),
+        "payer": (None, payer.number),
+        "payee": (None, payee.number),
+        "amount": (None, str(amount)),
+        "description": (None, transfer.description),
+    }
+
+
 def _audit(actor: User, action: str, transfer: Transfer, changes: dict) -> None:
     """Recorded against the entity that acted: the receiver for accept/reject, otherwise the initiator. The other
     party's account number is in ``changes`` so that a search finds both sides."""
@@ -257,6 +268,18 @@ class TransferProposal(TypedDict):
     idempotency: NotRequired[Idempotency | None]
 
 
+def proposal_clean(*, direction: str, amount: Amount, description: object) -> str:
+    """The checks every proposal passes, to an account here or on another node: a direction, an amount above zero
+    and a description that is text of at most MAX_DESCRIPTION characters (returned stripped)."""
+    if direction not in ("in", "out"):
+        raise InvalidRequest(
+            _('transfer must be "in" (request a payment) or "out" (make a payment).'), field="transfer"
+        )
+    if not isinstance(amount, Amount) or amount.cents <= 0:
+        raise InvalidRequest(_("The amount must be greater than zero."), field="amount")
+    return _clean_text(description, field="description", label="description", limit=MAX_DESCRIPTION)
+
+
 def transfer_propose(
     *,
     actor: User,
@@ -270,13 +293,7 @@ def transfer_propose(
     """``direction`` "out": the initiator pays the receiver; "in": the initiator asks the receiver to pay.
 
     ``initiator`` and ``receiver`` are account numbers; the actor must act for the initiator's entity."""
-    if direction not in ("in", "out"):
-        raise InvalidRequest(
-            _('transfer must be "in" (request a payment) or "out" (make a payment).'), field="transfer"
-        )
-    if not isinstance(amount, Amount) or amount.cents <= 0:
-        raise InvalidRequest(_("The amount must be greater than zero."), field="amount")
-    text = _clean_text(description, field="description", label="description", limit=MAX_DESCRIPTION)
+    text = proposal_clean(direction=direction, amount=amount, description=description)
     own = account_by_number(initiator, field="initiator")
     if not policies.can_act_for_account(actor, own):
         raise PermissionDenied(
@@ -320,18 +337,7 @@ def transfer_propose(
             created_at=now(),
             initiated_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        _audit(
-            actor,
-            "transfer.propose",
-            transfer,
-            {
-                "state": (None, transfer.state),
-                "payer": (None, payer.number),
-                "payee": (None, payee.number),
-                "amount": (None, str(amount)),
-                "description": (None, text),
-            },
-        )
+        _audit(actor, "transfer.propose", transfer, _creation_changes(transfer, payer, payee, amount))
         _notify(transfer, "proposed", accounts=[other])
         return transfer, None
 
@@ -521,19 +527,10 @@ def transfer_admin_create(
             initiated_by=actor,
         )
         _post(transfer, payer=paying, payee=receiving)
-        _audit(
-            actor,
-            "transfer.admin_create",
-            transfer,
-            {
-                "state": (None, transfer.state),
-                "payer": (None, paying.number),
-                "payee": (None, receiving.number),
-                "amount": (None, str(amount)),
-                "description": (None, text),
-                **({"limitOverride": (None, raised)} if override_limits else {}),
-            },
-        )
+        changes = _creation_changes(transfer, paying, receiving, amount)
+        if override_limits:
+            changes["limitOverride"] = (None, raised)
+        _audit(actor, "transfer.admin_create", transfer, changes)
         _notify(transfer, "completed", accounts=[paying, receiving])
         return transfer, None
 
