@@ -64,7 +64,7 @@ from mccs.ledger.idempotency import (
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.selectors import transfer_for_actor
-from mccs.ledger.services import account_by_number, proposal_clean
+from mccs.ledger.services import account_by_number, limit_raise, proposal_clean
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import User
 
@@ -903,13 +903,9 @@ def _complete(transfer: Transfer, *, at, actor: User | None) -> None:
     for account, delta in ((payer, -transfer.amount), (payee, transfer.amount)):
         after = account.balance + delta
         if after < -account.max_negative_balance:
-            _override(account, "maxNegativeBalance", account.max_negative_balance, -after)
-            account.max_negative_balance = -after
-            account.save(update_fields=["max_negative_balance"])
+            limit_raise(account, "max_negative_balance", -after, actor=None)
         if after > account.max_positive_balance:
-            _override(account, "maxPositiveBalance", account.max_positive_balance, after)
-            account.max_positive_balance = after
-            account.save(update_fields=["max_positive_balance"])
+            limit_raise(account, "max_positive_balance", after, actor=None)
     updated = Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING).update(
         state=TransferState.COMPLETED, completed_at=at
     )
@@ -917,17 +913,6 @@ def _complete(transfer: Transfer, *, at, actor: User | None) -> None:
         raise CCError("This transfer is no longer pending.", cc_class="WorkflowViolation")
     transfer.state = TransferState.COMPLETED
     transfer.completed_at = at
-
-
-def _override(account: Account, label: str, before: int, after: int) -> None:
-    audit_record(
-        actor=None,
-        action="account.limits_override",
-        object_type="account",
-        object_id=account.number,
-        entity_id=account.entity_id,
-        changes={label: (str(Amount(before)), str(Amount(after)))},
-    )
 
 
 def _counterparty_path(ft: FederatedTransfer, account_id: int) -> str:

@@ -539,26 +539,35 @@ def transfer_admin_create(
 
 def _limits_raise_for(actor: User, *, payer: Account, payee: Account, amount: int) -> list[str]:
     """Raise the payer's negative and the payee's positive limit just far enough for ``amount`` (locked rows)."""
-    raises = []
+    raised = []
     needed_negative = max(payer.max_negative_balance, amount - payer.balance)
     if needed_negative != payer.max_negative_balance:
-        raises.append((payer, "max_negative_balance", "maxNegativeBalance", needed_negative))
+        raised.append(limit_raise(payer, "max_negative_balance", needed_negative, actor=actor))
     needed_positive = max(payee.max_positive_balance, payee.balance + amount)
     if needed_positive != payee.max_positive_balance:
-        raises.append((payee, "max_positive_balance", "maxPositiveBalance", needed_positive))
-    for account, field, label, value in raises:
-        before = getattr(account, field)
-        setattr(account, field, value)
-        account.save(update_fields=[field])
-        audit_record(
-            actor=actor,
-            action="account.limits_override",
-            object_type="account",
-            object_id=account.number,
-            entity_id=account.entity_id,
-            changes={label: (str(Amount(before)), str(Amount(value)))},
-        )
-    return [label for _, _, label, _ in raises]
+        raised.append(limit_raise(payee, "max_positive_balance", needed_positive, actor=actor))
+    return raised
+
+
+LIMIT_LABELS = {"max_negative_balance": "maxNegativeBalance", "max_positive_balance": "maxPositiveBalance"}
+
+
+def limit_raise(account: Account, field: str, value: int, *, actor: User | None) -> str:
+    """Set one limit of a locked account (``max_negative_balance`` or ``max_positive_balance``, in cents) so that a
+    transfer that must go through fits, audited as ``account.limits_override``; returns the limit's API name."""
+    label = LIMIT_LABELS[field]
+    before = getattr(account, field)
+    setattr(account, field, value)
+    account.save(update_fields=[field])
+    audit_record(
+        actor=actor,
+        action="account.limits_override",
+        object_type="account",
+        object_id=account.number,
+        entity_id=account.entity_id,
+        changes={label: (str(Amount(before)), str(Amount(value)))},
+    )
+    return label
 
 
 # --- limits -------------------------------------------------------------------------------------------------------

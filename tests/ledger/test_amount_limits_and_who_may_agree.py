@@ -1,4 +1,4 @@
-"""Ledger behaviour found in review: absurd amounts, who may agree to a transfer, what the log records."""
+"""Absurd amounts, who may agree to a transfer, and what the log records of it."""
 
 from __future__ import annotations
 
