@@ -23,16 +23,16 @@ from mccs.core.clock import now
 from mccs.directory.locks import digest_windows_lock
 from mccs.directory.models import Entity, EntityTag
 from mccs.directory.search import (
-    MAX_MATCHED_TAGS,
     EntitySearch,
     Matches,
+    best_matches,
     entities_in_order,
     entity_search,
     listed_entities,
     tag_names_matching,
     tag_vocabulary,
 )
-from mccs.matching.ranking import MAX_TERMS, FuzzyVocabulary, Rank, search_terms
+from mccs.matching.ranking import MAX_TERMS, WORST_ORDER, FuzzyVocabulary, TagMatch, search_terms
 from mccs.notifications.services import email_deferred, emails_queue
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def _run_load(run: _Run, entity_ids: list | None) -> None:
             _load_rows(run, batch)
 
 
-def _ranked(run: _Run, names: list[str]) -> dict[str, Rank]:
+def _ranked(run: _Run, names: list[str]) -> dict[str, TagMatch]:
     """What ``tag_ids_matching`` answers, by name: the best MAX_MATCHED_TAGS matches of these terms."""
     terms: list[str] = []
     for name in names:  # search_terms(names), normalising each distinct name once per run
@@ -159,9 +159,7 @@ def _ranked(run: _Run, names: list[str]) -> dict[str, Rank]:
                 terms.append(term)
     if not terms:
         return {}
-    ranks = tag_names_matching(terms, run.memo, run.vocabulary)
-    best = sorted(ranks, key=lambda name: (ranks[name], name))[:MAX_MATCHED_TAGS]
-    return {name: ranks[name] for name in best}
+    return best_matches(tag_names_matching(terms, run.memo, run.vocabulary))
 
 
 def _find(run: _Run, entity_id, kind: str, names: list[str], since: float | None) -> list:
@@ -172,12 +170,12 @@ def _find(run: _Run, entity_id, kind: str, names: list[str], since: float | None
         return []
     best: dict = {}
     source = run.by_tag if since is None else run.recent
-    for name, rank in ranks.items():
+    for name, match in ranks.items():
         for at, other in source.get((kind, name), ()):
             if other == entity_id or at > run.end or (since is not None and at <= since):
                 continue
-            if rank < best.get(other, Rank.FUZZY + 1):
-                best[other] = rank
+            if match.order < best.get(other, WORST_ORDER):
+                best[other] = match.order
     sort_names = run.sort_names
     ordered = sorted(best, key=lambda other: (best[other], sort_names[other], other))
     return ordered[:MAX_LISTED]

@@ -22,7 +22,15 @@ from django.utils.translation import gettext_lazy
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import parse_id
 from mccs.directory.models import LISTED_STATUSES, Category, Entity, EntityStatus, EntityTag, Tag
-from mccs.matching.ranking import FuzzyVocabulary, Rank, plural_variants, search_terms
+from mccs.matching.ranking import (
+    WORST_ORDER,
+    FuzzyVocabulary,
+    Rank,
+    TagMatch,
+    plural_variants,
+    search_terms,
+    tag_match,
+)
 from mccs.users.models import User
 
 ENTITY_NOT_FOUND = gettext_lazy("Entity not found.")
@@ -68,25 +76,25 @@ def tag_vocabulary() -> FuzzyVocabulary:
 
 def tag_names_matching(
     terms: Iterable[str], memo: dict | None = None, vocabulary: FuzzyVocabulary | None = None
-) -> dict[str, Rank]:
-    """{tag name: best rank} for the tags any of the (normalised) terms matches. A ``memo`` dict shared across
+) -> dict[str, TagMatch]:
+    """{tag name: its best match} for the tags any of the (normalised) terms matches. A ``memo`` dict shared across
     calls (e.g. by one digest run) remembers each term's matches. With a ``vocabulary`` (a digest run's snapshot of
     every tag name) the part-of-word matches are looked up in it rather than asked of the database: the same
     answers, without two queries per term."""
     if memo is not None:
-        merged: dict[str, Rank] = {}
+        merged: dict[str, TagMatch] = {}
         for term in terms:
             if term not in memo:
                 memo[term] = tag_names_matching([term], vocabulary=vocabulary)
-            for name, rank in memo[term].items():
-                if rank < merged.get(name, Rank.FUZZY + 1):
-                    merged[name] = rank
+            for name, match in memo[term].items():
+                if name not in merged or match < merged[name]:
+                    merged[name] = match
         return merged
     terms = list(terms)
     if not terms:
         return {}
-    variants = set().union(*(plural_variants(term) for term in terms))
-    needles = sorted(set(terms) | variants)
+    variants = {variant: term for term in reversed(terms) for variant in plural_variants(term)}
+    needles = sorted(set(terms) | set(variants))
     # One query for every term: a tag containing a term or one of its variants is at least a wildcard match; the
     # exact and singular/plural ones among those are told apart here, so the cost does not grow per term.
     containing: Iterable[str]
@@ -97,23 +105,40 @@ def tag_names_matching(
         containing = Tag.objects.filter(contains).values_list("name", flat=True)
     else:  # tag names and terms are both normalised (lower case), so this is what the database's LIKE finds
         containing = vocabulary.containing(needles)
-    ranks: dict[str, Rank] = {}
+    matches: dict[str, TagMatch] = {}
     for name in containing:
-        ranks[name] = Rank.EXACT if name in terms else Rank.PLURAL if name in variants else Rank.WILDCARD
+        if name in terms:
+            matches[name] = tag_match(Rank.EXACT, name)
+        elif name in variants:
+            matches[name] = tag_match(Rank.INFLECTION, variants[name])
+        else:
+            inside = [t for t in terms if t in name] + [t for v, t in variants.items() if v in name]
+            matches[name] = tag_match(Rank.WILDCARD, inside[0])
     vocabulary = vocabulary or tag_vocabulary()
     for term in terms:
         for name in vocabulary.fuzzy(term):
-            ranks.setdefault(name, Rank.FUZZY)
-    return ranks
+            matches.setdefault(name, tag_match(Rank.FUZZY, term))
+    return matches
 
 
-def tag_ids_matching(terms: Iterable[str], memo: dict | None = None) -> dict[uuid.UUID, Rank]:
-    """{tag id: best rank}, keeping at most MAX_MATCHED_TAGS of the best-ranked tags."""
-    ranks = tag_names_matching(terms, memo)
-    if not ranks:
+def best_matches(matches: dict[str, TagMatch]) -> dict[str, TagMatch]:
+    """The MAX_MATCHED_TAGS best of the matches, best first: what one search uses."""
+    best = sorted(matches, key=lambda name: (matches[name].order, name))[:MAX_MATCHED_TAGS]
+    return {name: matches[name] for name in best}
+
+
+def tag_ids_matching(
+    terms: Iterable[str], memo: dict | None = None, names: dict[str, TagMatch] | None = None
+) -> dict[uuid.UUID, TagMatch]:
+    """{tag id: best match}, keeping at most MAX_MATCHED_TAGS of the best-ranked tags. ``names`` (a dict) receives
+    the same matches by tag name."""
+    matches = best_matches(tag_names_matching(terms, memo))
+    if not matches:
         return {}
-    best = sorted(ranks, key=lambda name: (ranks[name], name))[:MAX_MATCHED_TAGS]
-    return {pk: ranks[name] for pk, name in Tag.objects.filter(name__in=best).values_list("id", "name")}
+    found = dict(Tag.objects.filter(name__in=list(matches)).values_list("id", "name"))
+    if names is not None:
+        names.update((name, matches[name]) for name in found.values())
+    return {pk: matches[name] for pk, name in found.items()}
 
 
 def tag_search(fragment: str | None) -> list[Tag]:
@@ -123,9 +148,9 @@ def tag_search(fragment: str | None) -> list[Tag]:
         if fragment and fragment.strip():
             return []
         return list(Tag.objects.order_by("name"))
-    ranks = tag_names_matching(terms)
-    tags = list(Tag.objects.filter(name__in=list(ranks)))
-    tags.sort(key=lambda tag: (ranks[tag.name], tag.name))
+    matches = tag_names_matching(terms)
+    tags = list(Tag.objects.filter(name__in=list(matches)))
+    tags.sort(key=lambda tag: (matches[tag.name].order, tag.name))
     return tags
 
 
@@ -197,6 +222,8 @@ class EntitySearch:
     favorites_of: Entity | None = None
     exclude: Entity | None = None
     memo: dict | None = None  # term → matching tags, shared by searches that reuse terms (the daily digest)
+    # What the search matched, filled in when it runs: kind ("offer"/"want") → {tag name: best match}
+    matched: dict[str, dict[str, TagMatch]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         # Comma-separated text comes from a client: more than MAX_TERMS terms is refused, naming the field.
@@ -207,13 +234,13 @@ class EntitySearch:
             self.wants = search_terms(self.wants, field="wants")
 
 
-def _rank_case(ranks: dict[uuid.UUID, Rank]) -> Case:
-    by_rank: dict[Rank, list[uuid.UUID]] = {}
-    for pk, rank in ranks.items():
-        by_rank.setdefault(rank, []).append(pk)
+def _rank_case(matches: dict[uuid.UUID, TagMatch]) -> Case:
+    by_order: dict[int, list[uuid.UUID]] = {}
+    for pk, match in matches.items():
+        by_order.setdefault(match.order, []).append(pk)
     return Case(
-        *[When(tag_id__in=ids, then=Value(int(rank))) for rank, ids in sorted(by_rank.items())],
-        default=Value(int(Rank.FUZZY)),
+        *[When(tag_id__in=ids, then=Value(order)) for order, ids in sorted(by_order.items())],
+        default=Value(WORST_ORDER),
         output_field=IntegerField(),
     )
 
@@ -249,13 +276,15 @@ def _search_rows(search: EntitySearch) -> QuerySet:
     several comma-separated terms match an entity that has any of them. With both offers and wants, an entity must
     match both; the offers match decides the ranking.
     """
-    ranked: tuple[EntityTag.Kind, dict[uuid.UUID, Rank]] | None = None
+    ranked: tuple[EntityTag.Kind, dict[uuid.UUID, TagMatch]] | None = None
     also: list[Q] = []
+    search.matched = {}
     for kind, raw in ((EntityTag.Kind.OFFER, search.offers), (EntityTag.Kind.WANT, search.wants)):
         terms = search_terms(raw)
         if not terms:
             continue
-        ranks = tag_ids_matching(terms, search.memo)
+        search.matched[kind] = {}
+        ranks = tag_ids_matching(terms, search.memo, names=search.matched[kind])
         if not ranks:
             return Entity.objects.none().values(eid=F("id"))
         if ranked is None:
@@ -324,6 +353,39 @@ def entity_search_page(search: EntitySearch, *, start: int, end: int) -> tuple[l
     if not found:
         return [], (rows.count() if start else 0)
     return [uuid.UUID(str(pk)) for pk, _ in found], found[0][1]
+
+
+@dataclass(frozen=True)
+class MatchedTerm:
+    """Why a result was found: its ``tag`` (an offer or a want, ``kind``) matched the search ``term``, ``by`` how."""
+
+    kind: str
+    term: str
+    tag: str
+    by: Rank
+
+
+def matched_terms(search: EntitySearch, entities: Iterable[Entity]) -> dict[uuid.UUID, list[MatchedTerm]]:
+    """For entities found by ``search`` (after it ran; typically one page of them, loaded by ``entities_in_order``),
+    which of their tags matched which term: the best first, offers before wants. Reads no database: the matches
+    are those the search kept, the tags those loaded with the entities."""
+    explained: dict[uuid.UUID, list[MatchedTerm]] = {}
+    for entity in entities:
+        found: list[tuple[int, int, str, MatchedTerm]] = []
+        for position, (kind, matches) in enumerate(search.matched.items()):
+            for entity_tag in entity.entity_tags.all():
+                match = matches.get(entity_tag.tag.name) if entity_tag.kind == kind else None
+                if match is not None:
+                    found.append(
+                        (
+                            position,
+                            match.order,
+                            entity_tag.tag.name,
+                            MatchedTerm(kind, match.term, entity_tag.tag.name, match.rank),
+                        )
+                    )
+        explained[entity.pk] = [item[-1] for item in sorted(found, key=lambda item: item[:3])]
+    return explained
 
 
 def entities_in_order(ids: Iterable[uuid.UUID], *, with_accounts: bool = False) -> list[Entity]:

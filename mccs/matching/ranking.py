@@ -1,10 +1,11 @@
 """How a search term matches offer/want tags, and how well.
 
-A term matches a tag in one of four ways, best first:
+A term matches a tag in one of these ways, best first (``Rank``; the API calls it ``matchedBy``):
 
 - ``EXACT``: the same normalised tag (``vegetables`` → ``vegetables``);
-- ``PLURAL``: the singular or plural of it (``vegetable`` → ``vegetables``, ``berry`` → ``berries``);
+- ``INFLECTION``: another form of the same word (``vegetable`` → ``vegetables``, ``berry`` → ``berries``);
 - ``WILDCARD``: the tag contains the term or its singular/plural (``vegetables`` → ``organic-vegetables``);
+- ``SYNONYM``: a tag meaning the same (``mechanic`` → ``car-repair``), from the synonyms (another module);
 - ``FUZZY``: the tag, or one of its hyphen-separated words, is a small number of edits away, a swap of two
   neighbouring letters counting as one edit (``vegetalbes`` → ``organic-vegetables``).
 
@@ -19,6 +20,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from enum import IntEnum
+from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 from rapidfuzz import process
@@ -32,10 +34,36 @@ MAX_TERMS = 10  # search terms one request may send; more is refused (a search i
 
 
 class Rank(IntEnum):
+    """How a term matched a tag, best first. A synonym is a deliberate match of meaning, so it ranks above a guess
+    at a typo, and below any match of the term's own letters."""
+
     EXACT = 0
-    PLURAL = 1
+    INFLECTION = 1
     WILDCARD = 2
-    FUZZY = 3
+    SYNONYM = 3
+    FUZZY = 4
+
+    @property
+    def label(self) -> str:
+        """The name the API gives it (``matchedBy``): ``exact``, ``inflection``, ``wildcard``, ``synonym``,
+        ``fuzzy``."""
+        return self.name.lower()
+
+
+class TagMatch(NamedTuple):
+    """How one tag was matched: ``order`` ranks it (smaller first), ``rank`` says how, ``term`` by which search
+    term. Tuples compare by ``order`` first, so ``min`` of several matches is the best one."""
+
+    order: int
+    rank: Rank
+    term: str
+
+
+def tag_match(rank: Rank, term: str) -> TagMatch:
+    return TagMatch(int(rank), rank, term)
+
+
+WORST_ORDER = 1_000  # larger than any match's order
 
 
 def max_edits(term: str) -> int:

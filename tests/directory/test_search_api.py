@@ -33,6 +33,38 @@ def test_exact_plural_wildcard_and_fuzzy_matches_ranked_exact_first(api, veg):
     assert "Plumber" not in found  # wants vegetables, offers plumbing
 
 
+def test_each_result_says_how_it_matched(api, veg):
+    data = api.get_json("/entities?offers=vegetables").json()["data"]
+    by_name = {entity["name"]: entity for entity in data}
+    assert by_name["Exact Veg"]["matchedBy"] == "exact"
+    assert by_name["Exact Veg"]["matchedTerms"] == [
+        {"term": "vegetables", "tag": "vegetables", "by": "exact", "field": "offers"}
+    ]
+    assert by_name["Plural Veg"]["matchedTerms"] == [
+        {"term": "vegetables", "tag": "vegetable", "by": "inflection", "field": "offers"}
+    ]
+    assert by_name["Wild Veg"]["matchedBy"] == "wildcard"
+    assert by_name["Typo Veg"]["matchedTerms"] == [
+        {"term": "vegetables", "tag": "vegtables", "by": "fuzzy", "field": "offers"}
+    ]
+    # the alpha's fields are unchanged, and a listing without offers/wants says nothing of matching
+    assert by_name["Exact Veg"]["offers"] == ["vegetables"] and "id" in by_name["Exact Veg"]
+    assert all(
+        "matchedBy" not in e and "matchedTerms" not in e for e in api.get_json("/entities").json()["data"]
+    )
+
+
+def test_matched_terms_name_every_matching_tag_best_first_offers_before_wants(api, make_member):
+    make_member(name="Farm", status="accepted", offers=["organic-vegetables", "vegetables"], wants=["eggs"])
+    [farm] = api.get_json("/entities?offers=vegetables,plumbing&wants=egg").json()["data"]
+    assert farm["matchedBy"] == "exact"
+    assert farm["matchedTerms"] == [
+        {"term": "vegetables", "tag": "vegetables", "by": "exact", "field": "offers"},
+        {"term": "vegetables", "tag": "organic-vegetables", "by": "wildcard", "field": "offers"},
+        {"term": "egg", "tag": "eggs", "by": "inflection", "field": "wants"},
+    ]
+
+
 @pytest.mark.parametrize(
     "term, expected",
     [

@@ -41,6 +41,17 @@ def test_search_page_forgives_typos_and_hides_unlisted(client, farm, make_member
     assert "farm@example.org" not in client.get("/directory").content.decode()
 
 
+def test_each_result_shows_what_it_matched(client, farm, make_member):
+    make_member(name="Veg Box", status="accepted", offers=["vegetables"])
+    page = client.get("/directory", {"offers": "vegetalbes"}).content.decode()
+    assert "Matched:" in page and "organic-vegetables ≈ vegetalbes (similar spelling)" in page
+    exact = client.get("/directory", {"offers": "vegetables"}).content.decode()
+    assert "vegetables (the same word)" in exact
+    assert "Matched:" not in client.get("/directory", {"name": "farm"}).content.decode()
+    spanish = client.get("/directory", {"offers": "vegetalbes"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Coincide con:" in spanish and "(ortografía parecida)" in spanish
+
+
 def test_categories_a_to_z_and_filter(client, farm, category):
     category("bakeries")
     page = client.get("/directory/categories").content.decode()

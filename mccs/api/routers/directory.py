@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -13,15 +15,36 @@ from mccs.api.pagination import page_bounds, paginate
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, PageOut, errors, page_meta
 from mccs.core.errors import InvalidRequest, NotAuthenticated
 from mccs.directory import contact, favourites, search
-from mccs.directory.models import Entity
+from mccs.directory.models import Entity, EntityTag
 from mccs.directory.own_entities import acting_entity
 
 router = Router(tags=["Find Entities"])
+_FIELDS: dict[str, str] = {EntityTag.Kind.OFFER: "offers", EntityTag.Kind.WANT: "wants"}
 
 
 class TagOut(Schema):
     id: str
     name: str
+
+
+class MatchedTermOut(Schema):
+    term: str
+    tag: str
+    by: str
+    field: str
+
+
+if TYPE_CHECKING:
+
+    class DirectoryEntityOut(Schema): ...
+
+else:
+
+    class DirectoryEntityOut(EntityOut):
+        """An entity in the directory; with an ``offers``/``wants`` search, also why it was found."""
+
+        matchedBy: str | None = None
+        matchedTerms: list[MatchedTermOut] | None = None
 
 
 class CategoryOut(Schema):
@@ -58,7 +81,7 @@ def _directory_out(entity: Entity, querying: Entity | None, favorites: set) -> d
 
 @router.get(
     "/entities",
-    response={200: PageOut[EntityOut], **errors(*PARAMS, *TOKEN)},
+    response={200: PageOut[DirectoryEntityOut], **errors(*PARAMS, *TOKEN)},
     auth=optional_member_auth,
     exclude_none=True,
 )
@@ -75,7 +98,10 @@ def entities_list(
     page_size: int = 10,
 ):
     """Listed entities matching the filters. ``offers``/``wants`` are comma-separated terms that match tags exactly,
-    as singular/plural, as part of a tag or despite a typo; exact matches come first."""
+    as another form of the word, as part of a tag, by meaning or despite a typo; exact matches come first. With
+    ``offers`` or ``wants``, each result says how it matched: ``matchedBy`` (its best match: ``exact``,
+    ``inflection``, ``wildcard``, ``synonym`` or ``fuzzy``) and ``matchedTerms`` (each of its tags that matched,
+    with the term and how)."""
     querying = _querying_entity(request, querying_entity_id)
     if favorites_only and querying is None:
         raise InvalidRequest(
@@ -83,22 +109,29 @@ def entities_list(
             field="favorites_only",
         )
     start, end = page_bounds(page, page_size)
-    page_ids, total = search.entity_search_page(
-        search.EntitySearch(
-            offers=offers,
-            wants=wants,
-            category=category,
-            tagged_since=search.parse_since(tagged_since),
-            name=name,
-            favorites_of=querying if favorites_only else None,
-        ),
-        start=start,
-        end=end,
+    wanted = search.EntitySearch(
+        offers=offers,
+        wants=wants,
+        category=category,
+        tagged_since=search.parse_since(tagged_since),
+        name=name,
+        favorites_of=querying if favorites_only else None,
     )
+    page_ids, total = search.entity_search_page(wanted, start=start, end=end)
     meta = page_meta(total, page_size)
     entities = search.entities_in_order(page_ids, with_accounts=True)
     favorites = favourites.favorite_ids(querying, page_ids)
-    return {"data": [_directory_out(e, querying, favorites) for e in entities], "meta": meta}
+    explained = search.matched_terms(wanted, entities)
+    data = []
+    for entity in entities:
+        out = _directory_out(entity, querying, favorites)
+        if matched := explained.get(entity.pk):
+            out["matchedBy"] = matched[0].by.label
+            out["matchedTerms"] = [
+                {"term": m.term, "tag": m.tag, "by": m.by.label, "field": _FIELDS[m.kind]} for m in matched
+            ]
+        data.append(out)
+    return {"data": data, "meta": meta}
 
 
 @router.get(

@@ -25,6 +25,7 @@ from mccs.directory.models import Category, Entity
 from mccs.directory.own_entities import web_entity_for_user
 from mccs.directory.policies import can_be_contacted
 from mccs.ledger.selectors import account_for_entity
+from mccs.matching.ranking import Rank
 from mccs.web.redirects import is_safe_redirect
 from mccs.web.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 
@@ -102,9 +103,32 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def _cards(entities: list[Entity], me: Entity | None) -> list[dict]:
+# How a result matched the search, as a member reads it after "Matched:" (the API's ``matchedBy`` words).
+MATCHED_BY = {
+    Rank.EXACT: gettext_lazy("the same word"),
+    Rank.INFLECTION: gettext_lazy("another form of the word"),
+    Rank.WILDCARD: gettext_lazy("part of the tag"),
+    Rank.SYNONYM: gettext_lazy("similar meaning"),
+    Rank.FUZZY: gettext_lazy("similar spelling"),
+}
+
+
+def _cards(
+    entities: list[Entity], me: Entity | None, wanted: search.EntitySearch | None = None
+) -> list[dict]:
     favorites = favourites.favorite_ids(me, [e.pk for e in entities])
-    return [{"entity": e, "is_favorite": e.pk in favorites} for e in entities]
+    explained = search.matched_terms(wanted, entities) if wanted is not None else {}
+    return [
+        {
+            "entity": e,
+            "is_favorite": e.pk in favorites,
+            "matched": [
+                {"tag": m.tag, "term": m.term, "same": m.tag == m.term, "how": MATCHED_BY[m.by]}
+                for m in explained.get(e.pk, [])
+            ],
+        }
+        for e in entities
+    ]
 
 
 def directory_search(request: HtmxHttpRequest) -> HttpResponse:
@@ -114,21 +138,18 @@ def directory_search(request: HtmxHttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "web/directory/search.html", context, status=400)
     data = form.cleaned_data if form.is_bound else {}
-    found = search.entity_search(
-        search.EntitySearch(
-            offers=data.get("offers"),
-            wants=data.get("wants"),
-            name=data.get("name"),
-            category=data.get("category"),
-            favorites_of=me if data.get("favorites_only") else None,
-        )
+    wanted = search.EntitySearch(
+        offers=data.get("offers"),
+        wants=data.get("wants"),
+        name=data.get("name"),
+        category=data.get("category"),
+        favorites_of=me if data.get("favorites_only") else None,
     )
-    page = Paginator(found, PAGE_SIZE).get_page(_page_number(request))
+    page = Paginator(search.entity_search(wanted), PAGE_SIZE).get_page(_page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
-    context.update(
-        page=page, cards=_cards(search.entities_in_order(page.object_list), me), query=query.urlencode()
-    )
+    cards = _cards(search.entities_in_order(page.object_list), me, wanted)
+    context.update(page=page, cards=cards, query=query.urlencode())
     template = "web/directory/_results.html" if request.htmx else "web/directory/search.html"
     return render(request, template, context)
 
