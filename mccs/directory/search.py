@@ -27,7 +27,6 @@ from mccs.matching.ranking import (
     FuzzyVocabulary,
     Rank,
     TagMatch,
-    plural_variants,
     search_terms,
     tag_match,
 )
@@ -75,17 +74,22 @@ def tag_vocabulary() -> FuzzyVocabulary:
 
 
 def tag_names_matching(
-    terms: Iterable[str], memo: dict | None = None, vocabulary: FuzzyVocabulary | None = None
+    terms: Iterable[str],
+    memo: dict | None = None,
+    vocabulary: FuzzyVocabulary | None = None,
+    *,
+    fragment: bool = False,
 ) -> dict[str, TagMatch]:
-    """{tag name: its best match} for the tags any of the (normalised) terms matches. A ``memo`` dict shared across
-    calls (e.g. by one digest run) remembers each term's matches. With a ``vocabulary`` (a digest run's snapshot of
-    every tag name) the part-of-word matches are looked up in it rather than asked of the database: the same
-    answers, without two queries per term."""
+    """{tag name: its best match} for the tags any of the (normalised) terms matches (mccs.matching.ranking). A
+    ``memo`` dict shared across calls (e.g. by one digest run) remembers each term's matches. With a
+    ``vocabulary`` (a digest run's snapshot of every tag name) nothing is asked of the database; without one, the
+    process's cached vocabulary answers, and the database adds exact matches (so a tag renamed in another process
+    a moment ago is found by its new name at once). ``fragment``: the start of any word counts (``GET /tags``)."""
     if memo is not None:
         merged: dict[str, TagMatch] = {}
         for term in terms:
             if term not in memo:
-                memo[term] = tag_names_matching([term], vocabulary=vocabulary)
+                memo[term] = tag_names_matching([term], vocabulary=vocabulary, fragment=fragment)
             for name, match in memo[term].items():
                 if name not in merged or match < merged[name]:
                     merged[name] = match
@@ -93,31 +97,11 @@ def tag_names_matching(
     terms = list(terms)
     if not terms:
         return {}
-    variants = {variant: term for term in reversed(terms) for variant in plural_variants(term)}
-    needles = sorted(set(terms) | set(variants))
-    # One query for every term: a tag containing a term or one of its variants is at least a wildcard match; the
-    # exact and singular/plural ones among those are told apart here, so the cost does not grow per term.
-    containing: Iterable[str]
-    if vocabulary is None:
-        contains = Q()
-        for needle in needles:
-            contains |= Q(name__contains=needle)
-        containing = Tag.objects.filter(contains).values_list("name", flat=True)
-    else:  # tag names and terms are both normalised (lower case), so this is what the database's LIKE finds
-        containing = vocabulary.containing(needles)
-    matches: dict[str, TagMatch] = {}
-    for name in containing:
-        if name in terms:
-            matches[name] = tag_match(Rank.EXACT, name)
-        elif name in variants:
-            matches[name] = tag_match(Rank.INFLECTION, variants[name])
-        else:
-            inside = [t for t in terms if t in name] + [t for v, t in variants.items() if v in name]
-            matches[name] = tag_match(Rank.WILDCARD, inside[0])
-    vocabulary = vocabulary or tag_vocabulary()
-    for term in terms:
-        for name in vocabulary.fuzzy(term):
-            matches.setdefault(name, tag_match(Rank.FUZZY, term))
+    if vocabulary is not None:
+        return vocabulary.match(terms, fragment=fragment)
+    matches = tag_vocabulary().match(terms, fragment=fragment)
+    for name in Tag.objects.filter(name__in=terms).values_list("name", flat=True):
+        matches[name] = tag_match(Rank.EXACT, name)
     return matches
 
 
@@ -142,13 +126,13 @@ def tag_ids_matching(
 
 
 def tag_search(fragment: str | None) -> list[Tag]:
-    """``GET /tags``: every tag, or the exact, plural, partial and fuzzy matches of a fragment, best first."""
+    """``GET /tags``: every tag, or the tags matching a fragment (also any word starting with it), best first."""
     terms = search_terms(fragment, field="fragment") if fragment else []
     if not terms:
         if fragment and fragment.strip():
             return []
         return list(Tag.objects.order_by("name"))
-    matches = tag_names_matching(terms)
+    matches = tag_names_matching(terms, fragment=True)
     tags = list(Tag.objects.filter(name__in=list(matches)))
     tags.sort(key=lambda tag: (matches[tag.name].order, tag.name))
     return tags
@@ -272,7 +256,7 @@ def _entity_conditions(search: EntitySearch, prefix: str) -> Q:
 def _search_rows(search: EntitySearch) -> QuerySet:
     """Rows (eid, match_rank, lname) of the listed entities matching every given filter, unordered.
 
-    A term matches a tag exactly, as singular/plural, as part of it, or despite a typo (mccs.matching.ranking);
+    A term matches a tag exactly, as another form, as part of it, or despite a typo (mccs.matching.ranking);
     several comma-separated terms match an entity that has any of them. With both offers and wants, an entity must
     match both; the offers match decides the ranking.
     """

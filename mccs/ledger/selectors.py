@@ -431,7 +431,7 @@ def admin_entity_search(
         (EntityTag.Kind.OFFER, "offers", offers),
         (EntityTag.Kind.WANT, "wants", wants),
     ):
-        # Matched like the directory search (exact, singular/plural, part of a tag, typo), at most MAX_TERMS
+        # Matched like the directory search (exact, other forms, part of a tag, typo), at most MAX_TERMS
         # terms: the terms pick tag ids from the small vocabulary, and one subquery keeps the entities having any
         # of them, so the query has the same shape for one term as for ten.
         terms = search_terms(text, field=field)

@@ -83,6 +83,34 @@ def test_non_matches(api, veg, term):
     assert names(api.get_json(f"/entities?offers={term}")) == []
 
 
+def test_several_words_find_tags_with_all_of_them_first_then_with_some(api, make_member):
+    make_member(name="Organic Farm", status="accepted", offers=["organic-vegetables"])
+    make_member(name="Veg Stall", status="accepted", offers=["vegetables"])
+    make_member(name="Cotton Shop", status="accepted", offers=["organic-cotton"])
+    assert names(api.get_json("/entities?offers=organic vegetables")) == ["Organic Farm"]
+    assert names(api.get_json("/entities?offers=vegetables organic")) == ["Organic Farm"]
+    # No tag has both words: those with one of them, after the full matches of the other terms.
+    r = api.get_json("/entities?offers=organic carrots,vegetables")
+    assert names(r)[:2] == ["Veg Stall", "Organic Farm"] and set(names(r)) == {
+        "Veg Stall",
+        "Organic Farm",
+        "Cotton Shop",
+    }
+
+
+def test_words_are_not_found_inside_other_words(api, make_member):
+    make_member(name="Knit Nook", status="accepted", offers=["knitting"])
+    make_member(name="Happy Paws", status="accepted", offers=["dog-sitting"])
+    make_member(name="Fit Out", status="accepted", offers=["shop-fitting"])
+    make_member(name="Calm Studio", status="accepted", offers=["team-building"])
+    make_member(name="Cafe", status="accepted", offers=["tea"])
+    assert names(api.get_json("/entities?offers=knitting")) == ["Knit Nook"]
+    assert names(api.get_json("/entities?offers=tea")) == ["Cafe"]
+    assert names(api.get_json("/entities?wants=&offers=knittng")) == ["Knit Nook"]
+    data = api.get_json("/entities?offers=scarf,knit").json()["data"]
+    assert [(e["name"], e["matchedBy"]) for e in data] == [("Knit Nook", "inflection")]
+
+
 def test_short_words_are_not_fuzzy(api, make_member):
     make_member(name="Cat Sitter", status="accepted", offers=["cat"])
     assert names(api.get_json("/entities?offers=car")) == []

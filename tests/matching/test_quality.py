@@ -13,15 +13,16 @@ spec = importlib.util.spec_from_file_location(
 quality = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(quality)
 
-# kind -> (F1, MRR, share answered), as measured on 2026-12-02, rounded down
+# kind -> (F1, MRR, share answered), as measured on 2026-12-02 after whole-word matching and word forms (ADRs
+# 0125, 0126), rounded down
 FLOORS = {
-    "all": (0.83, 0.85, 0.86),
-    "exact": (0.95, 1.0, 1.0),
-    "inflection": (0.89, 0.92, 0.92),
+    "all": (0.93, 0.93, 0.93),
+    "exact": (1.0, 1.0, 1.0),
+    "inflection": (0.98, 1.0, 1.0),
     "typo": (1.0, 1.0, 1.0),
     "words": (1.0, 1.0, 1.0),
-    "short": (0.85, 0.91, 1.0),
-    "synonym": (0.29, 0.31, 0.31),
+    "short": (1.0, 1.0, 1.0),
+    "synonym": (0.54, 0.56, 0.56),
     "wants": (1.0, 1.0, 1.0),
 }
 
@@ -45,4 +46,4 @@ def test_matching_scores_do_not_fall(db):
         if scores[kind]["f1"] < f1 or scores[kind]["mrr"] < mrr or scores[kind]["answered"] < answered
     }
     assert fallen == {}, quality.table(scores)
-    assert scores["all"]["precision"] >= 0.96, quality.table(scores)  # synonyms must not cost precision
+    assert scores["all"]["precision"] >= 0.99, quality.table(scores)  # synonyms must not cost precision

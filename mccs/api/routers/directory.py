@@ -148,7 +148,8 @@ def entity_get(request, entityID: str, querying_entity_id: str | None = None):
 
 @router.get("/tags", response={200: PageOut[TagOut], **errors(*PARAMS)}, auth=None)
 def tags_list(request, fragment: str | None = None, page: int = 1, page_size: int = 10):
-    """All tags A–Z, or the exact, singular/plural, partial and fuzzy matches of ``fragment``, best first."""
+    """All tags A–Z, or the tags matching ``fragment`` (exactly, another form of a word, a word starting with it, a
+    typo), best first."""
     items, meta = paginate(search.tag_search(fragment), page, page_size)
     return {"data": [{"id": str(t.id), "name": t.name} for t in items], "meta": meta}
 
