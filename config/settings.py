@@ -266,12 +266,19 @@ LOGGING = {
 
 
 # Jobs the worker runs periodically: (dotted path of a function with no arguments, every N seconds).
-MCCS_PERIODIC_TASKS: list[tuple[str, int]] = [
+MCCS_PERIODIC_TASKS: list[tuple[str, float]] = [
     ("mccs.directory.digest.digests_send", 3600),  # decides per entity whether a day has passed
     ("mccs.users.tokens.tokens_prune", 3600),  # expired tokens and old reset links
     ("mccs.ledger.idempotency.idempotency_prune", 3600),  # Idempotency-Key records past their days
     ("mccs.federation.services.federation_retry_due", 1),  # state changes owed to neighbour nodes
 ]
+
+# The network directory (ADR 0120): how often the worker pulls the neighbours' shared directories and republishes
+# this node's. Each hop of the tree adds up to one interval; the contract promises a change everywhere within 60 s.
+MCCS_DIRECTORY_REFRESH_SECONDS = float(os.environ.get("MCCS_DIRECTORY_REFRESH_SECONDS", "10"))
+MCCS_PERIODIC_TASKS.append(
+    ("mccs.federation.directory_feed.directory_refresh", MCCS_DIRECTORY_REFRESH_SECONDS)
+)
 
 # Federation (Credit Commons): how long to wait for a neighbour node's answer. The PHP reference waits 2 s.
 MCCS_FEDERATION_TIMEOUT_SECONDS = float(os.environ.get("MCCS_FEDERATION_TIMEOUT_SECONDS", "5"))

@@ -10,7 +10,7 @@ from pydantic import StrictBool, StrictInt, create_model
 from mccs.api.schemas import Number
 from mccs.core.amount import cents_to_decimal
 from mccs.directory.fields import ENTITY_FIELD, ENTITY_FIELDS, EntityField
-from mccs.directory.models import Entity
+from mccs.directory.models import Entity, RemoteEntity
 
 
 class TransferViewOut(Schema):
@@ -68,6 +68,8 @@ else:
         maxPositiveBalance=(Number | None, None),
         maxNegativeBalance=(Number | None, None),
         pendingTransfers=(list[TransferViewOut] | None, None),
+        node=(str | None, None),
+        accountPath=(str | None, None),
     )
 
 
@@ -81,6 +83,30 @@ def entity_public_fields(entity: Entity, *, include_email: bool) -> dict:
         "status": entity.status,
         "categories": [c.name for c in entity.categories.all()],
     }
+
+
+# The fields a remote entity's node shares (ADR 0120); every other text field of the alpha's Entity is empty.
+REMOTE_FIELDS = ("name", "city", "region", "country", "offers", "wants")
+
+
+def remote_entity_out(entity: RemoteEntity) -> dict:
+    """A listed entity of another node: its node and Credit Commons path, never an email (it is not shared)."""
+    data: dict[str, object] = {"id": str(entity.id)}
+    for field in ENTITY_FIELDS:
+        if field.name in REMOTE_FIELDS:
+            data[field.api_name] = getattr(entity, field.name)
+        elif field.kind is str and field.name != "email":
+            data[field.api_name] = ""
+        elif field.kind is bool:
+            data[field.api_name] = False
+    data.update(
+        status=entity.status,
+        categories=list(entity.categories),
+        isFavorite=False,
+        node=entity.node,
+        accountPath=entity.account_path or None,
+    )
+    return data
 
 
 def entity_own_out(entity: Entity, *, pending_transfers: list[dict] | None = None) -> dict:

@@ -171,3 +171,79 @@ class ContactMessage(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["sender_user", "sent_at"], name="contact_sender_sent")]
+
+
+# --- the network directory: this node's copy of what its neighbours share (mccs/directory/network.py, ADR 0120) ---
+
+
+class RemoteEntity(models.Model):
+    """A listed entity of another node, as a neighbour shared it. ``id`` is the entity's id on its own node;
+    ``via`` names the neighbour it came through (a node is reached through exactly one neighbour in a tree);
+    ``node`` is its node's absolute path (``t/b2``) and ``account_path`` the Credit Commons path that pays it.
+    Rows only ever hold what a node publishes: never an email, a telephone number or an address."""
+
+    id = models.UUIDField(primary_key=True)
+    via = models.CharField(max_length=50, db_index=True)
+    node = models.CharField(max_length=255)
+    account_path = models.CharField(max_length=320, blank=True)
+    name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    offers = models.JSONField(default=list)
+    wants = models.JSONField(default=list)
+    categories = models.JSONField(default=list)
+    # "|restaurants|transport|": lower-cased category names, for the category filter without a join.
+    category_key = models.CharField(max_length=2000, blank=True, default="")
+    sort_name = models.CharField(max_length=100, blank=True, default="")
+    digest = models.CharField(max_length=32)
+    copied_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["sort_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.node})"
+
+    is_remote = True
+
+    @property
+    def can_trade(self) -> bool:
+        return self.status == EntityStatus.TRADING_ACCEPTED
+
+
+class RemoteEntityTag(models.Model):
+    """One offer or want of a remote entity, on the same tag vocabulary as local ones, so one tag match serves
+    both searches (ADR 0120). ``added_at`` is when this node first saw it (for "new since" matches)."""
+
+    entity = models.ForeignKey(RemoteEntity, on_delete=models.CASCADE, related_name="remote_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="remote_entity_tags")
+    kind = models.CharField(max_length=5, choices=EntityTag.Kind.choices)
+    added_at = models.DateTimeField()
+    sort_name = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "kind", "tag"], name="remote_entity_tag_unique")
+        ]
+        indexes = [
+            # Matched tag ids → remote entity ids with their sort key, from the index alone (like entitytag_listed_search).
+            models.Index(fields=["kind", "tag", "added_at", "entity", "sort_name"], name="remotetag_search"),
+        ]
+
+
+class RemoteSource(models.Model):
+    """What this node knows of one neighbour's shared directory: where its feed was read up to (``cursor``),
+    whether it shares, and the neighbour's own absolute path (from its answers)."""
+
+    via = models.CharField(max_length=50, unique=True)
+    cursor = models.BigIntegerField(default=0)
+    sharing = models.BooleanField(default=True)
+    path = models.CharField(max_length=255, blank=True, default="")
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+
+    def __str__(self) -> str:
+        return self.via

@@ -6,7 +6,7 @@ still answer when the two ends' chains have drifted apart; a neighbour that know
 
 from __future__ import annotations
 
-from mccs.federation import agreement, services
+from mccs.federation import agreement, directory_feed, services
 from mccs.federation.models import Direction
 from mccs.federation.reconcile import link_hash_set
 from mccs.federation.views import _body, _json, endpoint
@@ -40,3 +40,12 @@ def align(request, neighbour, auth):
     if not link_hash_set(neighbour, value, actor=None):
         raise services._unavailable(services.node_name(), "another change is crossing this link")
     return _json({"data": {"lastHash": value}})
+
+
+@endpoint(methods=("POST",), repeat=True)
+def directory(request, neighbour, auth):
+    """The network directory (ADR 0120): the rows of this node's shared directory past the neighbour's cursor."""
+    body = _body(request)
+    agreement.link_authenticate(neighbour, auth, _offered(body))
+    since = body.get("since", 0) if isinstance(body, dict) else 0
+    return _json({"data": directory_feed.feed_page(neighbour=neighbour, since=since)})

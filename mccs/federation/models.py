@@ -145,3 +145,22 @@ class Intent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["done_at", "next_at"], name="intent_due")]
+
+
+class SharedEntry(models.Model):
+    """This node's directory feed (mccs/federation/directory_feed.py): one row per entity it shares or shared, its
+    own listed members (``via`` empty) and those it relays (``via``: the neighbour they came from). ``seq`` grows on
+    every change, so a neighbour asks only for rows past its cursor; a removed entity stays as a tombstone
+    (``payload`` null) so that neighbours drop it too."""
+
+    entity_id = models.UUIDField(primary_key=True)
+    via = models.CharField(max_length=50, blank=True, default="")
+    seq = models.BigIntegerField(unique=True)
+    digest = models.CharField(max_length=32, blank=True, default="")
+    payload = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} #{self.seq}"

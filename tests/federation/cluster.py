@@ -101,6 +101,7 @@ class Node:
             MCCS_SIGNUP_LIMIT_PER_HOUR="100000",  # members sign up from 127.0.0.1
             MCCS_WORKER_POLL_SECONDS="0.3",
             MCCS_FEDERATION_TIMEOUT_SECONDS="4",
+            MCCS_DIRECTORY_REFRESH_SECONDS="1",  # the network directory refreshes quickly in tests
             MCCS_EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}" if smtp_port else "locmem:",
             MCCS_CRASHPOINTS_FILE=str(self.dir / "crashpoints"),
         )

@@ -10,12 +10,12 @@ from ninja import Router, Schema
 from pydantic import StrictBool
 
 from mccs.api.auth import member_auth, optional_member_auth
-from mccs.api.entities import EntityOut, entity_public_fields
+from mccs.api.entities import EntityOut, entity_public_fields, remote_entity_out
 from mccs.api.pagination import page_bounds, paginate
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, PageOut, errors, page_meta
-from mccs.core.errors import InvalidRequest, NotAuthenticated
-from mccs.directory import contact, favourites, search
-from mccs.directory.models import Entity, EntityTag
+from mccs.core.errors import InvalidRequest, NotAuthenticated, NotFound
+from mccs.directory import contact, favourites, network, search
+from mccs.directory.models import Entity, EntityTag, RemoteEntity
 from mccs.directory.own_entities import acting_entity
 
 router = Router(tags=["Find Entities"])
@@ -101,7 +101,9 @@ def entities_list(
     as another form of the word, as part of a tag, by meaning or despite a typo; exact matches come first. With
     ``offers`` or ``wants``, each result says how it matched: ``matchedBy`` (its best match: ``exact``,
     ``inflection``, ``wildcard``, ``synonym`` or ``fuzzy``) and ``matchedTerms`` (each of its tags that matched,
-    with the term and how)."""
+    with the term and how). With federation on, listed entities of other nodes that share their directory come
+    too, ranked alike, each with ``node`` and ``accountPath`` (the Credit Commons path that pays it) and never an
+    email."""
     querying = _querying_entity(request, querying_entity_id)
     if favorites_only and querying is None:
         raise InvalidRequest(
@@ -117,14 +119,18 @@ def entities_list(
         name=name,
         favorites_of=querying if favorites_only else None,
     )
-    page_ids, total = search.entity_search_page(wanted, start=start, end=end)
+    hits, total = network.network_search_page(wanted, start=start, end=end)
     meta = page_meta(total, page_size)
-    entities = search.entities_in_order(page_ids, with_accounts=True)
-    favorites = favourites.favorite_ids(querying, page_ids)
-    explained = search.matched_terms(wanted, entities)
+    entities = network.hits_load(hits, with_accounts=True)
+    favorites = favourites.favorite_ids(querying, [h.id for h in hits if not h.remote])
+    explained = network.matched_terms_any(wanted, entities)
     data = []
     for entity in entities:
-        out = _directory_out(entity, querying, favorites)
+        out = (
+            remote_entity_out(entity)
+            if isinstance(entity, RemoteEntity)
+            else _directory_out(entity, querying, favorites)
+        )
         if matched := explained.get(entity.pk):
             out["matchedBy"] = matched[0].by.label
             out["matchedTerms"] = [
@@ -142,7 +148,10 @@ def entities_list(
 )
 def entity_get(request, entityID: str, querying_entity_id: str | None = None):
     querying = _querying_entity(request, querying_entity_id)
-    entity = search.listed_entity(entityID)
+    try:
+        entity = search.listed_entity(entityID)
+    except NotFound:
+        return {"data": remote_entity_out(network.remote_entity(entityID))}
     return {"data": _directory_out(entity, querying, favourites.favorite_ids(querying, [entity.pk]))}
 
 

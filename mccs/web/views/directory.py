@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import string
 import uuid
+from collections.abc import Sequence
 from typing import cast
 
 from django import forms
@@ -20,8 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mccs.core.errors import ApplicationError, NotFound
-from mccs.directory import contact, favourites, search
-from mccs.directory.models import Category, Entity
+from mccs.directory import contact, favourites, network, search
+from mccs.directory.models import Category, Entity, RemoteEntity
 from mccs.directory.own_entities import web_entity_for_user
 from mccs.directory.policies import can_be_contacted
 from mccs.ledger.selectors import account_for_entity
@@ -114,10 +115,10 @@ MATCHED_BY = {
 
 
 def _cards(
-    entities: list[Entity], me: Entity | None, wanted: search.EntitySearch | None = None
+    entities: list[Entity | RemoteEntity], me: Entity | None, wanted: search.EntitySearch | None = None
 ) -> list[dict]:
-    favorites = favourites.favorite_ids(me, [e.pk for e in entities])
-    explained = search.matched_terms(wanted, entities) if wanted is not None else {}
+    favorites = favourites.favorite_ids(me, [e.pk for e in entities if isinstance(e, Entity)])
+    explained = network.matched_terms_any(wanted, entities) if wanted is not None else {}
     return [
         {
             "entity": e,
@@ -145,10 +146,12 @@ def directory_search(request: HtmxHttpRequest) -> HttpResponse:
         category=data.get("category"),
         favorites_of=me if data.get("favorites_only") else None,
     )
-    page = Paginator(search.entity_search(wanted), PAGE_SIZE).get_page(_page_number(request))
+    # Members of this node and of the network directory, ranked together (NetworkResults counts and slices).
+    paginator: Paginator = Paginator(cast(Sequence, network.NetworkResults(wanted)), PAGE_SIZE)
+    page = paginator.get_page(_page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
-    cards = _cards(search.entities_in_order(page.object_list), me, wanted)
+    cards = _cards(list(page.object_list), me, wanted)
     context.update(page=page, cards=cards, query=query.urlencode())
     template = "web/directory/_results.html" if request.htmx else "web/directory/search.html"
     return render(request, template, context)
