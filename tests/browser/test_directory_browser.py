@@ -32,6 +32,7 @@ def test_search_favourite_and_contact(page, make_member, smtp_server):
     results = page.locator("#results")
     expect(results).to_contain_text("1 member found")
     expect(results).not_to_contain_text("Plumb Bob")
+    expect(results).to_contain_text("Matched: organic-vegetables ≈ vegetalbes (similar spelling)")
     results.get_by_role("link", name="Green Farm").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Green Farm")
 
