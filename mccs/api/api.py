@@ -38,6 +38,7 @@ STATUS_BY_ERROR = [
     (errors.UnsupportedMediaType, 415),
     (errors.PayloadTooLarge, 413),
     (errors.InvalidRequest, 400),
+    (errors.Unavailable, 503),
 ]
 
 api = NinjaAPI(

@@ -78,3 +78,9 @@ class TooManyRequests(ApplicationError):
     def __init__(self, message: StrOrPromise, *, retry_after: int | None = None, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class Unavailable(ApplicationError):
+    """Something this request needs is out of reach just now, e.g. another node of the tree (HTTP 503)."""
+
+    code = "unavailable"

@@ -165,12 +165,22 @@ class ContactMessage(models.Model):
 
     sender_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     sender_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="sent_messages")
-    receiver_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="received_messages")
+    # A local receiver, or (relayed to another node, ADR 0120) the id of a member of another node.
+    receiver_entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="received_messages", null=True, blank=True
+    )
+    receiver_remote = models.UUIDField(null=True, blank=True)
     body_length = models.PositiveIntegerField()
     sent_at = models.DateTimeField(db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["sender_user", "sent_at"], name="contact_sender_sent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(receiver_entity__isnull=False) | models.Q(receiver_remote__isnull=False),
+                name="contact_has_receiver",
+            )
+        ]
 
 
 # --- the network directory: this node's copy of what its neighbours share (mccs/directory/network.py, ADR 0120) ---

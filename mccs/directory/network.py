@@ -408,6 +408,10 @@ class NetworkResults:
         return hits_load(hits)
 
 
+def remote_entity_or_none(entity_id: uuid.UUID) -> RemoteEntity | None:
+    return RemoteEntity.objects.filter(pk=entity_id).first()
+
+
 def remote_entity(entity_id: object) -> RemoteEntity:
     """A remote entity of this node's copy by id; NotFound like an unknown local one."""
     found = RemoteEntity.objects.filter(pk=search.parse_entity_id(entity_id)).first()

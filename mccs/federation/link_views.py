@@ -6,7 +6,8 @@ still answer when the two ends' chains have drifted apart; a neighbour that know
 
 from __future__ import annotations
 
-from mccs.federation import agreement, directory_feed, services
+from mccs.core.errors import ApplicationError, NotFound
+from mccs.federation import agreement, directory_contact, directory_feed, services
 from mccs.federation.models import Direction
 from mccs.federation.reconcile import link_hash_set
 from mccs.federation.views import _body, _json, endpoint
@@ -49,3 +50,22 @@ def directory(request, neighbour, auth):
     agreement.link_authenticate(neighbour, auth, _offered(body))
     since = body.get("since", 0) if isinstance(body, dict) else 0
     return _json({"data": directory_feed.feed_page(neighbour=neighbour, since=since)})
+
+
+@endpoint(methods=("POST",), repeat=True)
+def contact(request, neighbour, auth):
+    """A private message for a member of this node, or to carry on towards the member's node (ADR 0120)."""
+    body = _body(request)
+    agreement.link_authenticate(neighbour, auth, _offered(body))
+    try:
+        directory_contact.contact_receive(neighbour=neighbour, body=body)
+    except services.CCError:
+        raise
+    except ApplicationError as exc:  # the sentence travels back to the sender's node, which shows it
+        raise services.CCError(
+            str(exc.message),
+            cc_class="CCViolation",
+            status=404 if isinstance(exc, NotFound) else 400,
+            fields={"message": str(exc.message)},
+        ) from None
+    return _json({"data": {"delivered": True}})

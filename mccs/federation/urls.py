@@ -12,6 +12,7 @@ urlpatterns = [
     path("mccs/link", link_views.link),
     path("mccs/link/align", link_views.align),
     path("mccs/directory", link_views.directory),
+    path("mccs/contact", link_views.contact),
     path("transaction/relay", views.relay),
     path("transaction/<str:uuid>/<str:state>", views.state_change),
     path("transaction/<str:uuid>", views.transaction),

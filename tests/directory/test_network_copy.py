@@ -126,3 +126,62 @@ def test_remote_words_join_the_tag_vocabulary():
     network.remote_copy_apply(via="t", entries=[entry("Miller", offers=["stone-ground-flour"])])
     assert Tag.objects.filter(name="stone-ground-flour").exists()
     assert [t.name for t in tag_search("stone")] == ["stone-ground-flour"]
+
+
+# --- private contact with members of other nodes (the directory's halves; the carrying is tested in federation) ---
+
+
+def test_a_relayed_message_counts_against_the_hourly_limit_until_released(make_member, settings):
+    from mccs.core.errors import TooManyRequests
+    from mccs.directory import contact
+
+    settings.MCCS_CONTACT_LIMIT_PER_HOUR = 1
+    sender = make_member(status=EntityStatus.ACCEPTED)
+    local = make_member(status=EntityStatus.ACCEPTED)
+    relayed = contact.contact_relay_reserve(
+        actor=sender.user, sender=sender.entity, receiver_id=uuid.uuid4(), body="  Hello there  "
+    )
+    assert relayed.text == "Hello there" and relayed.reply_to == sender.email
+    with pytest.raises(TooManyRequests):
+        contact.contact_send(actor=sender.user, sender=sender.entity, receiver_id=local.entity.pk, body="Hi")
+    contact.contact_relay_release(relayed)  # not delivered: the allowance comes back
+    contact.contact_send(actor=sender.user, sender=sender.entity, receiver_id=local.entity.pk, body="Hi")
+
+
+def test_a_message_from_another_node_is_emailed_with_the_senders_reply_to(make_member):
+    from mccs.core.errors import InvalidRequest, NotFound
+    from mccs.directory import contact
+    from mccs.notifications.models import OutboxEmail
+
+    receiver = make_member("bob@example.org", status=EntityStatus.ACCEPTED, name="Bob")
+    unlisted = make_member()
+    contact.contact_deliver_relayed(
+        receiver_id=receiver.entity.pk,
+        sender_id=uuid.uuid4(),
+        sender_name="Alice",
+        sender_node="t/b1",
+        reply_to="alice@b1.example",
+        body="Do you sell honey?",
+    )
+    mail = OutboxEmail.objects.order_by("-pk").first()
+    assert mail is not None
+    assert mail.to == ["bob@example.org"] and mail.reply_to == ["alice@b1.example"]
+    assert "Alice (t/b1)" in mail.body and "Do you sell honey?" in mail.body
+    with pytest.raises(InvalidRequest):
+        contact.contact_deliver_relayed(
+            receiver_id=receiver.entity.pk,
+            sender_id="",
+            sender_name="A",
+            sender_node="t",
+            reply_to="x",
+            body="Hi",
+        )
+    with pytest.raises(NotFound):
+        contact.contact_deliver_relayed(
+            receiver_id=unlisted.entity.pk,
+            sender_id="",
+            sender_name="A",
+            sender_node="t",
+            reply_to="a@b.c",
+            body="Hi",
+        )

@@ -5,11 +5,37 @@ out of everyone's results. The nodes refresh every second here (MCCS_DIRECTORY_R
 
 from __future__ import annotations
 
+import html
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+from http.cookiejar import CookieJar
+
 import pytest
 
-from tests.federation.cluster import PASSWORD, Node, http, wait_until
+from tests.federation.cluster import PASSWORD, Node, http, tree, wait_until
+from tests.smtp import SMTPServer
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_nodes(tmp_path_factory, smtp):
+    """One tree for the module, every node sending its email to the same SMTP server."""
+    nodes = tree(tmp_path_factory.mktemp("tree"), smtp_port=smtp.port)
+    yield nodes
+    for node in nodes.values():
+        node.stop()
 
 
 def search(node: Node, query: str) -> list[dict]:
@@ -93,11 +119,118 @@ def test_search_finds_listed_members_of_other_nodes(module_nodes):
 
 
 def _html(node: Node, path: str) -> tuple[int, str]:
-    import urllib.error
-    import urllib.request
-
     try:
         with urllib.request.urlopen(f"{node.base}{path}", timeout=15) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
+
+
+class Browser:
+    """A member's browser against a real node: cookies, the CSRF token of each form, redirects followed."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def open(self, path: str, fields: dict | None = None) -> tuple[int, str]:
+        data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+        request = urllib.request.Request(
+            f"{self.node.base}{path}", data=data, headers={"Referer": self.node.base}
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def submit(self, path: str, page: str, fields: dict) -> tuple[int, str]:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, page
+        return self.open(path, {"csrfmiddlewaretoken": token.group(1), **fields})
+
+    def login(self, email: str) -> None:
+        _, page = self.open("/login")
+        status, page = self.submit("/login", page, {"email": email, "password": PASSWORD})
+        assert status == 200 and "/logout" in page, page[:2000]
+
+
+def value_of(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page) or re.search(
+        rf'value="([^"]*)"[^>]*name="{name}"', page
+    )
+    assert found, f"no {name} in the form"
+    return html.unescape(found.group(1))
+
+
+def test_pay_and_write_to_a_member_of_another_node_from_its_page(module_nodes, smtp):
+    b1, b2 = module_nodes["b1"], module_nodes["b2"]
+    dave = b2.member("dave")
+    status, body = dave.api("PATCH", f"/user/entities/{dave.entity_id}", {"offers": ["beekeeping"]})
+    assert status == 200, body
+    erin = b1.member("erin")
+    remote = wait_until(lambda: found(b1, "offers=beekeeping", "Dave of b2"), timeout=30)
+
+    # The remote member's page: its node, and "pay" with its Credit Commons path filled in.
+    browser = Browser(b1)
+    browser.login(erin.email)
+    status, page = browser.open(f"/directory/entities/{remote['id']}")
+    assert status == 200 and "Dave of b2" in page and "t/b2" in page
+    dave_path = f"t/b2/{dave.number}"
+    assert f"/transfers/new?to={dave_path}" in page  # slashes stay readable in the link
+    assert "dave@b2.example.org" not in page
+    status, form = browser.open(f"/transfers/new?to={urllib.parse.quote(dave_path, safe='')}")
+    assert status == 200 and value_of(form, "counterparty") == dave_path
+    status, page = browser.submit(
+        "/transfers/new",
+        form,
+        {
+            "direction": "out",
+            "counterparty": value_of(form, "counterparty"),
+            "amount": "7",
+            "description": "honey",
+            "idempotency_key": value_of(form, "idempotency_key"),
+        },
+    )
+    assert status == 200, page[:3000]
+    proposed = wait_until(lambda: next((t for t in dave.transfers() if t["description"] == "honey"), None))
+    assert proposed["status"] == "transferInitiated"
+    status, body = dave.act(proposed["id"], "accept")
+    assert status == 200, body
+    assert dave.balance() == Decimal(7)
+    assert erin.balance() == Decimal(-7)
+
+    # A private message through the API: relayed by the trunk to b2, which emails dave with erin as Reply-To.
+    status, body = erin.api(
+        "POST",
+        "/send-email",
+        {"senderEntityID": erin.entity_id, "receiverEntityID": remote["id"], "body": "Do you sell wax too?"},
+    )
+    assert status == 200, body
+    assert "dave@" not in str(body)
+    mail = smtp.wait_for(lambda r: "Do you sell wax too?" in r.text, timeout=20)
+    assert mail.envelope_to == ["dave@b2.example.org"]
+    assert mail.message["Reply-To"] == erin.email
+    assert "Erin of b1" in mail.text
+
+    # The web contact form on the remote page does the same.
+    status, page = browser.open(f"/directory/entities/{remote['id']}")
+    status, page = browser.submit(
+        f"/directory/entities/{remote['id']}/contact", page, {"body": "And candles?"}
+    )
+    assert status == 200 and "dave@" not in page
+    mail = smtp.wait_for(lambda r: "And candles?" in r.text, timeout=20)
+    assert mail.message["Reply-To"] == erin.email
+
+    # With b2 down, the message is refused with a clear reason (not a 500) and does not count.
+    b2.stop()
+    try:
+        status, body = erin.api(
+            "POST",
+            "/send-email",
+            {"senderEntityID": erin.entity_id, "receiverEntityID": remote["id"], "body": "Still there?"},
+        )
+        assert status == 503, body
+        assert "b2" in body["errors"][0]["message"] and "dave@" not in str(body)
+    finally:
+        b2.start()

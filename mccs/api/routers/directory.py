@@ -14,9 +14,10 @@ from mccs.api.entities import EntityOut, entity_public_fields, remote_entity_out
 from mccs.api.pagination import page_bounds, paginate
 from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, PageOut, errors, page_meta
 from mccs.core.errors import InvalidRequest, NotAuthenticated, NotFound
-from mccs.directory import contact, favourites, network, search
+from mccs.directory import favourites, network, search
 from mccs.directory.models import Entity, EntityTag, RemoteEntity
 from mccs.directory.own_entities import acting_entity
+from mccs.federation import directory_contact
 
 router = Router(tags=["Find Entities"])
 _FIELDS: dict[str, str] = {EntityTag.Kind.OFFER: "offers", EntityTag.Kind.WANT: "wants"}
@@ -184,11 +185,13 @@ def favorites_set(request, payload: FavoriteIn):
     return HttpResponse(status=200)
 
 
-@router.post("/send-email", response={200: None, **errors(*BODY, *TOKEN, 404, 429)}, auth=member_auth)
+@router.post("/send-email", response={200: None, **errors(*BODY, *TOKEN, 404, 429, 503)}, auth=member_auth)
 def send_email(request, payload: SendEmailIn):
-    """Email a listed entity without learning its address; your entity's address is its Reply-To."""
+    """Email a listed entity without learning its address; your entity's address is its Reply-To. A member of
+    another node (an id from the network directory) gets it through its node; 503 when that node cannot be
+    reached just now (nothing was sent, and it does not count against your hourly limit)."""
     sender = acting_entity(actor=request.auth, entity_id=payload.senderEntityID, field="senderEntityID")
-    contact.contact_send(
+    directory_contact.contact_send_anywhere(
         actor=request.auth, sender=sender, receiver_id=payload.receiverEntityID, body=payload.body
     )
     return HttpResponse(status=200)

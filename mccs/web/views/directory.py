@@ -25,6 +25,7 @@ from mccs.directory import contact, favourites, network, search
 from mccs.directory.models import Category, Entity, RemoteEntity
 from mccs.directory.own_entities import web_entity_for_user
 from mccs.directory.policies import can_be_contacted
+from mccs.federation import directory_contact
 from mccs.ledger.selectors import account_for_entity
 from mccs.matching.ranking import Rank
 from mccs.web.redirects import is_safe_redirect
@@ -188,7 +189,7 @@ def entity_detail(
     try:
         entity = _entity_or_404(entity_id)
     except NotFound:
-        return render(request, "web/directory/not_found.html", status=404)
+        return _remote_entity_detail(request, entity_id, form=form, status=status)
     me = acting_entity(request)
     form = form or ContactForm()
     show_email = search.email_visible(me, entity)
@@ -208,6 +209,26 @@ def entity_detail(
         "pay_number": _pay_number(me, entity),
     }
     return render(request, "web/directory/entity.html", context, status=status)
+
+
+def _remote_entity_detail(
+    request: HttpRequest, entity_id: uuid.UUID, *, form: ContactForm | None, status: int
+) -> HttpResponse:
+    """A member of another node, from this node's copy of the network directory: pay or bill it by its Credit
+    Commons path, or write to it (the message is relayed to its node, which emails it)."""
+    try:
+        entity = network.remote_entity(entity_id)
+    except NotFound:
+        return render(request, "web/directory/not_found.html", status=404)
+    me = acting_entity(request)
+    context = {
+        "entity": entity,
+        "me": me,
+        "can_contact": me is not None and can_be_contacted(me),
+        "form": form or ContactForm(),
+        "pay_path": entity.account_path if me is not None and me.can_trade and entity.can_trade else None,
+    }
+    return render(request, "web/directory/remote_entity.html", context, status=status)
 
 
 def _pay_number(me, entity) -> str | None:
@@ -252,12 +273,13 @@ def contact_send(request: AuthenticatedHttpRequest, entity_id: uuid.UUID) -> Htt
     if not form.is_valid() or me is None:  # (no acting entity has made the form invalid already)
         return entity_detail(request, entity_id, form=form, status=400)
     try:
-        contact.contact_send(
+        directory_contact.contact_send_anywhere(
             actor=request.user, sender=me, receiver_id=entity_id, body=form.cleaned_data["body"]
         )
     except ApplicationError as exc:
         form.add_error("body" if exc.field == "body" else None, exc.message)
-        return entity_detail(request, entity_id, form=form, status=429 if exc.code == "throttled" else 400)
+        code = {"throttled": 429, "unavailable": 503}.get(exc.code, 400)
+        return entity_detail(request, entity_id, form=form, status=code)
     messages.success(request, _("Your message was sent. They will reply by email if they are interested."))
     return redirect("web:directory_entity", entity_id=entity_id)
 
