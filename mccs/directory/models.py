@@ -257,3 +257,35 @@ class RemoteSource(models.Model):
 
     def __str__(self) -> str:
         return self.via
+
+
+class SynonymGroup(models.Model):
+    """Words an administrator declares to mean the same in searches (``mechanic``, ``car-repair``): a search for
+    one also finds the tags containing another, ranked as a synonym (ADR 0130)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return ", ".join(self.words)
+
+    @property
+    def words(self) -> list[str]:
+        return [synonym.word for synonym in self.synonyms.all()]
+
+
+class Synonym(models.Model):
+    """One word of a synonym group, normalised like a tag. A word belongs to at most one group."""
+
+    group = models.ForeignKey(SynonymGroup, on_delete=models.CASCADE, related_name="synonyms")
+    word = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word

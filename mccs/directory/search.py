@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import parse_id
 from mccs.directory.models import LISTED_STATUSES, Category, Entity, EntityStatus, EntityTag, Tag
+from mccs.directory.synonyms import with_synonyms
 from mccs.matching.ranking import (
     WORST_ORDER,
     FuzzyVocabulary,
@@ -98,11 +99,13 @@ def tag_names_matching(
     if not terms:
         return {}
     if vocabulary is not None:
-        return vocabulary.match(terms, fragment=fragment)
-    matches = tag_vocabulary().match(terms, fragment=fragment)
-    for name in Tag.objects.filter(name__in=terms).values_list("name", flat=True):
-        matches[name] = tag_match(Rank.EXACT, name)
-    return matches
+        matches = vocabulary.match(terms, fragment=fragment)
+    else:
+        vocabulary = tag_vocabulary()
+        matches = vocabulary.match(terms, fragment=fragment)
+        for name in Tag.objects.filter(name__in=terms).values_list("name", flat=True):
+            matches[name] = tag_match(Rank.EXACT, name)
+    return matches if fragment else with_synonyms(matches, terms, vocabulary)
 
 
 def best_matches(matches: dict[str, TagMatch]) -> dict[str, TagMatch]:

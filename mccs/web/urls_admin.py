@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from mccs.web.views import admin, admin_emails, admin_federation, overview
+from mccs.web.views import admin, admin_emails, admin_federation, admin_synonyms, overview
 
 urlpatterns = [
     path("admin/", admin.dashboard, name="admin_dashboard"),
@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("admin/tags", admin.curation_list, {"kind": "tags"}, name="admin_tags"),
     path("admin/tags/<str:item_id>", admin.curation_change, {"kind": "tags"}, name="admin_tag"),
+    path("admin/synonyms", admin_synonyms.synonym_list, name="admin_synonyms"),
+    path("admin/synonyms/<str:group_id>", admin_synonyms.synonym_change, name="admin_synonym"),
     path("admin/transfers", admin.transfer_list_view, name="admin_transfers"),
     path("admin/transfers/<str:transfer_id>/cancel", admin.transfer_cancel, name="admin_transfer_cancel"),
     path("admin/logs", admin.log_list, name="admin_logs"),

@@ -16,6 +16,7 @@ PAGES = [
     "/admin/users",
     "/admin/categories",
     "/admin/tags",
+    "/admin/synonyms",
     "/admin/transfers",
     "/admin/logs",
 ]

