@@ -11,10 +11,11 @@ Two sources, both answering {tag name: score between 0 and 1}:
   one log line, when the package is not installed: the node works the same without it.
 
 The model relates words across languages (``plumber`` ≈ ``fontanería``); a translation is not a synonym, so a tag
-whose words belong to none of the term's languages is left out (languages told by simplemma's dictionaries, when
-that package is installed). Similarities are taken after subtracting the mean vector of the vocabulary and of a
-fixed list of everyday words, which removes what all short phrases share and lets a threshold separate related
-from unrelated words; of the tags above the threshold, only those close to the best one are kept.
+whose words belong to none of the term's languages is left out, and a term that is a word of none of them (a typo,
+``zzzz``) relates to nothing (languages told by simplemma's dictionaries, when that package is installed).
+Similarities are taken after subtracting the mean vector of the vocabulary and of a fixed list of everyday words,
+which removes what all short phrases share and lets a threshold separate related from unrelated words; of the tags
+above the threshold, only those close to the best one are kept.
 
 This module knows nothing of Django models: the directory passes it tag names and curated groups.
 """
@@ -121,6 +122,16 @@ def term_languages(term: str) -> frozenset[str]:
     return found or frozenset()
 
 
+@lru_cache(maxsize=1)
+def languages_known() -> bool:
+    """Whether word languages can be told (simplemma installed, as the ``synonyms`` extra does)."""
+    try:
+        import simplemma  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def same_language(a: frozenset[str], b: frozenset[str]) -> bool:
     return not a or not b or bool(a & b)
 
@@ -175,8 +186,10 @@ class MeaningIndex:
             return {}
         import numpy as np
 
-        scores = self.matrix @ self._query(term)
         term_langs = term_languages(term)
+        if not term_langs and languages_known():
+            return {}  # not a word of any of the node's languages (``zzzz``, a typo): nothing to mean
+        scores = self.matrix @ self._query(term)
         order = np.argsort(-scores)
         found: dict[str, float] = {}
         best: float | None = None

@@ -127,3 +127,6 @@ def test_the_model_relates_trades_to_what_they_offer(model):
     assert next(iter(index.related("plumber"))) == "plumbing"
     assert list(index.related("peluquero")) == ["cortes-de-pelo"]  # Spanish: not the English haircuts
     assert "bread" not in index.related("mechanic")
+    assert (
+        index.related("zzzz") == {} and index.related("mechanik") == {}
+    )  # no word of any language: no meaning
