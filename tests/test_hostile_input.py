@@ -47,7 +47,7 @@ def contract(api):
 
 @pytest.fixture
 def world(make_member, admin_api):
-    """A member who can trade, a pending transfer, a category and a tag: real ids for every path parameter."""
+    """A member who can trade, a pending transfer, a category, a tag and a synonym group: real ids for every path parameter."""
     a = make_member(status=EntityStatus.TRADING_ACCEPTED)
     b = make_member(status=EntityStatus.TRADING_ACCEPTED)
     transfer = a.api.post_json(
@@ -62,12 +62,14 @@ def world(make_member, admin_api):
     assert transfer.status_code == 200, transfer.content
     category = admin_api.post_json("/admin/categories", {"name": "bakery"}).json()["data"]
     tag = admin_api.post_json("/admin/tags", {"name": "rye"}).json()["data"]
+    group = admin_api.post_json("/admin/synonyms", {"words": ["rye", "rye-bread"]}).json()["data"]
     ids = {
         "entityID": a.entity.pk,
         "userID": a.user.pk,
         "transferID": transfer.json()["data"]["id"],
         "categoryID": category["id"],
         "tagID": tag["id"],
+        "groupID": group["id"],
         "token": "a-reset-token",
         "name": "no-such-node",
     }

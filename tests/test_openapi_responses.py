@@ -247,6 +247,16 @@ def test_every_operation_answers_what_the_document_says(contract, make_member, a
     ad.ok("post", f"/admin/emails/{failed.pk}/retry", status=409)
     ad.ok("post", "/admin/emails/abc/retry", status=400)
     ma.ok("get", "/admin/emails", status=403)
+    # curated synonyms (an MCCS addition, ADR 0130)
+    group = ad.ok("post", "/admin/synonyms", {"words": ["mechanic", "car repair"]})["data"]
+    ad.ok("post", "/admin/synonyms", {"words": ["mechanic"]}, status=400)
+    ad.ok("get", "/admin/synonyms?q=mech")
+    ad.ok("get", "/admin/synonyms?page=0", status=400)
+    ad.ok("put", f"/admin/synonyms/{group['id']}", {"words": ["mechanic", "garage"]})
+    ad.ok("put", "/admin/synonyms/nope", {"words": ["mechanic", "garage"]}, status=404)
+    ad.ok("delete", f"/admin/synonyms/{group['id']}")
+    ad.ok("delete", f"/admin/synonyms/{group['id']}", status=404)
+    ma.ok("get", "/admin/synonyms", status=403)
     ad.ok("delete", f"/admin/entities/{signed['data']['entityID']}")
     ad.ok("delete", f"/admin/users/{signed['data']['userID']}")
     ad.ok("delete", f"/admin/entities/{a.entity.pk}", status=400)  # it traded
