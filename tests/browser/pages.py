@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from mccs.directory import curation
+from mccs.directory.synonyms import synonym_group_create
 from mccs.directory.models import EntityStatus
 from mccs.federation import services as federation
 from mccs.ledger.models import Transfer
@@ -67,6 +68,7 @@ def build_network(make_member) -> Network:
     propose(carol, alice, 30, description="Fixing the oven door")
     rejected = propose(alice, carol, 99, description="A very long description " * 8).json()["data"]["id"]
     act(carol, rejected, "reject", reason="We agreed on a lower price for this, please send it again")
+    synonym_group_create(actor=admin, words=["mechanic", "car repair", "vehicle maintenance and servicing"])
     federation.federation_init(name="market-town")
     federation.branch_add(
         name="riverside-community-exchange", url="https://riverside-community-exchange.example.org/cc"
@@ -128,6 +130,7 @@ def build_network(make_member) -> Network:
             f"/admin/users/{alice.user.pk}",
             "/admin/categories",
             "/admin/tags",
+            "/admin/synonyms",
             "/admin/transfers",
             "/admin/logs",
             "/admin/federation",
