@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from mccs.directory import curation
-from mccs.directory.synonyms import synonym_group_create
 from mccs.directory.models import EntityStatus
+from mccs.directory.synonyms import synonym_group_create
 from mccs.federation import services as federation
 from mccs.ledger.models import Transfer
 from mccs.notifications.models import OutboxEmail

@@ -1,5 +1,6 @@
-"""Directory search with synonyms (ADR 0130): curated synonyms and the model's rank after every match by letters,
-the model only widens a term that matched nothing, and the node searches the same without the model."""
+"""Directory search with synonyms (ADR 0130): curated synonyms and the model's rank after the matches of a term's
+own letters (and before guesses at typos), the model only widens a term that matched nothing, and the node searches
+the same without the model."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from mccs.directory import search
 from mccs.directory.models import EntityStatus
 from mccs.directory.synonyms import synonym_group_create
 from mccs.matching import synonyms as matching_synonyms
-from mccs.matching.ranking import Rank
+from mccs.matching.ranking import Rank, tag_match
 
 
 def names(offers: str) -> list[str]:
@@ -33,16 +34,17 @@ def without_model(monkeypatch):
     monkeypatch.setattr(matching_synonyms, "_model", state)
 
 
-def test_curated_synonyms_rank_after_exact_wildcard_and_fuzzy_matches(listed, admin):
+def test_curated_synonyms_rank_after_exact_and_wildcard_matches_and_before_typos(listed, admin):
     listed("Abe", "car-repair")
     listed("Xen", "mechanik")  # a typo of mechanic
     listed("Yak", "mechanic-training")
     listed("Zed", "mechanic")
     listed("Bob", "bread")
     synonym_group_create(actor=admin, words=["mechanic", "car repair"])
-    assert names("mechanic") == ["Zed", "Yak", "Xen", "Abe"]
-    ranks = search.tag_names_matching(["mechanic"])
-    assert ranks["car-repair"] == Rank.SYNONYM and ranks["mechanic"] == Rank.EXACT
+    assert names("mechanic") == ["Zed", "Yak", "Abe", "Xen"]
+    matches = search.tag_names_matching(["mechanic"])
+    assert matches["car-repair"].rank == Rank.SYNONYM and matches["car-repair"].term == "mechanic"
+    assert matches["mechanic"].rank == Rank.EXACT and matches["mechanik"].rank == Rank.FUZZY
     # both ways: the tags containing a synonym, after the exact match, by name
     assert names("car repair") == ["Abe", "Yak", "Zed"]
 
@@ -73,7 +75,9 @@ def test_the_model_widens_only_terms_that_match_nothing(listed):
     listed("Fon", "fontanería")
     assert names("childminder") == ["Ana"]  # not the Spanish translation
     assert names("plumbing") == ["Pip"]  # matched by letters: no synonyms, no translation
-    assert search.tag_names_matching(["childminder"]) == {"babysitting": Rank.SYNONYM}
+    assert search.tag_names_matching(["childminder"]) == {
+        "babysitting": tag_match(Rank.SYNONYM, "childminder")
+    }
 
 
 def test_the_api_finds_synonyms(listed, member):
@@ -81,4 +85,8 @@ def test_the_api_finds_synonyms(listed, member):
     listed("Pip", "plumbing")
     response = member.api.get_json("/entities?offers=plumber")
     assert response.status_code == 200
-    assert [e["name"] for e in response.json()["data"]] == ["Pip"]
+    [found] = response.json()["data"]
+    assert found["name"] == "Pip" and found["matchedBy"] == "synonym"
+    assert found["matchedTerms"] == [
+        {"term": "plumber", "tag": "plumbing", "by": "synonym", "field": "offers"}
+    ]
