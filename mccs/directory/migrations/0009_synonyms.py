@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0007_network_directory_copy"),
+        ("directory", "0008_contact_to_other_nodes"),
     ]
 
     operations = [
