@@ -25,7 +25,14 @@ from mccs.core.ids import uuid_or_none
 from mccs.directory.models import Synonym, SynonymGroup
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
 from mccs.matching.ranking import FuzzyVocabulary, Rank, TagMatch, tag_match
-from mccs.matching.synonyms import MeaningIndex, curated_index, curated_related, model_encoder
+from mccs.matching.synonyms import (
+    MeaningIndex,
+    curated_index,
+    curated_related,
+    languages_known,
+    model_encoder,
+    term_languages,
+)
 from mccs.users.models import User
 from mccs.users.policies import require_administrator
 
@@ -250,7 +257,9 @@ def synonym_names(
     for term in terms:
         for name in curated_related(term, curated, vocabulary):
             found.setdefault(name, term)
-    unmatched = list(unmatched)
+    # Only words of the node's languages can mean something (a typo or ``zzzz`` cannot): others never make the
+    # process load the model or embed the vocabulary.
+    unmatched = [term for term in unmatched if term_languages(term) or not languages_known()]
     index = meaning_index(vocabulary) if unmatched else None
     if index is not None:
         for term in unmatched:

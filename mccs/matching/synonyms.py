@@ -154,6 +154,7 @@ class MeaningIndex:
         self.encode = encode
         self.vectors: dict[str, Any]
         self.reference: Any
+        self.by_language: dict[str, frozenset[str]]
         known: dict[str, Any] = (
             dict(previous.vectors) if previous is not None and previous.encode is encode else {}
         )
@@ -169,7 +170,9 @@ class MeaningIndex:
         everything = np.concatenate([raw, self.reference]) if self.names else self.reference
         self.centre = everything.mean(axis=0)
         self.matrix = _unit(raw - self.centre) if self.names else raw
-        self.languages = [term_languages(name) for name in self.names]
+        languages = previous.by_language if previous is not None else {}
+        self.by_language = {name: languages.get(name) or term_languages(name) for name in self.names}
+        self.languages = [self.by_language[name] for name in self.names]
         self._query = lru_cache(maxsize=2048)(self._query_vector)
 
     def __len__(self) -> int:

@@ -90,3 +90,16 @@ def test_the_api_finds_synonyms(listed, member):
     assert found["matchedTerms"] == [
         {"term": "hairdresser", "tag": "haircuts", "by": "synonym", "field": "offers"}
     ]
+
+
+def test_a_term_that_is_no_word_never_loads_the_model(listed, monkeypatch):
+    pytest.importorskip("simplemma")
+    listed("Pip", "plumbing")
+
+    def refuse(vocabulary):
+        raise AssertionError("the model was asked")
+
+    monkeypatch.setattr("mccs.directory.synonyms.meaning_index", refuse)
+    assert names("zzqxv") == []
+    with pytest.raises(AssertionError):
+        names("childminder")  # a word: the model is asked
