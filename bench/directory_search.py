@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/directory_search.py --db sqlite
     .venv/bin/python bench/directory_search.py --db postgres [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python bench/directory_search.py --db sqlite --remote 100000   # plus the network directory's copy
+
+With ``--remote N``, N entities of other nodes are added to the network directory's copy (ADR 0120), with offers
+and wants spread over the same vocabulary, so every search merges local and remote results.
 
 Builds its own database (a file in /tmp, or a database ``mccs_bench_directory`` on the PostgreSQL server), fills it
 with bulk inserts (not through sign-up), then times ``GET /api/v1/entities?offers=…`` through Django's test client
@@ -188,6 +192,48 @@ def fill(n_entities: int, opt_in_share: float, rng: random.Random) -> dict[str, 
     }
 
 
+REMOTE_ID_BASE = 2 * 10**9  # remote entity i has the UUID of REMOTE_ID_BASE + i
+
+
+def fill_remote(n_remote: int, t: int) -> float:
+    """The network directory's copy: n_remote entities of node t/b2 as a neighbour shared them, each with 2-6
+    offers and 2-6 wants over the same vocabulary of t tags (rows written as ``remote_copy_apply`` writes them)."""
+    from django.db import connection, transaction
+
+    vendor = connection.vendor
+    started = time.perf_counter()
+    now_literal = (
+        "'2025-01-01 00:00:00'" if vendor == "sqlite" else "'2025-01-01T00:00:00+00:00'::timestamptz"
+    )
+    empty = "'[]'" if vendor == "sqlite" else "'[]'::jsonb"
+    for first in range(1, n_remote + 1, BATCH):
+        last = min(n_remote, first + BATCH - 1)
+        with_, from_, as_uuid = _sql_parts(vendor, first, last)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"{with_}INSERT INTO directory_remoteentity (id, via, node, account_path, name, status, city, region, "
+                "country, offers, wants, categories, category_key, sort_name, digest, copied_at) "
+                f"SELECT {as_uuid.format(f'{REMOTE_ID_BASE} + i')}, 't', 't/b2', 't/b2/' || i, "
+                "'Remote ' || a.adjective || ' ' || n.noun || ' ' || i, 'tradingAccepted', 'York', '', '', "
+                f"{empty}, {empty}, {empty}, '|', lower('Remote ' || a.adjective || ' ' || n.noun || ' ' || i), "
+                f"'x', {now_literal} "
+                f"FROM {from_} JOIN bench_word a ON a.k = (i * 37) % 48 JOIN bench_word n ON n.k = (i * 19) % 50"
+            )
+            cursor.execute(
+                f"{with_}INSERT INTO directory_remoteentitytag (entity_id, tag_id, kind, added_at, sort_name) "
+                f"SELECT {as_uuid.format(f'{REMOTE_ID_BASE} + i')}, "
+                f"{as_uuid.format(f'{TAG_ID_BASE} + ((i * 2246822519 + salt) % {t} + j * 397) % {t}')}, kind, "
+                f"{now_literal}, lower(e.name) "
+                f"FROM {from_} JOIN bench_slot ON j < 2 + ((i * 11 + salt) % 5) "
+                f"JOIN directory_remoteentity e ON e.id = {as_uuid.format(f'{REMOTE_ID_BASE} + i')} "
+                "ORDER BY i, salt, j"
+            )
+        print(f"    {last:,} remote entities after {time.perf_counter() - started:.0f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
+    return time.perf_counter() - started
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -253,6 +299,9 @@ def main() -> None:
     )
     parser.add_argument("--reuse", action="store_true", help="keep the database of the previous run (faster)")
     parser.add_argument("--opt-in", type=float, default=0.02, help="share of entities receiving the digest")
+    parser.add_argument(
+        "--remote", type=int, default=0, help="entities of other nodes in the network directory's copy"
+    )
     ns = parser.parse_args()
     rng = random.Random(42)
 
@@ -294,6 +343,14 @@ def main() -> None:
         f"  filled {ns.entities} entities, {data['tags']} distinct tags, {data['entity_tags']} offers/wants "
         f"in {data['fill_seconds']:.1f} s"
     )
+    from mccs.directory.models import RemoteEntity, RemoteEntityTag
+
+    if ns.remote and not RemoteEntity.objects.exists():
+        seconds = fill_remote(ns.remote, int(data["tags"]))  # type: ignore[call-overload]
+        print(
+            f"  filled {RemoteEntity.objects.count()} remote entities, {RemoteEntityTag.objects.count()} remote "
+            f"offers/wants in {seconds:.1f} s"
+        )
     vocabulary: list[str] = data["vocabulary"]  # type: ignore[assignment]
     compound = [t for t in vocabulary if "-" in t]
     exact = [rng.choice(compound) for _ in range(ns.queries)]

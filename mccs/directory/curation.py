@@ -108,6 +108,7 @@ def entity_categories_set(
     # Not durable: also a step of a larger use-case (docs/ledger.md, "Transactions").
     with transaction.atomic():
         entity.categories.set(categories)
+        entity.save(update_fields=["updated_at"])  # the network directory republishes what changed (ADR 0120)
         diff: dict[str, tuple[object, object]] = {"categories": (before, after)}
         if record:
             entity_update_record(actor=actor, entity=entity, diff=diff)

@@ -420,10 +420,28 @@ def remote_entity(entity_id: object) -> RemoteEntity:
     return found
 
 
-def remote_entries() -> Iterable[tuple[uuid.UUID, str, dict]]:
-    """(id, via, entry) for the whole remote copy, for the federation app's feed: a node relays what it copied
-    to its other neighbours, exactly as it received it."""
-    for r in RemoteEntity.objects.order_by("id").iterator(chunk_size=2000):
+def remote_entries(ids: Iterable[uuid.UUID] | None = None) -> Iterable[tuple[uuid.UUID, str, dict]]:
+    """(id, via, entry) for the remote copy (or those of its rows with these ids), for the federation app's feed:
+    a node relays what it copied to its other neighbours, exactly as it received it."""
+    rows = RemoteEntity.objects.order_by("id")
+    if ids is not None:
+        wanted = list(ids)
+        for start in range(0, len(wanted), 2000):
+            yield from _entries(rows.filter(pk__in=wanted[start : start + 2000]))
+        return
+    yield from _entries(rows)
+
+
+def remote_changed_since(moment) -> set[uuid.UUID]:
+    return set(RemoteEntity.objects.filter(copied_at__gte=moment).values_list("id", flat=True))
+
+
+def remote_ids() -> set[uuid.UUID]:
+    return set(RemoteEntity.objects.values_list("id", flat=True))
+
+
+def _entries(rows: QuerySet[RemoteEntity]) -> Iterable[tuple[uuid.UUID, str, dict]]:
+    for r in rows.iterator(chunk_size=2000):
         yield (
             r.pk,
             r.via,

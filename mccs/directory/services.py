@@ -129,9 +129,10 @@ def entity_apply_changes(
         if before != value:
             setattr(entity, field, value)
             diff[field] = (before, value)
-    # Only the changed columns: a full save would put back a status an administrator set meanwhile.
+    # Only the changed columns: a full save would put back a status an administrator set meanwhile. A change of
+    # offers or wants moves updated_at too: the network directory republishes what changed since (ADR 0120).
     columns = [field for field in diff if field not in {"offers", "wants"}]
-    if columns:
+    if diff:
         entity.save(update_fields=[*columns, "updated_at"])
     return diff
 

@@ -11,6 +11,7 @@ neighbour's feed, then republishes. A neighbour without the extension (the PHP r
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 import uuid
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 FEED_PATH = "/mccs/directory"
 PAGE_SIZE = 500
 MAX_PAGES = 1000  # per neighbour and refresh: 500,000 entries
-FULL_SWEEP_SECONDS = 300.0  # renamed tags and categories change no counter: republish everything this often
+FULL_SWEEP_SECONDS = 600.0  # renamed tags and categories move no timestamp: recompute everything this often
+MARK_MARGIN = datetime.timedelta(seconds=5)
 
 
 # --- this node's path ---------------------------------------------------------------------------------------------
@@ -51,43 +53,54 @@ def own_path() -> str:
 # --- publishing ---------------------------------------------------------------------------------------------------
 
 
-def _local_entries(path: str) -> dict[uuid.UUID, dict]:
-    listed = Entity.objects.filter(status__in=LISTED_STATUSES)
-    numbers = dict(
-        Account.objects.filter(entity__status__in=LISTED_STATUSES, neighbour__isnull=True).values_list(
-            "entity_id", "number"
-        )
-    )
-    tags: dict[uuid.UUID, dict[str, list[str]]] = {}
-    for entity_id, kind, name in (
-        EntityTag.objects.filter(listed=True).order_by("id").values_list("entity_id", "kind", "tag__name")
-    ):
-        tags.setdefault(entity_id, {}).setdefault(kind, []).append(name)
-    categories: dict[uuid.UUID, list[str]] = {}
-    through = Entity.categories.through.objects.filter(entity__status__in=LISTED_STATUSES)
-    for entity_id, name in through.order_by("category__name").values_list("entity_id", "category__name"):
-        categories.setdefault(entity_id, []).append(name)
-    entries = {}
-    for row in listed.values("id", "name", "status", "city", "region", "country").iterator(chunk_size=2000):
-        pk = row["id"]
-        number = numbers.get(pk)
-        entry = network.entry_clean(
-            {
-                **row,
-                "id": str(pk),
-                "node": path,
-                "accountPath": f"{path}/{number}" if number else "",
-                "offers": tags.get(pk, {}).get(EntityTag.Kind.OFFER, []),
-                "wants": tags.get(pk, {}).get(EntityTag.Kind.WANT, []),
-                "categories": categories.get(pk, []),
-            }
-        )
-        if entry is not None:
-            entries[pk] = entry
+def _local_entries(path: str, ids: set[uuid.UUID] | None = None) -> dict[uuid.UUID, dict]:
+    """This node's listed entities as shared entries (all of them, or those with these ids), in the shape
+    ``network.entry_clean`` gives (their tags are normalised already)."""
+    if ids is None:
+        return _local_batch(path, None)
+    wanted, entries = sorted(ids), {}
+    for start in range(0, len(wanted), 2000):
+        entries.update(_local_batch(path, wanted[start : start + 2000]))
     return entries
 
 
-_published: dict[str, Any] = {"stamp": None, "at": 0.0}
+def _local_batch(path: str, ids: list[uuid.UUID] | None) -> dict[uuid.UUID, dict]:
+    listed = Entity.objects.filter(status__in=LISTED_STATUSES)
+    accounts = Account.objects.filter(entity__status__in=LISTED_STATUSES, neighbour__isnull=True)
+    tag_rows = EntityTag.objects.filter(listed=True)
+    through = Entity.categories.through.objects.filter(entity__status__in=LISTED_STATUSES)
+    if ids is not None:
+        listed, accounts = listed.filter(pk__in=ids), accounts.filter(entity_id__in=ids)
+        tag_rows, through = tag_rows.filter(entity_id__in=ids), through.filter(entity_id__in=ids)
+    numbers = dict(accounts.values_list("entity_id", "number"))
+    tags: dict[uuid.UUID, dict[str, list[str]]] = {}
+    for entity_id, kind, name in tag_rows.order_by("id").values_list("entity_id", "kind", "tag__name"):
+        tags.setdefault(entity_id, {}).setdefault(kind, []).append(name)
+    categories: dict[uuid.UUID, list[str]] = {}
+    for entity_id, name in through.order_by("category__name").values_list("entity_id", "category__name"):
+        categories.setdefault(entity_id, []).append(name)
+    entries = {}
+    for pk, name, status, city, region, country in listed.values_list(
+        "id", "name", "status", "city", "region", "country"
+    ).iterator(chunk_size=2000):
+        number = numbers.get(pk)
+        entries[pk] = {
+            "id": str(pk),
+            "node": path,
+            "accountPath": f"{path}/{number}" if number else "",
+            "name": name,
+            "status": status,
+            "city": city,
+            "region": region,
+            "country": country,
+            "offers": tags.get(pk, {}).get(EntityTag.Kind.OFFER, []),
+            "wants": tags.get(pk, {}).get(EntityTag.Kind.WANT, []),
+            "categories": categories.get(pk, []),
+        }
+    return entries
+
+
+_published: dict[str, Any] = {"stamp": None}  # this process's last publish: stamp, mark, path, full_at
 _unreachable: dict[str, tuple[int, float]] = {}  # neighbour → (failures in a row, when to try again)
 
 
@@ -110,29 +123,68 @@ def _stamp(path: str) -> tuple:
 
 def feed_publish(*, force: bool = False) -> int:
     """Bring the feed up to date; returns the number of rows that changed. Skipped when nothing it reads has
-    changed since the last time (within FULL_SWEEP_SECONDS)."""
+    changed. Otherwise only the entities changed since the last run are recomputed (an entity's updated_at moves
+    with its details, status, offers, wants and categories; the copy's rows with their copied_at), and those no
+    longer shared become tombstones; every FULL_SWEEP_SECONDS everything is recomputed, which also catches what
+    moves no timestamp (a renamed tag or category)."""
     path = own_path()
     stamp = _stamp(path)
-    if (
-        not force
-        and stamp == _published["stamp"]
-        and time.monotonic() - _published["at"] < FULL_SWEEP_SECONDS
-    ):
+    full = (
+        force
+        or _published.get("mark") is None
+        or path != _published.get("path")
+        or time.monotonic() - _published.get("full_at", 0.0) >= FULL_SWEEP_SECONDS
+    )
+    if not full and stamp == _published["stamp"]:
         return 0
-    desired: dict[uuid.UUID, tuple[str, dict]] = {pk: ("", e) for pk, e in _local_entries(path).items()}
-    for pk, via, entry in network.remote_entries():
-        desired.setdefault(pk, (via, entry))
-    current = {
-        pk: (via, digest) for pk, via, digest in SharedEntry.objects.values_list("entity_id", "via", "digest")
-    }
+    started = now()
+    current: dict[uuid.UUID, tuple[str, str]]
+    if full:
+        desired = {pk: ("", e) for pk, e in _local_entries(path).items()}
+        for pk, via, entry in network.remote_entries():
+            desired.setdefault(pk, (via, entry))
+        current = {pk: (v, d) for pk, v, d in SharedEntry.objects.values_list("entity_id", "via", "digest")}
+        gone = {pk for pk, (_, digest) in current.items() if pk not in desired and digest}
+    else:
+        since = _published["mark"]
+        live = {
+            pk: via
+            for pk, via in SharedEntry.objects.exclude(digest="")
+            .values_list("entity_id", "via")
+            .iterator(5000)
+        }
+        listed = set(Entity.objects.filter(status__in=LISTED_STATUSES).values_list("id", flat=True))
+        changed = set(Entity.objects.filter(updated_at__gte=since).values_list("id", flat=True))
+        changed |= set(EntityTag.objects.filter(added_at__gte=since).values_list("entity_id", flat=True))
+        local_live = {pk for pk, via in live.items() if not via}
+        desired = {
+            pk: ("", e) for pk, e in _local_entries(path, (changed & listed) | (listed - local_live)).items()
+        }
+        remote_now = network.remote_ids()
+        remote_live = {pk for pk, via in live.items() if via}
+        wanted_remote = network.remote_changed_since(since) | (remote_now - remote_live)
+        for pk, via, entry in network.remote_entries(wanted_remote):
+            desired.setdefault(pk, (via, entry))
+        gone = (local_live - listed) | (remote_live - remote_now)
+        gone -= set(desired)
+        current = (
+            {
+                pk: (v, d)
+                for pk, v, d in SharedEntry.objects.filter(entity_id__in=list(desired)).values_list(
+                    "entity_id", "via", "digest"
+                )
+            }
+            if len(desired) <= 2000
+            else {pk: (v, d) for pk, v, d in SharedEntry.objects.values_list("entity_id", "via", "digest")}
+        )
+        current.update((pk, (via, "-")) for pk, via in live.items() if pk in gone)
     changes: list[tuple[uuid.UUID, str, str, dict | None]] = []  # (id, via, digest, entry or None: removed)
     for pk, (via, entry) in desired.items():
         digest = network.entry_digest(entry)
         if current.get(pk) != (via, digest):
             changes.append((pk, via, digest, entry))
-    for pk, (via, digest) in current.items():
-        if pk not in desired and digest:
-            changes.append((pk, via, "", None))
+    for pk in gone:
+        changes.append((pk, current[pk][0], "", None))
     if changes:
         with transaction.atomic(durable=True):
             seq = SharedEntry.objects.aggregate(m=Max("seq"))["m"] or 0
@@ -141,9 +193,14 @@ def feed_publish(*, force: bool = False) -> int:
                 seq += 1
                 rows.append(SharedEntry(entity_id=pk, via=via, seq=seq, digest=digest, payload=payload))
             # Rows keep their key; their old seq moves out of the way first so the unique seq never collides.
-            SharedEntry.objects.filter(entity_id__in=[r.entity_id for r in rows]).delete()
+            changed_ids = [r.entity_id for r in rows]
+            for start in range(0, len(changed_ids), 2000):
+                SharedEntry.objects.filter(entity_id__in=changed_ids[start : start + 2000]).delete()
             SharedEntry.objects.bulk_create(rows, batch_size=1000)
-    _published.update(stamp=stamp, at=time.monotonic())
+    # The next run looks back a little before this one began: a write that committed while it ran is not missed.
+    _published.update(stamp=stamp, mark=started - MARK_MARGIN, path=path)
+    if full:
+        _published["full_at"] = time.monotonic()
     return len(changes)
 
 
