@@ -467,3 +467,27 @@ def remote_copy_stamp() -> tuple:
 
     stats = RemoteEntity.objects.aggregate(n=Count("id"), newest=Max("copied_at"))
     return (stats["n"], stats["newest"])
+
+
+# --- matches with members of the whole network -----------------------------------------------------------------
+
+
+def network_matches(entity: Entity, *, since=None, until=None, limit: int = 20) -> search.Matches:
+    """``search.entity_matches`` over this node's members and the network directory's copy together: members
+    anywhere in the tree who want what the entity offers, and who offer what it wants."""
+    offers, wants = entity.offers, entity.wants
+
+    def find(**terms) -> list:
+        if not any(terms.values()):
+            return []
+        query = search.EntitySearch(exclude=entity, tagged_since=since, tagged_until=until, **terms)
+        hits, _ = network_search_page(query, start=0, end=limit)
+        return hits_load(hits)
+
+    return search.Matches(want_what_you_offer=find(wants=offers), offer_what_you_want=find(offers=wants))
+
+
+def network_matches_for_dashboard(entity: Entity, user) -> tuple[search.Matches, object]:
+    """The dashboard's matches, network-wide; only those new since the previous sign-in when asked for."""
+    since = user.previous_login if entity.show_tags_matched_since_last_login else None
+    return network_matches(entity, since=since), since

@@ -316,11 +316,11 @@ def _pull(neighbour: Neighbour, me: str, my_name: str) -> None:
         else:
             return  # far too many pages: the next refresh goes on from the last cursor saved below
     except NoDirectory as exc:
-        if source.error != "no directory":
+        if source.error != "no directory":  # said once, not every refresh
             log.info("node %s has no directory extension (%s): not searched", neighbour.name, exc)
-        network.remote_copy_drop(via=neighbour.name)
-        source.cursor, source.error = 0, "no directory"
-        network.remote_source_save(source, fields=["cursor", "error"])
+            network.remote_copy_drop(via=neighbour.name)
+            source.cursor, source.error = 0, "no directory"
+            network.remote_source_save(source, fields=["cursor", "error"])
         return
     if full:
         network.remote_copy_prune(via=neighbour.name, keep={uuid.UUID(pk) for pk in seen})

@@ -185,3 +185,22 @@ def test_a_message_from_another_node_is_emailed_with_the_senders_reply_to(make_m
             reply_to="a@b.c",
             body="Hi",
         )
+
+
+def test_matches_include_members_of_other_nodes(make_member):
+    me = make_member(status=EntityStatus.ACCEPTED, name="Baker", offers=["bread"], wants=["flour"])
+    make_member(status=EntityStatus.ACCEPTED, name="Local Miller", offers=["flour"])
+    network.remote_copy_apply(
+        via="t", entries=[entry("Remote Miller", offers=["flour"]), entry("Remote Cafe", wants=["bread"])]
+    )
+    matches = network.network_matches(me.entity)
+    assert [e.name for e in matches.offer_what_you_want] == ["Local Miller", "Remote Miller"]
+    assert [e.name for e in matches.want_what_you_offer] == ["Remote Cafe"]
+
+
+def test_the_dashboard_matches_panel_names_a_remote_members_node(make_member, client):
+    me = make_member(status=EntityStatus.ACCEPTED, name="Baker", offers=["bread"], wants=["flour"])
+    network.remote_copy_apply(via="t", entries=[entry("Remote Miller", offers=["flour"])])
+    client.force_login(me.user)
+    page = client.get("/directory/matches").content.decode()
+    assert "Remote Miller</a> (t/b2)" in page

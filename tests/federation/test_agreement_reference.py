@@ -99,3 +99,19 @@ def test_an_administrator_reconciles_from_the_admin_page(client, admin, member, 
     client.login(username=member.email, password=PASSWORD)
     assert client.post("/admin/federation/neighbours/php/reconcile").status_code == 403
     assert AuditEntry.objects.filter(action="federation.reconcile").count() == 1
+
+
+def test_a_neighbour_without_the_directory_extension_is_simply_not_searched(api, reference, make_member):
+    """The network directory (ADR 0120) asks every neighbour for its shared directory; the reference answers 404,
+    which means "nothing shared here": no error, no copy, and searches go on."""
+    from mccs.directory.models import EntityStatus, RemoteEntity, RemoteSource
+    from mccs.federation import directory_feed
+
+    make_member(name="Local Miller", status=EntityStatus.ACCEPTED, offers=["flour"])
+    directory_feed.directory_refresh()
+    directory_feed.directory_refresh()
+    assert not RemoteEntity.objects.exists()
+    assert RemoteSource.objects.get(via="php").error == "no directory"
+    response = api.get_json("/entities?offers=flour")
+    assert response.status_code == 200
+    assert [e["name"] for e in response.json()["data"]] == ["Local Miller"]

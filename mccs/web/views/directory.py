@@ -288,7 +288,7 @@ def _matches_context(request: AuthenticatedHttpRequest) -> dict[str, object]:
     me = acting_entity(request)
     if me is None:
         return {"me": None}
-    matches, since = search.matches_for_dashboard(me, request.user)
+    matches, since = network.network_matches_for_dashboard(me, request.user)  # members anywhere in the tree
     return {"me": me, "matches": matches, "since": since}
 
 
