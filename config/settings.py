@@ -276,6 +276,11 @@ MCCS_PERIODIC_TASKS: list[tuple[str, float]] = [
 # The network directory (ADR 0120): how often the worker pulls the neighbours' shared directories and republishes
 # this node's. Each hop of the tree adds up to one interval; the contract promises a change everywhere within 60 s.
 MCCS_DIRECTORY_REFRESH_SECONDS = float(os.environ.get("MCCS_DIRECTORY_REFRESH_SECONDS", "10"))
+# Which listed statuses the node shares with the network (comma-separated; empty: all of them, e.g.
+# "tradingAccepted" to share only members who can be paid).
+MCCS_DIRECTORY_SHARED_STATUSES = [
+    s.strip() for s in os.environ.get("MCCS_DIRECTORY_SHARED_STATUSES", "").split(",") if s.strip()
+]
 MCCS_PERIODIC_TASKS.append(
     ("mccs.federation.directory_feed.directory_refresh", MCCS_DIRECTORY_REFRESH_SECONDS)
 )

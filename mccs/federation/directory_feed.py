@@ -26,6 +26,7 @@ from mccs.directory import network
 from mccs.directory.models import LISTED_STATUSES, Category, Entity, EntityTag, Tag
 from mccs.federation import agreement, client, services
 from mccs.federation.models import Direction, Neighbour, SharedEntry
+from mccs.federation.paths import SEGMENT_RE
 from mccs.ledger.models import Account
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,13 @@ PAGE_SIZE = 500
 MAX_PAGES = 1000  # per neighbour and refresh: 500,000 entries
 FULL_SWEEP_SECONDS = 600.0  # renamed tags and categories move no timestamp: recompute everything this often
 MARK_MARGIN = datetime.timedelta(seconds=5)
+
+
+def shared_statuses() -> list[str]:
+    """The statuses whose members this node shares: every listed one unless the operator chose fewer
+    (MCCS_DIRECTORY_SHARED_STATUSES); a status that is not a listed one is never shared."""
+    chosen = getattr(settings, "MCCS_DIRECTORY_SHARED_STATUSES", None) or LISTED_STATUSES
+    return sorted(status for status in chosen if status in LISTED_STATUSES)
 
 
 # --- this node's path ---------------------------------------------------------------------------------------------
@@ -65,10 +73,10 @@ def _local_entries(path: str, ids: set[uuid.UUID] | None = None) -> dict[uuid.UU
 
 
 def _local_batch(path: str, ids: list[uuid.UUID] | None) -> dict[uuid.UUID, dict]:
-    listed = Entity.objects.filter(status__in=LISTED_STATUSES)
-    accounts = Account.objects.filter(entity__status__in=LISTED_STATUSES, neighbour__isnull=True)
+    listed = Entity.objects.filter(status__in=shared_statuses())
+    accounts = Account.objects.filter(entity__status__in=shared_statuses(), neighbour__isnull=True)
     tag_rows = EntityTag.objects.filter(listed=True)
-    through = Entity.categories.through.objects.filter(entity__status__in=LISTED_STATUSES)
+    through = Entity.categories.through.objects.filter(entity__status__in=shared_statuses())
     if ids is not None:
         listed, accounts = listed.filter(pk__in=ids), accounts.filter(entity_id__in=ids)
         tag_rows, through = tag_rows.filter(entity_id__in=ids), through.filter(entity_id__in=ids)
@@ -105,7 +113,7 @@ _unreachable: dict[str, tuple[int, float]] = {}  # neighbour → (failures in a 
 
 
 def _stamp(path: str) -> tuple:
-    entities = Entity.objects.filter(status__in=LISTED_STATUSES).aggregate(
+    entities = Entity.objects.filter(status__in=shared_statuses()).aggregate(
         n=Count("id"), newest=Max("updated_at")
     )
     tags = EntityTag.objects.aggregate(n=Count("id"), newest=Max("id"))
@@ -153,7 +161,7 @@ def feed_publish(*, force: bool = False) -> int:
             .values_list("entity_id", "via")
             .iterator(5000)
         }
-        listed = set(Entity.objects.filter(status__in=LISTED_STATUSES).values_list("id", flat=True))
+        listed = set(Entity.objects.filter(status__in=shared_statuses()).values_list("id", flat=True))
         changed = set(Entity.objects.filter(updated_at__gte=since).values_list("id", flat=True))
         changed |= set(EntityTag.objects.filter(added_at__gte=since).values_list("entity_id", flat=True))
         local_live = {pk for pk, via in live.items() if not via}
@@ -277,6 +285,10 @@ def _placed(entries: list, neighbour: Neighbour, me: str, my_name: str) -> list[
                 continue
         elif node == me or node.startswith(me + "/"):
             continue
+        # The path that pays it is its node's path and one account: anything else is not offered as a payee.
+        account = account_path[len(node) + 1 :] if account_path.startswith(node + "/") else ""
+        if not SEGMENT_RE.match(account):
+            account_path = ""
         placed.append({**raw, "node": node, "accountPath": account_path})
     return placed
 

@@ -100,3 +100,40 @@ def test_an_unknown_cursor_gets_a_full_snapshot(make_member):
     for since in (newest + 100, -1, "3", True):
         page = everything(T, since)
         assert page["full"] and [e["name"] for e in page["entries"]] == ["Bob"]
+
+
+def test_entries_from_a_neighbour_must_sit_where_it_is_in_the_tree():
+    """From a branch, only entries under that branch are kept (a branch that does not know its full path yet is
+    corrected); from the trunk, nothing under this node; a payee path is the node's path and one account."""
+    leaf = SimpleNamespace(name="c", direction="leafward")
+    trunk = SimpleNamespace(name="t", direction="trunkward")
+    entries = [
+        {"id": "1", "node": "b2/c", "accountPath": "b2/c/123"},  # stale prefix: corrected
+        {"id": "2", "node": "t/b2/c/d", "accountPath": "t/b2/c/d/9"},
+        {"id": "3", "node": "t/b1", "accountPath": "t/b1/5"},  # not under the branch: dropped
+        {"id": "4", "node": "t/b2/c", "accountPath": "t/b1/5"},  # pays someone elsewhere: no payee path
+    ]
+    placed = directory_feed._placed(entries, leaf, "t/b2", "b2")
+    assert [(e["id"], e["node"], e["accountPath"]) for e in placed] == [
+        ("1", "t/b2/c", "t/b2/c/123"),
+        ("2", "t/b2/c/d", "t/b2/c/d/9"),
+        ("4", "t/b2/c", ""),
+    ]
+    from_trunk = [
+        {"id": "5", "node": "t/b2", "accountPath": "t/b2/1"},
+        {"id": "6", "node": "t/b1", "accountPath": "t/b1/x/y"},
+    ]
+    assert [(e["id"], e["accountPath"]) for e in directory_feed._placed(from_trunk, trunk, "t/b2", "b2")] == [
+        ("6", "")
+    ]
+
+
+def test_an_operator_can_share_only_some_statuses(make_member, settings):
+    make_member(status=EntityStatus.TRADING_ACCEPTED, name="Trader", offers=["flour"])
+    make_member(status=EntityStatus.ACCEPTED, name="Accepted", offers=["flour"])
+    settings.MCCS_DIRECTORY_SHARED_STATUSES = ["tradingAccepted", "pending"]  # pending is never shared
+    directory_feed.feed_publish(force=True)
+    assert [e["name"] for e in everything(T)["entries"]] == ["Trader"]
+    settings.MCCS_DIRECTORY_SHARED_STATUSES = []
+    directory_feed.feed_publish(force=True)
+    assert {e["name"] for e in everything(T, 0)["entries"]} == {"Trader", "Accepted"}
