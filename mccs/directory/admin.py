@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from mccs.audit.admin_readonly import ReadOnlyAdmin
-from mccs.directory.models import Category, Entity, Tag
+from mccs.directory.models import Category, Entity, Synonym, Tag
 
 
 @admin.register(Entity)
@@ -22,3 +22,11 @@ class CategoryAdmin(ReadOnlyAdmin):
 class TagAdmin(ReadOnlyAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
+
+
+@admin.register(Synonym)
+class SynonymAdmin(ReadOnlyAdmin):
+    """Change synonyms at /admin/synonyms, where every change goes through the services and is audited."""
+
+    list_display = ("word", "group")
+    search_fields = ("word",)

@@ -246,6 +246,7 @@ def test_django_admin_site_is_view_only(db, admin, member):
         "/django-admin/ledger/account/",
         "/django-admin/ledger/transfer/",
         "/django-admin/directory/tag/",
+        "/django-admin/directory/synonym/",
     ):
         assert client.get(url).status_code == 200, url
     response = client.post(
