@@ -282,7 +282,7 @@ MCCS_DIRECTORY_SHARED_STATUSES = [
     s.strip() for s in os.environ.get("MCCS_DIRECTORY_SHARED_STATUSES", "").split(",") if s.strip()
 ]
 MCCS_PERIODIC_TASKS.append(
-    ("mccs.federation.directory_feed.directory_refresh", MCCS_DIRECTORY_REFRESH_SECONDS)
+    ("mccs.federation.directory_feed.directory_refresh_in_background", MCCS_DIRECTORY_REFRESH_SECONDS)
 )
 
 # Federation (Credit Commons): how long to wait for a neighbour node's answer. The PHP reference waits 2 s.

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 import time
 import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Count, Max
 
 from mccs.core.clock import now
@@ -364,6 +365,28 @@ def directory_refresh() -> None:
         except Exception:
             log.exception("refreshing the directory of node %s failed", neighbour.name)
     feed_publish()
+
+
+_refreshing = threading.Lock()
+
+
+def directory_refresh_in_background() -> None:
+    """What the worker runs every MCCS_DIRECTORY_REFRESH_SECONDS: ``directory_refresh`` in a thread of its own, so
+    a slow neighbour or a full sweep of a large directory never holds up the worker's other jobs (the outbox, the
+    changes owed to neighbours); a refresh still running when the next is due is simply not started twice."""
+    if not _refreshing.acquire(blocking=False):
+        return
+
+    def run() -> None:
+        try:
+            directory_refresh()
+        except Exception:
+            log.exception("refreshing the network directory failed")
+        finally:
+            connections.close_all()  # this thread's own connections
+            _refreshing.release()
+
+    threading.Thread(target=run, name="directory-refresh", daemon=True).start()
 
 
 def _note(neighbour: Neighbour, why: str) -> None:

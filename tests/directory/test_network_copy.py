@@ -204,3 +204,12 @@ def test_the_dashboard_matches_panel_names_a_remote_members_node(make_member, cl
     client.force_login(me.user)
     page = client.get("/directory/matches").content.decode()
     assert "Remote Miller</a> (t/b2)" in page
+
+
+def test_local_entities_keep_the_alpha_fields_everywhere(make_member, api):
+    """node and accountPath are additions for remote results only: no answer about a local entity has them."""
+    member = make_member(status=EntityStatus.ACCEPTED, offers=["flour"])
+    own = member.api.get_json("/user/entities").json()["data"][0]
+    listed = api.get_json(f"/entities/{member.entity.pk}").json()["data"]
+    for data in (own, listed):
+        assert "node" not in data and "accountPath" not in data
