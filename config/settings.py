@@ -295,3 +295,6 @@ MCCS_METRICS_TOKEN = os.environ.get("MCCS_METRICS_TOKEN", "").strip()
 MCCS_CONTACT_LIMIT_PER_HOUR = int(os.environ.get("MCCS_CONTACT_LIMIT_PER_HOUR", 10))
 # Synonyms from the optional language model in directory search (ADR 0130); curated synonyms apply either way.
 MCCS_SYNONYMS = env_bool("MCCS_SYNONYMS", True)
+# Each serving process loads the dictionaries and the model in a low-priority thread as it starts, so that the first
+# search does not wait for them (mccs/directory/warm_up.py).
+MCCS_WARM_UP = env_bool("MCCS_WARM_UP", True)

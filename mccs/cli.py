@@ -91,9 +91,11 @@ def _serve_one_process(ns: argparse.Namespace, application) -> int:
     from django.conf import settings
     from waitress import serve
 
+    from mccs.directory.warm_up import search_warm_up_in_background
     from mccs.notifications.worker import Worker
     from mccs.server import waitress_proxy_options
 
+    search_warm_up_in_background()
     worker = None
     if not ns.no_worker:
         worker = Worker()

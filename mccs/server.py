@@ -103,6 +103,13 @@ def waitress_proxy_options(*, trust_proxy: bool) -> dict:
     }
 
 
+def _web_worker_started(server, worker) -> None:
+    """gunicorn's post_fork hook: each web worker loads what directory search needs in the background."""
+    from mccs.directory.warm_up import search_warm_up_in_background
+
+    search_warm_up_in_background()
+
+
 def serve_processes(
     application, *, host: str, port: int, workers: int, threads: int, with_worker: bool, trust_proxy: bool
 ) -> None:
@@ -113,6 +120,7 @@ def serve_processes(
         "worker_class": "gthread",
         "threads": threads,
         "preload_app": True,
+        "post_fork": _web_worker_started,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "timeout": 60,
         "keepalive": 5,

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from mccs.matching import words
 from mccs.matching.normalise import normalise_tag
 from mccs.matching.ranking import FuzzyVocabulary, Rank
 
@@ -101,14 +102,11 @@ def model_installed() -> bool:
 # --- languages ----------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=20_000)
 def word_languages(word: str) -> frozenset[str]:
-    """The node's languages whose dictionary knows the word (empty when simplemma is not installed or none does)."""
-    try:
-        import simplemma
-    except ImportError:
-        return frozenset()
-    return frozenset(lang for lang in LANGUAGES if simplemma.is_known(word, lang=lang))
+    """The node's languages whose dictionary knows the word (empty when none does). Through ``words``, which reads
+    simplemma's low-memory store: ``simplemma.is_known`` would load its full dictionaries too (270 MB more per
+    process)."""
+    return words.word(word).languages
 
 
 def term_languages(term: str) -> frozenset[str]:
