@@ -103,11 +103,16 @@ def waitress_proxy_options(*, trust_proxy: bool) -> dict:
     }
 
 
-def _web_worker_started(server, worker) -> None:
-    """gunicorn's post_fork hook: each web worker loads what directory search needs in the background."""
-    from mccs.directory.warm_up import search_warm_up_in_background
+def _listening(arbiter) -> None:
+    """gunicorn's when_ready hook (the socket is bound, no web worker forked yet): load what directory search needs
+    here, once, so every web worker starts with it and shares its pages (the dictionaries, the model's weights)
+    instead of loading its own copy at its first search. Connections that arrive meanwhile wait in the backlog."""
+    from django.conf import settings
 
-    search_warm_up_in_background()
+    from mccs.directory.warm_up import search_warm_up
+
+    if getattr(settings, "MCCS_WARM_UP", True):
+        search_warm_up()  # closes its database connection: none may cross the fork
 
 
 def serve_processes(
@@ -120,7 +125,7 @@ def serve_processes(
         "worker_class": "gthread",
         "threads": threads,
         "preload_app": True,
-        "post_fork": _web_worker_started,
+        "when_ready": _listening,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "timeout": 60,
         "keepalive": 5,

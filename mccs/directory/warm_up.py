@@ -1,10 +1,12 @@
 """Load what directory search needs before the first search asks for it.
 
 The first search of a process would otherwise pay for loading simplemma's dictionaries (1.5–6 s) and, with the
-optional language model on, for its first sentence and for embedding the tag vocabulary (another 1–3 s). A serving
-process starts :func:`search_warm_up_in_background` once: a daemon thread at a low scheduling priority, so the
+optional language model on, for its first sentence and for embedding the tag vocabulary (another 1–3 s). `mccs serve
+--workers 1` starts :func:`search_warm_up_in_background` once: a daemon thread at a low scheduling priority, so the
 requests that arrive meanwhile are served first and, if one searches, it waits for the same load rather than doing
-it twice (the loaders hold a lock). ``MCCS_WARM_UP=off`` turns it off (memory then grows only when a search needs it).
+it twice (the loaders hold a lock). With ``--workers N`` gunicorn's arbiter calls :func:`search_warm_up` itself
+before it forks the web workers, so they share one copy (mccs/server.py). ``MCCS_WARM_UP=off`` turns it off:
+memory then grows only when a search needs it, in each process that searches.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from django.conf import settings
 from django.db import connection
@@ -27,9 +30,17 @@ LOW_PRIORITY = 10  # a nice value: Linux schedules each thread on its own, so on
 
 def search_warm_up() -> None:
     """The dictionaries, the tag vocabulary and, when the model is on, its index of that vocabulary."""
+    started = time.monotonic()
     try:
         word("house")
-        meaning_index(tag_vocabulary())
+        vocabulary = tag_vocabulary()
+        index = meaning_index(vocabulary)
+        log.info(
+            "search warm-up: dictionaries, %d tag names%s loaded in %.1f s",
+            len(vocabulary.names),
+            " and the language model's index of them" if index is not None else "",
+            time.monotonic() - started,
+        )
     except Exception:  # a warm-up that fails leaves the first search to load what it needs, as without it
         log.exception("search warm-up failed")
     finally:

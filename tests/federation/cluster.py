@@ -102,6 +102,9 @@ class Node:
             MCCS_WORKER_POLL_SECONDS="0.3",
             MCCS_FEDERATION_TIMEOUT_SECONDS="4",
             MCCS_DIRECTORY_REFRESH_SECONDS="1",  # the network directory refreshes quickly in tests
+            # Nodes start by the dozen in these tests: each web worker loads the dictionaries when it first searches
+            # rather than every node loading them (and the model) as it starts (tests/directory/test_search_warm_up.py).
+            MCCS_WARM_UP="off",
             MCCS_EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}" if smtp_port else "locmem:",
             MCCS_CRASHPOINTS_FILE=str(self.dir / "crashpoints"),
         )
