@@ -34,6 +34,11 @@ def status_kb(pid: int, field: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+def pss_kb(pid: int) -> int:
+    match = re.search(r"^Pss:\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
 def server_processes(arbiter: int) -> dict[str, int]:
     """The arbiter and its web workers (gunicorn forks them: their parent is the arbiter), by role and pid."""
     children = Path(f"/proc/{arbiter}/task/{arbiter}/children").read_text().split()
@@ -46,6 +51,9 @@ def memory(arbiter: int) -> dict[str, dict]:
             "pid": pid,
             "rss_mb": round(status_kb(pid, "VmRSS") / 1024, 1),
             "peak_mb": round(status_kb(pid, "VmHWM") / 1024, 1),
+            # Proportional set size: pages shared with other processes (what the arbiter loaded before forking)
+            # count a share each, so the figures add up to the memory the server really holds.
+            "pss_mb": round(pss_kb(pid) / 1024, 1),
         }
         for role, pid in server_processes(arbiter).items()
     }
@@ -181,6 +189,10 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=30)
     results["max_rss_mb"] = max(p["rss_mb"] for p in results["after"].values())
+    results["max_pss_mb"] = max(p["pss_mb"] for p in results["after"].values())
+    results["total_pss_mb"] = round(sum(p["pss_mb"] for p in results["after"].values()), 1)
+    results["synonyms"] = os.environ.get("MCCS_SYNONYMS", "on")
+    results["warm_up"] = os.environ.get("MCCS_WARM_UP", "on")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     path = out / f"memory-{ns.database}-{time.strftime('%Y%m%d-%H%M%S')}.json"
