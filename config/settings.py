@@ -296,5 +296,5 @@ MCCS_CONTACT_LIMIT_PER_HOUR = int(os.environ.get("MCCS_CONTACT_LIMIT_PER_HOUR", 
 # Synonyms from the optional language model in directory search (ADR 0130); curated synonyms apply either way.
 MCCS_SYNONYMS = env_bool("MCCS_SYNONYMS", True)
 # Each serving process loads the dictionaries and the model in a low-priority thread as it starts, so that the first
-# search does not wait for them (mccs/directory/warm_up.py).
+# search does not wait for them (mccs/directory/warm_up.py, ADR 0135).
 MCCS_WARM_UP = env_bool("MCCS_WARM_UP", True)
