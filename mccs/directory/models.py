@@ -156,6 +156,9 @@ class EntityTag(models.Model):
                 fields=["kind", "tag", "listed", "added_at", "entity", "sort_name"],
                 name="entitytag_listed_search",
             ),
+            # Each matched tag's listed entities in name order: the first page of a search takes the best few of
+            # each matched tag instead of sorting every match (ADR 0140).
+            models.Index(fields=["kind", "tag", "listed", "sort_name", "entity"], name="entitytag_by_name"),
         ]
 
 
@@ -241,6 +244,8 @@ class RemoteEntityTag(models.Model):
         indexes = [
             # Matched tag ids → remote entity ids with their sort key, from the index alone (like entitytag_listed_search).
             models.Index(fields=["kind", "tag", "added_at", "entity", "sort_name"], name="remotetag_search"),
+            # Each matched tag's remote entities in name order (like entitytag_by_name, ADR 0140).
+            models.Index(fields=["kind", "tag", "sort_name", "entity"], name="remotetag_by_name"),
         ]
 
 

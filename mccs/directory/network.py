@@ -318,9 +318,49 @@ def _union(query: search.EntitySearch) -> tuple[str, list] | None:
     return " UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
 
 
+def _ranking(query: search.EntitySearch) -> search.TopRanking | None:
+    """``query`` as a plain tag search (``search.TopRanking``), or None; its terms are matched once either way."""
+    if query.memo is None:
+        query.memo = {}  # the local and the remote search share each term's tag match
+    return search.top_ranking(query)
+
+
+def _top_page(ranking: search.TopRanking, start: int, end: int) -> tuple[list[Hit], int]:
+    """A page of a plain tag search: the ``end`` best of each side (each from its matched tags' first entities by
+    name), merged by rank, name and id; each side counted apart (ADR 0140)."""
+    if not ranking.ranks:
+        return [], 0
+    local, local_params = search.top_rows_sql(EntityTag, ranking, end)
+    remote, remote_params = search.top_rows_sql(RemoteEntityTag, ranking, end)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.eid, s.remote FROM (SELECT l.eid, l.match_rank, l.lname, 0 AS remote FROM ({local}) l "  # noqa: S608 — SQL of ours
+            f"UNION ALL SELECT r.eid, r.match_rank, r.lname, 1 AS remote FROM ({remote}) r) s "
+            "ORDER BY s.match_rank, s.lname, s.eid LIMIT %s OFFSET %s",
+            [*local_params, *remote_params, end - start, start],
+        )
+        found = [Hit(uuid.UUID(str(pk)), bool(remote)) for pk, remote in cursor.fetchall()]
+    return found, _top_count(ranking)
+
+
+def _top_count(ranking: search.TopRanking) -> int:
+    if not ranking.ranks:
+        return 0
+    local, local_params = search.top_count_sql(EntityTag, ranking)
+    remote, remote_params = search.top_count_sql(RemoteEntityTag, ranking)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({local}), ({remote})", [*local_params, *remote_params])  # noqa: S608
+        counts = cursor.fetchone()
+    return counts[0] + counts[1]
+
+
 def network_search_page(query: search.EntitySearch, *, start: int, end: int) -> tuple[list[Hit], int]:
     """One page of the listed entities of this node and of the network matching ``query``, merged by the same
-    match rank then name, and the total; as ``search.entity_search_page`` for local ones alone."""
+    match rank then name, and the total; as ``search.entity_search_page`` for local ones alone. A plain tag search
+    ranks only each side's best (``search.TopRanking``); any other sorts every match, counting as it goes."""
+    ranking = _ranking(query)
+    if ranking is not None and ranking.fits(end):
+        return _top_page(ranking, start, end)
     union = _union(query)
     if union is None:
         return [], 0
@@ -341,6 +381,9 @@ def network_search_page(query: search.EntitySearch, *, start: int, end: int) -> 
 
 
 def network_search_count(query: search.EntitySearch) -> int:
+    ranking = _ranking(query)
+    if ranking is not None:
+        return _top_count(ranking)
     union = _union(query)
     if union is None:
         return 0

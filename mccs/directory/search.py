@@ -323,6 +323,139 @@ def entity_search(search: EntitySearch) -> QuerySet:
     return rows.order_by("match_rank", "lname", "eid").values_list("eid", flat=True)
 
 
+# --- the first pages of a plain tag search, without sorting every match (ADR 0140) ---------------------------------
+
+TOP_ROWS_MAX = 20_000  # matched tags × end of the page: beyond this, a page is ranked by sorting every match
+
+
+@dataclass(frozen=True)
+class TopRanking:
+    """A search that ranks by one kind's matched tags and filters on nothing else than being listed (and perhaps
+    not being the ``exclude`` entity). Entity e is among the ``end`` best (by rank, name, id) only if it is among
+    the ``end`` best by name of the tag that gives its rank — otherwise ``end`` entities with that tag, so ranked at
+    least as well, come before it by name. So a page is ranked from each matched tag's ``end`` first entities by
+    name, read in order from an index, and the total is counted apart."""
+
+    kind: str
+    ranks: dict[uuid.UUID, TagMatch]
+    exclude: uuid.UUID | None = None
+
+    def fits(self, end: int) -> bool:
+        return len(self.ranks) * end <= TOP_ROWS_MAX
+
+
+def top_ranking(search: EntitySearch) -> TopRanking | None:
+    """``search`` as a TopRanking when it is one, with ``search.matched`` filled in as running it would; None when
+    it filters on more (a name, a category, favourites, tag times, offers and wants together)."""
+    if search.tagged_since or search.tagged_until or _filters_beyond_listing(search):
+        return None
+    kinds = [
+        (kind, terms)
+        for kind, raw in ((EntityTag.Kind.OFFER, search.offers), (EntityTag.Kind.WANT, search.wants))
+        if (terms := search_terms(raw))
+    ]
+    if len(kinds) != 1:
+        return None
+    kind, terms = kinds[0]
+    names: dict[str, TagMatch] = {}
+    ranks = tag_ids_matching(terms, search.memo, names=names)
+    search.matched = {kind: names}
+    return TopRanking(kind, ranks, search.exclude.pk if search.exclude is not None else None)
+
+
+def _top_filter(model: type, ranking: TopRanking) -> tuple[str, list]:
+    """The WHERE clause (and its parameters) of a ranking's rows of ``model``: EntityTag (listed entities only,
+    less the excluded one) or RemoteEntityTag (all)."""
+    where, params = ["kind = %s"], [ranking.kind]
+    if model is EntityTag:
+        where.append("listed = %s")
+        params.append(True)
+        if ranking.exclude is not None:
+            where.append("entity_id <> %s")
+            params.append(model._meta.get_field("entity").get_db_prep_value(ranking.exclude, connection))
+    return " AND ".join(where), params
+
+
+def _tag_params(model: type, ids: Iterable[uuid.UUID]) -> list:
+    field = model._meta.get_field("tag")
+    return [field.get_db_prep_value(pk, connection) for pk in ids]
+
+
+def top_rows_sql(model: type, ranking: TopRanking, end: int) -> tuple[str, list]:
+    """SQL of rows (eid, match_rank, lname) that hold the ``end`` best entities of ``model`` (EntityTag or
+    RemoteEntityTag) for ``ranking``, unordered: each matched tag's first ``end`` entities by name (an index gives
+    them in order: ``entitytag_by_name``, ``remotetag_by_name``), each with its best rank over all its tags."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    where, base = _top_filter(model, ranking)
+    tags = _tag_params(model, ranking.ranks)
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # one subquery run per tag (LATERAL): planned once, whatever the number of tags
+        firsts = (
+            "SELECT f.entity_id, f.sort_name FROM unnest(%s::uuid[]) AS t(tag) CROSS JOIN LATERAL "  # noqa: S608
+            f"(SELECT entity_id, sort_name FROM {table} WHERE {where} AND tag_id = t.tag "
+            "ORDER BY sort_name, entity_id LIMIT %s) f"
+        )
+        params: list = [tags, *base, end]
+    else:
+        firsts = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT entity_id, sort_name FROM {table} WHERE {where} AND tag_id = %s "  # noqa: S608
+            f"ORDER BY sort_name, entity_id LIMIT %s) t{i}"
+            for i in range(len(tags))
+        )
+        params = [p for tag in tags for p in (*base, tag, end)]
+    by_order: dict[int, list] = {}
+    for tag, match in zip(tags, ranking.ranks.values(), strict=True):
+        by_order.setdefault(match.order, []).append(tag)
+    orders = sorted(by_order)
+    if len(orders) == 1:  # every matched tag ranks alike: so does every entity
+        rank, rank_params = f"{int(orders[0])}", []
+    else:  # an entity's best rank over all its tags of the kind
+        whens = " ".join(
+            f"WHEN x.tag_id = ANY(%s) THEN {int(order)}"
+            if postgres
+            else f"WHEN x.tag_id IN ({', '.join(['%s'] * len(by_order[order]))}) THEN {int(order)}"
+            for order in orders
+        )
+        rank = (
+            f"(SELECT MIN(CASE {whens} ELSE {WORST_ORDER} END) FROM {table} x "  # noqa: S608
+            "WHERE x.entity_id = c.entity_id AND x.kind = %s)"
+        )
+        rank_params = [
+            *(
+                [by_order[order] for order in orders]
+                if postgres
+                else [t for o in orders for t in by_order[o]]
+            ),
+            ranking.kind,
+        ]
+    sql = (
+        f"SELECT c.entity_id AS eid, {rank} AS match_rank, c.sort_name AS lname "  # noqa: S608
+        f"FROM (SELECT DISTINCT entity_id, sort_name FROM ({firsts}) u) c"
+    )
+    return sql, [*rank_params, *params]
+
+
+def top_count_sql(model: type, ranking: TopRanking) -> tuple[str, list]:
+    """SQL counting the entities of ``model`` that ``ranking`` finds: their rows of one tag, or the distinct
+    entities of several, from the index alone."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    where, params = _top_filter(model, ranking)
+    tags = _tag_params(model, ranking.ranks)
+    if len(tags) == 1:  # one row per entity and tag (entity_tag_unique): nothing to make distinct
+        return f"SELECT COUNT(*) FROM {table} WHERE {where} AND tag_id = %s", [*params, *tags]  # noqa: S608
+    if connection.vendor == "postgresql":
+        return (
+            f"SELECT COUNT(*) FROM (SELECT DISTINCT entity_id FROM {table} "  # noqa: S608
+            f"WHERE {where} AND tag_id = ANY(%s)) d",
+            [*params, tags],
+        )
+    marks = ", ".join(["%s"] * len(tags))
+    return (
+        f"SELECT COUNT(DISTINCT entity_id) FROM {table} WHERE {where} AND tag_id IN ({marks})",  # noqa: S608
+        [*params, *tags],
+    )
+
+
 def entity_search_page(search: EntitySearch, *, start: int, end: int) -> tuple[list[uuid.UUID], int]:
     """One page of ``entity_search`` and the total number of results, in a single pass over the matches (a
     window function counts while the page is sorted, instead of a second query repeating the join)."""

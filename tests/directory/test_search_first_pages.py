@@ -1,0 +1,135 @@
+"""A plain tag search ranks its pages from each matched tag's first entities by name and counts apart (ADR 0140):
+the same pages, in the same order, with the same totals, as sorting every match — checked here against that longer
+way on a directory where tags rank differently, entities match several tags, names repeat and some are unlisted,
+local and remote together."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import uuid
+
+import pytest
+
+from mccs.directory import network, search
+from mccs.directory.models import Entity, EntityStatus, EntityTag, Tag
+
+pytestmark = pytest.mark.django_db
+
+TAGS = [
+    "bread",
+    "breads",
+    "organic-bread",
+    "bread-rolls",
+    "rye-bread",
+    "braed",
+    "honey",
+    "raw-honey",
+    "honey-cakes",
+    "cakes",
+    "plumbing",
+    "plumber",
+]
+NAMES = ["Able", "able", "Baker", "Cole", "Dale", "Éclair", "Baker", "Zed", "mill", "Mill"]
+STATUSES = [
+    EntityStatus.TRADING_ACCEPTED,
+    EntityStatus.ACCEPTED,
+    EntityStatus.TRADING_PENDING,
+    EntityStatus.PENDING,
+    EntityStatus.REJECTED,
+]
+
+
+@pytest.fixture
+def directory():
+    rng = random.Random(7)
+    for name in TAGS:
+        Tag.objects.create(name=name)
+    moment = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    local = []
+    for i in range(60):
+        entity = Entity.objects.create(
+            name=rng.choice(NAMES), email=f"e{i}@example.org", status=rng.choice(STATUSES)
+        )
+        local.append(entity)
+        for kind in (EntityTag.Kind.OFFER, EntityTag.Kind.WANT):
+            for name in rng.sample(TAGS, rng.randint(0, 4)):
+                EntityTag.objects.create(
+                    entity=entity, tag=Tag.objects.get(name=name), kind=kind, added_at=moment
+                )
+    entries = [
+        {
+            "id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "node": "t/b2",
+            "accountPath": f"t/b2/{i}",
+            "name": rng.choice(NAMES),
+            "status": "tradingAccepted",
+            "offers": rng.sample(TAGS, rng.randint(0, 4)),
+            "wants": rng.sample(TAGS, rng.randint(0, 4)),
+        }
+        for i in range(40)
+    ]
+    network.remote_copy_apply(via="t", entries=entries)
+    return local
+
+
+def both_ways(monkeypatch, make_query, start: int, end: int):
+    """(fast page, fast count, slow page); the matches each search kept (``matchedTerms``) are the same too."""
+    fast_query = make_query()
+    fast = network.network_search_page(fast_query, start=start, end=end)
+    fast_count = network.network_search_count(make_query())
+    with monkeypatch.context() as patched:
+        patched.setattr(search, "TOP_ROWS_MAX", 0)  # no page fits: every match is sorted
+        slow_query = make_query()
+        slow = network.network_search_page(slow_query, start=start, end=end)
+    assert fast_query.matched == slow_query.matched
+    return fast, fast_count, slow
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        {"offers": "bread"},
+        {"offers": "braed"},
+        {"wants": "honey"},
+        {"offers": "bread,honey"},
+        {"wants": "plumber,cakes"},
+        {"offers": "rye-bread"},
+        {"offers": "nothing-like-it"},
+    ],
+)
+def test_pages_and_totals_match_sorting_every_match(directory, monkeypatch, terms):
+    seen_any = False
+    for size in (1, 3, 7, 50):
+        for start in range(0, 60, size):
+            fast, fast_count, slow = both_ways(
+                monkeypatch, lambda: search.EntitySearch(**terms), start, start + size
+            )
+            assert fast == slow
+            if start == 0 or slow[0]:
+                assert fast_count == slow[1]
+            seen_any = seen_any or bool(fast[0])
+    assert seen_any == (terms != {"offers": "nothing-like-it"})
+
+
+def test_ranks_differ_and_an_excluded_entity_stays_out(directory, monkeypatch):
+    query = search.EntitySearch(offers="bread")
+    query.memo = {}
+    ranking = search.top_ranking(query)
+    assert len({match.order for match in ranking.ranks.values()}) > 1  # exact, inflection, wildcard, fuzzy…
+    listed = [e for e in directory if e.status != EntityStatus.PENDING and e.status != EntityStatus.REJECTED]
+    excluded = next(e for e in listed if "bread" in e.offers)
+    fast, fast_count, slow = both_ways(
+        monkeypatch, lambda: search.EntitySearch(offers="bread", exclude=excluded), 0, 200
+    )
+    assert fast == slow
+    assert fast_count == slow[1] == len(fast[0])
+    assert excluded.pk not in {hit.id for hit in fast[0]}
+
+
+def test_a_search_with_other_filters_is_ranked_the_long_way(directory):
+    assert search.top_ranking(search.EntitySearch(offers="bread", name="mill")) is None
+    assert search.top_ranking(search.EntitySearch(offers="bread", wants="honey")) is None
+    since = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    assert search.top_ranking(search.EntitySearch(offers="bread", tagged_since=since)) is None
+    assert search.top_ranking(search.EntitySearch()) is None
