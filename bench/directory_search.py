@@ -102,6 +102,28 @@ def _copy_triggers(vendor: str, *, on: bool) -> None:
             cursor.execute(sql)
 
 
+def _scratch_tables() -> None:
+    """The small temporary tables the generating SQL joins (words, statuses, tag slots), for this connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_word")
+        cursor.execute("DROP TABLE IF EXISTS bench_status")
+        cursor.execute("DROP TABLE IF EXISTS bench_slot")
+        cursor.execute("CREATE TEMPORARY TABLE bench_word (k integer, adjective text, noun text)")
+        cursor.executemany(
+            "INSERT INTO bench_word VALUES (%s, %s, %s)",
+            [(k, ADJECTIVES[k % len(ADJECTIVES)].title(), NOUNS[k % len(NOUNS)].title()) for k in range(50)],
+        )
+        cursor.execute("CREATE TEMPORARY TABLE bench_status (k integer, status text)")
+        cursor.executemany("INSERT INTO bench_status VALUES (%s, %s)", list(enumerate(STATUSES)))
+        cursor.execute("CREATE TEMPORARY TABLE bench_slot (j integer, kind text, salt integer)")
+        cursor.executemany(
+            "INSERT INTO bench_slot VALUES (%s, %s, %s)",
+            [(j, kind, salt) for j in range(6) for kind, salt in (("offer", 0), ("want", 977))],
+        )
+
+
 TAG_ID_BASE = 10**9  # tag k has the UUID of TAG_ID_BASE + k; entity i the UUID of i
 BATCH = 100_000
 
@@ -135,22 +157,7 @@ def fill(n_entities: int, opt_in_share: float, rng: random.Random) -> dict[str, 
             [Tag(id=uuid.UUID(int=TAG_ID_BASE + k), name=name) for k, name in enumerate(vocabulary)],
             batch_size=5000,
         )
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TEMPORARY TABLE bench_word (k integer, adjective text, noun text)")
-            cursor.executemany(
-                "INSERT INTO bench_word VALUES (%s, %s, %s)",
-                [
-                    (k, ADJECTIVES[k % len(ADJECTIVES)].title(), NOUNS[k % len(NOUNS)].title())
-                    for k in range(50)
-                ],
-            )
-            cursor.execute("CREATE TEMPORARY TABLE bench_status (k integer, status text)")
-            cursor.executemany("INSERT INTO bench_status VALUES (%s, %s)", list(enumerate(STATUSES)))
-            cursor.execute("CREATE TEMPORARY TABLE bench_slot (j integer, kind text, salt integer)")
-            cursor.executemany(
-                "INSERT INTO bench_slot VALUES (%s, %s, %s)",
-                [(j, kind, salt) for j in range(6) for kind, salt in (("offer", 0), ("want", 977))],
-            )
+    _scratch_tables()
     false, true = ("0", "1") if vendor == "sqlite" else ("false", "true")
     listed = ", ".join(f"'{status}'" for status in LISTED)
     per_mille = int(opt_in_share * 1000)
@@ -204,6 +211,7 @@ def fill_remote(n_remote: int, t: int) -> float:
 
     vendor = connection.vendor
     started = time.perf_counter()
+    _scratch_tables()
     now_literal = (
         "'2025-01-01 00:00:00'" if vendor == "sqlite" else "'2025-01-01T00:00:00+00:00'::timestamptz"
     )

@@ -443,16 +443,15 @@ def top_count_sql(model: type, ranking: TopRanking) -> tuple[str, list]:
     tags = _tag_params(model, ranking.ranks)
     if len(tags) == 1:  # one row per entity and tag (entity_tag_unique): nothing to make distinct
         return f"SELECT COUNT(*) FROM {table} WHERE {where} AND tag_id = %s", [*params, *tags]  # noqa: S608
+    # Grouped in a subquery: SQLite sorts the ids (faster than its COUNT(DISTINCT)), PostgreSQL hashes them.
     if connection.vendor == "postgresql":
-        return (
-            f"SELECT COUNT(*) FROM (SELECT DISTINCT entity_id FROM {table} "  # noqa: S608
-            f"WHERE {where} AND tag_id = ANY(%s)) d",
-            [*params, tags],
-        )
-    marks = ", ".join(["%s"] * len(tags))
+        condition, tag_params = "tag_id = ANY(%s)", [tags]
+    else:
+        condition, tag_params = f"tag_id IN ({', '.join(['%s'] * len(tags))})", tags
     return (
-        f"SELECT COUNT(DISTINCT entity_id) FROM {table} WHERE {where} AND tag_id IN ({marks})",  # noqa: S608
-        [*params, *tags],
+        f"SELECT COUNT(*) FROM (SELECT entity_id FROM {table} WHERE {where} AND {condition} "  # noqa: S608
+        "GROUP BY entity_id) d",
+        [*params, *tag_params],
     )
 
 
