@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -363,31 +363,39 @@ def top_ranking(search: EntitySearch) -> TopRanking | None:
     return TopRanking(kind, ranks, search.exclude.pk if search.exclude is not None else None)
 
 
-def _top_filter(model: type, ranking: TopRanking) -> tuple[str, list]:
+def _top_filter(model: type[models.Model], ranking: TopRanking) -> tuple[str, list]:
     """The WHERE clause (and its parameters) of a ranking's rows of ``model``: EntityTag (listed entities only,
     less the excluded one) or RemoteEntityTag (all)."""
-    where, params = ["kind = %s"], [ranking.kind]
+    where: list[str] = ["kind = %s"]
+    params: list[object] = [ranking.kind]
     if model is EntityTag:
         where.append("listed = %s")
         params.append(True)
         if ranking.exclude is not None:
             where.append("entity_id <> %s")
-            params.append(model._meta.get_field("entity").get_db_prep_value(ranking.exclude, connection))
+            params.append(_db_id(ranking.exclude))
     return " AND ".join(where), params
 
 
-def _tag_params(model: type, ids: Iterable[uuid.UUID]) -> list:
-    field = model._meta.get_field("tag")
-    return [field.get_db_prep_value(pk, connection) for pk in ids]
+_UUID: models.UUIDField = models.UUIDField()
 
 
-def top_rows_sql(model: type, ranking: TopRanking, end: int) -> tuple[str, list]:
+def _db_id(pk: uuid.UUID) -> object:
+    """An id as this database stores it (SQLite: 32 hex digits; PostgreSQL: a uuid)."""
+    return _UUID.get_db_prep_value(pk, connection)
+
+
+def _tag_params(ids: Iterable[uuid.UUID]) -> list:
+    return [_db_id(pk) for pk in ids]
+
+
+def top_rows_sql(model: type[models.Model], ranking: TopRanking, end: int) -> tuple[str, list]:
     """SQL of rows (eid, match_rank, lname) that hold the ``end`` best entities of ``model`` (EntityTag or
     RemoteEntityTag) for ``ranking``, unordered: each matched tag's first ``end`` entities by name (an index gives
     them in order: ``entitytag_by_name``, ``remotetag_by_name``), each with its best rank over all its tags."""
     table = connection.ops.quote_name(model._meta.db_table)
     where, base = _top_filter(model, ranking)
-    tags = _tag_params(model, ranking.ranks)
+    tags = _tag_params(ranking.ranks)
     postgres = connection.vendor == "postgresql"
     if postgres:  # one subquery run per tag (LATERAL): planned once, whatever the number of tags
         firsts = (
@@ -435,12 +443,12 @@ def top_rows_sql(model: type, ranking: TopRanking, end: int) -> tuple[str, list]
     return sql, [*rank_params, *params]
 
 
-def top_count_sql(model: type, ranking: TopRanking) -> tuple[str, list]:
+def top_count_sql(model: type[models.Model], ranking: TopRanking) -> tuple[str, list]:
     """SQL counting the entities of ``model`` that ``ranking`` finds: their rows of one tag, or the distinct
     entities of several, from the index alone."""
     table = connection.ops.quote_name(model._meta.db_table)
     where, params = _top_filter(model, ranking)
-    tags = _tag_params(model, ranking.ranks)
+    tags = _tag_params(ranking.ranks)
     if len(tags) == 1:  # one row per entity and tag (entity_tag_unique): nothing to make distinct
         return f"SELECT COUNT(*) FROM {table} WHERE {where} AND tag_id = %s", [*params, *tags]  # noqa: S608
     # Grouped in a subquery: SQLite sorts the ids (faster than its COUNT(DISTINCT)), PostgreSQL hashes them.
