@@ -85,6 +85,38 @@ def _rate_check(actor: User, moment: datetime) -> None:
         )
 
 
+def _sent_record(
+    *,
+    actor: User,
+    sender: Entity,
+    text: str,
+    action: str,
+    receiver: Entity | None = None,
+    receiver_remote: uuid.UUID | None = None,
+) -> ContactMessage:
+    """Inside the caller's transaction: count a message to a local ``receiver`` or to a member of another node
+    (``receiver_remote``) against the sender's hourly limit, and audit it (its length, never its text)."""
+    moment = now()
+    _rate_check(actor, moment)
+    message = ContactMessage.objects.create(
+        sender_user=actor,
+        sender_entity=sender,
+        receiver_entity=receiver,
+        receiver_remote=receiver_remote,
+        body_length=len(text),
+        sent_at=moment,
+    )
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="entity",
+        object_id=receiver.pk if receiver is not None else receiver_remote,
+        entity_id=sender.pk,
+        changes={"bodyLength": (None, len(text))},
+    )
+    return message
+
+
 def contact_send(*, actor: User, sender: Entity, receiver_id: object, body: object) -> ContactMessage:
     """Relay a message by email. The receiver's address is used only as the envelope recipient and is never
     returned; the sender's address goes in Reply-To so the receiver decides whether to answer."""
@@ -98,15 +130,9 @@ def contact_send(*, actor: User, sender: Entity, receiver_id: object, body: obje
     to = entity_recipients(receiver)
     if not to:
         raise InvalidRequest(_("This entity cannot receive messages: it has no email address."))
-    moment = now()
     with transaction.atomic(durable=True):
-        _rate_check(actor, moment)
-        message = ContactMessage.objects.create(
-            sender_user=actor,
-            sender_entity=sender,
-            receiver_entity=receiver,
-            body_length=len(text),
-            sent_at=moment,
+        message = _sent_record(
+            actor=actor, sender=sender, text=text, action="contact.send", receiver=receiver
         )
         email_enqueue(
             to=to,
@@ -114,14 +140,6 @@ def contact_send(*, actor: User, sender: Entity, receiver_id: object, body: obje
             reply_to=[_reply_address(sender, actor)],
             context={"sender": sender, "receiver": receiver, "body": text},
             language=entity_language(receiver),
-        )
-        audit_record(
-            actor=actor,
-            action="contact.send",
-            object_type="entity",
-            object_id=receiver.pk,
-            entity_id=sender.pk,
-            changes={"bodyLength": (None, len(text))},
         )
     return message
 
@@ -143,23 +161,9 @@ def contact_relay_reserve(*, actor: User, sender: Entity, receiver_id: uuid.UUID
     leaves (``contact_relay_release`` gives the allowance back if it could not be delivered)."""
     _sender_check(actor, sender)
     text = message_clean(body)
-    moment = now()
     with transaction.atomic(durable=True):
-        _rate_check(actor, moment)
-        message = ContactMessage.objects.create(
-            sender_user=actor,
-            sender_entity=sender,
-            receiver_remote=receiver_id,
-            body_length=len(text),
-            sent_at=moment,
-        )
-        audit_record(
-            actor=actor,
-            action="contact.relay",
-            object_type="entity",
-            object_id=receiver_id,
-            entity_id=sender.pk,
-            changes={"bodyLength": (None, len(text))},
+        message = _sent_record(
+            actor=actor, sender=sender, text=text, action="contact.relay", receiver_remote=receiver_id
         )
     return Relayed(message=message, text=text, reply_to=_reply_address(sender, actor))
 
