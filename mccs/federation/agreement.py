@@ -81,19 +81,26 @@ class NoExtension(Exception):
     """The neighbour does not offer ``/mccs/link`` (the PHP reference, or an older MCCS)."""
 
 
+def extension_call(neighbour: Neighbour, path: str, body: dict) -> client.Answer:
+    """``POST`` to one of the MCCS extensions of the protocol (``path``), authenticated as they all are: our last
+    hash in ``CC-Auth`` and the earlier hashes of our chain for the link in the body's ``hashes``. Raises
+    ``client.Unreachable``."""
+    return client.call(
+        neighbour.url,
+        "POST",
+        path,
+        node=services.node_name(),
+        auth=neighbour.last_hash,
+        body={**body, "hashes": own_chain(neighbour)},
+        timeout=services.timeout_seconds(),
+    )
+
+
 def fetch_view(neighbour: Neighbour) -> dict:
     """The neighbour's last hash and ``uuid → (state, version)``. Raises ``client.Unreachable``, ``NoExtension``,
     or ``services.CCError`` (e.g. ``HashMismatchFailure`` when it knows none of our hashes)."""
     neighbour.refresh_from_db(fields=["last_hash"])
-    answer = client.call(
-        neighbour.url,
-        "POST",
-        VIEW_PATH,
-        node=services.node_name(),
-        auth=neighbour.last_hash,
-        body={"hashes": own_chain(neighbour)},
-        timeout=services.timeout_seconds(),
-    )
+    answer = extension_call(neighbour, VIEW_PATH, {})
     data = answer.body.get("data") if isinstance(answer.body, dict) else None
     if answer.ok and isinstance(data, dict) and isinstance(data.get("transactions"), list):
         transactions = {}

@@ -59,15 +59,7 @@ def _carry(via: str, payload: dict) -> None:
         "Node %(node)s cannot be reached just now, so your message was not sent. Please try again in a few minutes."
     ) % {"node": neighbour.name}
     try:
-        answer = client.call(
-            neighbour.url,
-            "POST",
-            CONTACT_PATH,
-            node=services.node_name(),
-            auth=neighbour.last_hash,
-            body={**payload, "hashes": agreement.own_chain(neighbour)},
-            timeout=services.timeout_seconds(),
-        )
+        answer = agreement.extension_call(neighbour, CONTACT_PATH, payload)
     except client.Unreachable as exc:
         log.warning("contact message not carried to node %s: %s", neighbour.name, exc)
         raise Unavailable(not_reached) from None

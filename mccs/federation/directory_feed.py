@@ -248,15 +248,7 @@ class NoDirectory(Exception):
 
 def _fetch(neighbour: Neighbour, since: int) -> dict:
     neighbour.refresh_from_db(fields=["last_hash"])
-    answer = client.call(
-        neighbour.url,
-        "POST",
-        FEED_PATH,
-        node=services.node_name(),
-        auth=neighbour.last_hash,
-        body={"hashes": agreement.own_chain(neighbour), "since": since},
-        timeout=services.timeout_seconds(),
-    )
+    answer = agreement.extension_call(neighbour, FEED_PATH, {"since": since})
     data = answer.body.get("data") if isinstance(answer.body, dict) else None
     if answer.ok and isinstance(data, dict) and isinstance(data.get("sharing"), bool):
         return data

@@ -366,14 +366,7 @@ def _align(neighbour: Neighbour, report: Report, *, dry_run: bool = False) -> No
         )
         return
     try:
-        answer = client.call(
-            neighbour.url,
-            "POST",
-            agreement.ALIGN_PATH,
-            node=services.node_name(),
-            auth=ours,
-            body={"hashes": agreement.own_chain(neighbour), "lastHash": ours},
-        )
+        answer = agreement.extension_call(neighbour, agreement.ALIGN_PATH, {"lastHash": ours})
     except client.Unreachable as exc:
         report.say(
             _("Last hash: NOT aligned: %(node)s cannot be reached (%(why)s).")
