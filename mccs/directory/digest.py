@@ -6,11 +6,16 @@ window end is moved forward with a compare-and-set in the same transaction that 
 carries a dedupe key of its window, so two workers (or the worker and ``mccs send-daily-digest``) never send
 the same matches twice. The worker calls ``digests_send`` often (settings.MCCS_PERIODIC_TASKS); it decides per
 entity whether a day has passed.
+
+Matches come from the whole network directory (issue 11, ADR 0120): this node's listed members and its copy of the
+members other nodes share. A remote member's offer or want is new in a window when this node first saw it then
+(``RemoteEntityTag.added_at``), and the email shows its node and links to its page in the web directory.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import uuid
 from collections import defaultdict
@@ -18,22 +23,24 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import F, QuerySet, TextField
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 from mccs.core.clock import now
 from mccs.directory.locks import digest_windows_lock
-from mccs.directory.models import Entity, EntityTag
+from mccs.directory.models import Entity, EntityTag, RemoteEntity, RemoteEntityTag
+from mccs.directory.network import hits_load, network_search_page
 from mccs.directory.search import (
     EntitySearch,
     Matches,
     best_matches,
-    entities_in_order,
-    entity_search,
     listed_entities,
     tag_names_matching,
     tag_vocabulary,
 )
 from mccs.matching.ranking import MAX_TERMS, WORST_ORDER, FuzzyVocabulary, TagMatch, search_terms
-from mccs.notifications.services import email_deferred, emails_queue
+from mccs.notifications.services import emails_deferred_queue
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +50,8 @@ DIGEST_SLACK = timedelta(minutes=65)
 MAX_LISTED = 50
 
 
-def _union(*groups) -> list[Entity]:
-    seen: dict[object, Entity] = {}
+def _union(*groups) -> list[Entity | RemoteEntity]:
+    seen: dict[object, Entity | RemoteEntity] = {}
     for group in groups:
         for entity in group:
             seen.setdefault(entity.pk, entity)
@@ -53,18 +60,19 @@ def _union(*groups) -> list[Entity]:
 
 def digest_matches(entity: Entity, *, start, end, memo: dict | None = None) -> Matches:
     """Matches that appeared in (start, end]: the others' new tags against all of ours, and all of the others'
-    tags against our own new ones."""
+    tags against our own new ones; members of this node and of the network directory's copy alike."""
     mine = list(entity.entity_tags.select_related("tag"))
     offers_old = [et.tag.name for et in mine if et.kind == EntityTag.Kind.OFFER and et.added_at <= start]
     offers_new = [et.tag.name for et in mine if et.kind == EntityTag.Kind.OFFER and et.added_at > start]
     wants_old = [et.tag.name for et in mine if et.kind == EntityTag.Kind.WANT and et.added_at <= start]
     wants_new = [et.tag.name for et in mine if et.kind == EntityTag.Kind.WANT and et.added_at > start]
 
-    def find(since, **terms) -> list[Entity]:
+    def find(since, **terms) -> list[Entity | RemoteEntity]:
         if not any(terms.values()):
             return []
         search = EntitySearch(exclude=entity, tagged_since=since, tagged_until=end, memo=memo, **terms)
-        return entities_in_order(entity_search(search)[:MAX_LISTED])
+        hits, _ = network_search_page(search, start=0, end=MAX_LISTED)
+        return hits_load(hits)
 
     return Matches(
         want_what_you_offer=_union(find(start, wants=offers_old), find(None, wants=offers_new)),
@@ -98,6 +106,7 @@ class _Run:
     recent_after: float = 0.0
     sort_names: dict = field(default_factory=dict)
     names: dict = field(default_factory=dict)
+    nodes: dict = field(default_factory=dict)  # remote entity id -> its node's path
     # every tag name, read once per run (matching a name then asks no query), and each name as a search term
     vocabulary: FuzzyVocabulary | None = None
     terms: dict = field(default_factory=dict)
@@ -110,18 +119,21 @@ def _stamp(moment: datetime.datetime) -> float:
 
 
 def _epoch(value) -> float:
-    """A stored ``added_at`` as seconds: PostgreSQL returns an aware datetime, SQLite the UTC text Django wrote."""
+    """A stored ``added_at`` as seconds: PostgreSQL returns the seconds (``_run_load`` asks it to), SQLite the UTC
+    text Django wrote."""
+    if isinstance(value, float):
+        return value
     if isinstance(value, str):
         return datetime.datetime.fromisoformat(value).replace(tzinfo=datetime.UTC).timestamp()
     return value.timestamp()
 
 
 def _load_rows(run: _Run, rows) -> None:
-    ids: dict = {}  # raw entity id (a UUID, or hex text on SQLite) -> its text, made once per entity
-    for raw_id, kind, name, added_at, sort_name, entity_name in rows:
+    ids: dict = {}  # raw entity id (text on PostgreSQL, hex digits on SQLite) -> its text, made once per entity
+    for raw_id, kind, name, added_at, sort_name, entity_name, *node in rows:
         entity_id = ids.get(raw_id)
         if entity_id is None:
-            entity_id = ids[raw_id] = str(raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(raw_id))
+            entity_id = ids[raw_id] = raw_id if len(raw_id) == 36 else str(uuid.UUID(raw_id))
         at = _epoch(added_at)
         run.by_entity.setdefault(entity_id, []).append((kind, name, at))
         run.by_tag[(kind, name)].append((at, entity_id))
@@ -129,23 +141,44 @@ def _load_rows(run: _Run, rows) -> None:
             run.recent[(kind, name)].append((at, entity_id))
         run.sort_names[entity_id] = sort_name
         run.names[entity_id] = entity_name
+        if node:
+            run.nodes[entity_id] = node[0]
+
+
+def _as_read(rows: QuerySet) -> QuerySet:
+    """Offer and want rows in id order, with ``eid`` (the entity's id) and ``at`` (when added) as ``_load_rows``
+    reads them."""
+    rows = rows.order_by("id")
+    if connection.vendor != "postgresql":
+        return rows.annotate(eid=F("entity_id"), at=F("added_at"))
+    added_at = f'{connection.ops.quote_name(rows.model._meta.db_table)}."added_at"'
+    return rows.annotate(
+        eid=Cast("entity_id", TextField()),
+        at=RawSQL(f"EXTRACT(EPOCH FROM {added_at})::float8", ()),  # noqa: S611 — a column name, no input
+    )
 
 
 def _run_load(run: _Run, entity_ids: list | None) -> None:
-    """All listed offers and wants (``entity_ids`` None), or those of the given entities only. The rows are read
+    """All listed offers and wants (``entity_ids`` None), or those of the given entities only, of this node's
+    entities and then of the network directory's copy (all of whose entities are listed). The rows are read
     on a plain cursor: at 800,000 rows Django's per-value converters (a UUID and an aware datetime per row) cost
-    more than half of a whole digest run."""
+    more than half of a whole digest run. PostgreSQL sends the ids as text and the times as seconds, which no
+    Python converter has to make."""
     rows = EntityTag.objects.filter(listed=True)
+    remote = RemoteEntityTag.objects.all()
     if entity_ids is not None:
         rows = rows.filter(entity_id__in=entity_ids)
-    query = rows.order_by("id").values_list(
-        "entity_id", "kind", "tag__name", "added_at", "sort_name", "entity__name"
+        remote = remote.filter(entity_id__in=entity_ids)
+    query = _as_read(rows).values_list("eid", "kind", "tag__name", "at", "sort_name", "entity__name")
+    remote_query = _as_read(remote).values_list(
+        "eid", "kind", "tag__name", "at", "sort_name", "entity__name", "entity__node"
     )
-    sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(20_000):
-            _load_rows(run, batch)
+        for each in (query, remote_query):
+            sql, params = each.query.sql_with_params()
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(20_000):
+                _load_rows(run, batch)
 
 
 def _ranked(run: _Run, names: list[str]) -> dict[str, TagMatch]:
@@ -208,15 +241,31 @@ def _run_matches(run: _Run, entity_id, start: datetime.datetime) -> tuple[list, 
     )
 
 
-def _shown(run: _Run, other: str, kind: str, key: str) -> dict:
+def _shown(run: _Run, other: str, kind: str, key: str) -> str:
+    """How a matched entity is shown in an email, as JSON text: encoded once per run, however many digests list
+    it."""
     shown = run.shown.get((other, kind))
     if shown is None:
-        shown = run.shown[(other, kind)] = {
+        found: dict = {
             "id": other,
             "name": run.names.get(other, ""),
             key: [n for k, n, _ in run.by_entity.get(other, ()) if k == kind],
         }
+        if other in run.nodes:
+            found["node"] = run.nodes[other]
+        shown = run.shown[(other, kind)] = json.dumps(found)
     return shown
+
+
+def _context(run: _Run, entity: Entity, want: list, offer: list) -> str:
+    """The digest email's context (ADR 0090) as JSON text, joined from the shown entities' encoded pieces:
+    ``{"entity": {"name"}, "matches": {"want_what_you_offer": [...], "offer_what_you_want": [...]}, "total"}``."""
+    wants = ", ".join([_shown(run, o, EntityTag.Kind.WANT, "wants") for o in want])
+    offers = ", ".join([_shown(run, o, EntityTag.Kind.OFFER, "offers") for o in offer])
+    return (
+        f'{{"entity": {{"name": {json.dumps(entity.name)}}}, "matches": {{"want_what_you_offer": [{wants}], '
+        f'"offer_what_you_want": [{offers}]}}, "total": {len(want) + len(offer)}}}'
+    )
 
 
 def _recipients(entities: list[Entity]) -> dict:
@@ -259,34 +308,19 @@ def _send_chunk(run: _Run, entities: list[Entity]) -> int:
         with_matches = [e for e in entities if e.pk in moved and (found[e.pk][0] or found[e.pk][1])]
         recipients = _recipients(with_matches)
         languages = _languages(with_matches)
-        emails = []
-        for entity in with_matches:
-            if not recipients.get(entity.pk):
-                continue
-            want, offer = found[entity.pk]
-            emails.append(
-                email_deferred(
-                    to=recipients[entity.pk],
-                    template="digest",
-                    context={
-                        "entity": {"name": entity.name},
-                        "matches": {
-                            "want_what_you_offer": [
-                                _shown(run, o, EntityTag.Kind.WANT, "wants") for o in want
-                            ],
-                            "offer_what_you_want": [
-                                _shown(run, o, EntityTag.Kind.OFFER, "offers") for o in offer
-                            ],
-                        },
-                        "total": len(want) + len(offer),
-                    },
-                    # One digest per entity and window: the same matches may appear again in a later window when
-                    # somebody adds another matching tag, and that is news worth sending.
-                    dedupe_key=f"match-digest:{entity.pk}:{run.moment.isoformat()}",
-                    language=languages.get(entity.pk, ""),
-                )
+        emails = [
+            (
+                json.dumps(recipients[entity.pk]),
+                _context(run, entity, *found[entity.pk]),
+                # One digest per entity and window: the same matches may appear again in a later window when
+                # somebody adds another matching tag, and that is news worth sending.
+                f"match-digest:{entity.pk}:{run.moment.isoformat()}",
+                languages.get(entity.pk, ""),
             )
-        emails_queue(emails)
+            for entity in with_matches
+            if recipients.get(entity.pk)
+        ]
+        emails_deferred_queue("digest", emails)
     return len(emails)
 
 
@@ -310,6 +344,9 @@ def _digests_run(entities: list[Entity], *, moment, everything: bool) -> int:
         own = {e.pk for e in entities}
         holders = set(
             EntityTag.objects.filter(listed=True, tag__name__in=matched).values_list("entity_id", flat=True)
+        )
+        holders.update(
+            RemoteEntityTag.objects.filter(tag__name__in=matched).values_list("entity_id", flat=True)
         )
         run.by_tag.clear()
         run.recent.clear()

@@ -11,8 +11,8 @@ import datetime
 import random
 import uuid
 
-from mccs.directory import digest
-from mccs.directory.models import Entity, EntityTag, Tag
+from mccs.directory import digest, network
+from mccs.directory.models import Entity, EntityTag, RemoteEntityTag, Tag
 from mccs.notifications.models import OutboxEmail
 from mccs.notifications.services import email_render
 
@@ -62,6 +62,23 @@ def _world(seed: int, n: int, moment: datetime.datetime) -> list[Entity]:
             for name in rng.sample(WORDS, rng.randrange(0, 5)):
                 EntityTag.objects.create(entity=entity, tag=tags[name], kind=kind, added_at=rng.choice(times))
         entities.append(entity)
+    # Members of other nodes in the network directory's copy (issue 11): matched and ranked with the local ones.
+    network.remote_copy_apply(
+        via="t",
+        entries=[
+            {
+                "id": str(uuid.uuid4()),
+                "node": rng.choice(["t", "t/b2", "t/b2/c"]),
+                "name": rng.choice(["Alpha", "beta", "Remote", ""]) + f" {rng.randrange(5)}",
+                "offers": rng.sample(WORDS, rng.randrange(0, 5)),
+                "wants": rng.sample(WORDS, rng.randrange(0, 5)),
+            }
+            for _ in range(n // 3)
+        ],
+    )
+    for row in RemoteEntityTag.objects.all():  # first seen at various times, as a copy refreshed for days
+        row.added_at = rng.choice(times)
+        row.save(update_fields=["added_at"])
     return entities
 
 
@@ -86,6 +103,7 @@ def _from_run(moment, *, everything: bool) -> dict:
     digest._run_load(run, None if everything else [e.pk for e in due])
     if not everything:  # what _digests_run does for a few entities
         holders = set(EntityTag.objects.filter(listed=True).values_list("entity_id", flat=True))
+        holders.update(RemoteEntityTag.objects.values_list("entity_id", flat=True))
         run.by_tag.clear(), run.recent.clear(), run.by_entity.clear()
         digest._run_load(run, list(holders))
     found = {}
@@ -101,6 +119,8 @@ def test_the_set_wise_run_finds_what_the_per_entity_search_finds(db):
     _world(seed=13, n=60, moment=moment)
     expected = _reference(moment)
     assert sum(bool(w or o) for w, o in expected.values()) >= 10, "the world must have matches to compare"
+    remote = {str(pk) for pk in network.remote_ids()}
+    assert sum(bool(remote & set(w + o)) for w, o in expected.values()) >= 5, "and remote ones among them"
     assert _from_run(moment, everything=True) == expected
     assert _from_run(moment, everything=False) == expected
 
@@ -109,6 +129,7 @@ def test_a_whole_run_queues_one_digest_per_entity_with_matches_and_never_repeats
     moment = digest.now()
     _world(seed=7, n=40, moment=moment)
     EntityTag.objects.filter(added_at__gt=moment).delete()  # a tag "from the future" would be new again
+    RemoteEntityTag.objects.filter(added_at__gt=moment).delete()
     expected = _reference(moment)
     monkeypatch.setattr(digest, "CHUNK", 7)  # several chunks, and the "everything" path
     monkeypatch.setattr(digest, "now", lambda: moment)
