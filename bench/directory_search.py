@@ -316,6 +316,7 @@ def main() -> None:
     parser.add_argument(
         "--remote", type=int, default=0, help="entities of other nodes in the network directory's copy"
     )
+    parser.add_argument("--digest-profile", help="write a cProfile of the digest run to this file")
     ns = parser.parse_args()
     rng = random.Random(42)
 
@@ -394,9 +395,19 @@ def main() -> None:
             reads.append((sql, params))
         return execute(sql, params, many, context)
 
+    profiler = None
+    if ns.digest_profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     with connection.execute_wrapper(record):
         started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         queued = digests_send(force=True)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(ns.digest_profile)
         seconds = time.perf_counter() - started
     # The raw reference: the run's reads (the offers and wants, the due entities, windows, recipients) replayed on
     # a plain cursor; its writes (windows moved, emails queued) cannot be repeated.
