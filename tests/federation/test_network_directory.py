@@ -234,3 +234,24 @@ def test_pay_and_write_to_a_member_of_another_node_from_its_page(module_nodes, s
         assert "b2" in body["errors"][0]["message"] and "dave@" not in str(body)
     finally:
         b2.start()
+
+
+def test_the_daily_digest_lists_members_of_other_nodes(module_nodes, smtp):
+    b1, b2 = module_nodes["b1"], module_nodes["b2"]
+    frank = b2.member("frank")
+    status, body = frank.api("PATCH", f"/user/entities/{frank.entity_id}", {"offers": ["candle-making"]})
+    assert status == 200, body
+    gina = b1.member("gina")
+    status, body = gina.api(
+        "PATCH",
+        f"/user/entities/{gina.entity_id}",
+        {"wants": ["candle-making"], "receiveDailyMatchNotificationEmail": True},
+    )
+    assert status == 200, body
+    remote = wait_until(lambda: found(b1, "offers=candle-making", "Frank of b2"), timeout=30)
+
+    b1.cli("send-daily-digest")  # what b1's worker does once a day
+    mail = smtp.wait_for(lambda r: r.envelope_to == [gina.email] and "Frank of b2" in r.text, timeout=20)
+    assert "Frank of b2, on node t/b2, offers candle-making" in mail.text
+    assert f"/directory/entities/{remote['id']}" in mail.text
+    assert "frank@" not in mail.text
