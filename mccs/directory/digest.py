@@ -50,7 +50,7 @@ DIGEST_SLACK = timedelta(minutes=65)
 MAX_LISTED = 50
 
 
-def _union(*groups) -> list[Entity | RemoteEntity]:
+def _union(*groups) -> list:  # of Entity and RemoteEntity, as ``network.network_matches`` gives them
     seen: dict[object, Entity | RemoteEntity] = {}
     for group in groups:
         for entity in group:
@@ -67,7 +67,7 @@ def digest_matches(entity: Entity, *, start, end, memo: dict | None = None) -> M
     wants_old = [et.tag.name for et in mine if et.kind == EntityTag.Kind.WANT and et.added_at <= start]
     wants_new = [et.tag.name for et in mine if et.kind == EntityTag.Kind.WANT and et.added_at > start]
 
-    def find(since, **terms) -> list[Entity | RemoteEntity]:
+    def find(since, **terms) -> list:
         if not any(terms.values()):
             return []
         search = EntitySearch(exclude=entity, tagged_since=since, tagged_until=end, memo=memo, **terms)

@@ -93,7 +93,7 @@ def emails_deferred_queue(template: str, rows: Iterable[tuple[str, str, str, str
     most of a 100,000-entity digest run."""
     table = connection.ops.quote_name(OutboxEmail._meta.db_table)
     columns = ", ".join(
-        connection.ops.quote_name(OutboxEmail._meta.get_field(name).column)
+        connection.ops.quote_name(name)  # each field's column has its name
         for name in (
             "to",
             "context",
