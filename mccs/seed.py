@@ -1,4 +1,5 @@
-"""Demo data for `mccs seed --demo`: a small believable network of local businesses.
+"""Demo data for `mccs seed --demo`: a small believable network of local businesses (the members and transfers
+are data, in ``demo_network.json``).
 
 Members sign up through the same use-case as real ones; a few trade through the ledger services, so balances,
 postings and the audit log are as real as they get.
@@ -6,315 +7,43 @@ postings and the audit log are as real as they get.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import NamedTuple
+
 from mccs.core.amount import Amount
 from mccs.core.clock import now
 from mccs.directory.models import Category, Entity, EntityStatus
 from mccs.ledger.onboarding import member_sign_up
 
 DEMO_PASSWORD = "demo-password-2024"
-TA, TP, TR, AC, PE, RE = (
-    EntityStatus.TRADING_ACCEPTED,
-    EntityStatus.TRADING_PENDING,
-    EntityStatus.TRADING_REJECTED,
-    EntityStatus.ACCEPTED,
-    EntityStatus.PENDING,
-    EntityStatus.REJECTED,
-)
+DATA_FILE = Path(__file__).with_name("demo_network.json")
 
-# (login email, entity name, city, status, categories, offers, wants)
+
+class DemoMember(NamedTuple):
+    email: str  # signs in with DEMO_PASSWORD
+    name: str
+    city: str
+    status: EntityStatus
+    categories: list[str]
+    offers: list[str]
+    wants: list[str]
+
+
+class DemoTransfer(NamedTuple):
+    """Made through transfer_propose + transfer_accept."""
+
+    payer: str  # email
+    payee: str  # email
+    amount: str
+    description: str
+
+
+_data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
 DEMO_MEMBERS = [
-    (
-        "alice@demo.mccs",
-        "Alice's Bakery",
-        "Leeds",
-        TA,
-        ["bakeries"],
-        ["bread", "cakes", "catering"],
-        ["flour", "organic-vegetables", "van-rental"],
-    ),
-    (
-        "bob@demo.mccs",
-        "Bob's Organic Farm",
-        "Otley",
-        TA,
-        ["agriculture"],
-        ["organic-vegetables", "eggs", "honey"],
-        ["van-rental", "bread", "web-design"],
-    ),
-    (
-        "carol@demo.mccs",
-        "Carol Computer Repair",
-        "Leeds",
-        TA,
-        ["professional-services"],
-        ["computer-repair", "web-design", "it-support"],
-        ["catering", "honey", "office-cleaning"],
-    ),
-    (
-        "dev@demo.mccs",
-        "Dev's Van Hire",
-        "Bradford",
-        TA,
-        ["transport"],
-        ["van-rental", "removals", "deliveries"],
-        ["accounting", "vehicle-repair", "coffee"],
-    ),
-    (
-        "erin@demo.mccs",
-        "Erin Accounting",
-        "Leeds",
-        TA,
-        ["professional-services"],
-        ["accounting", "bookkeeping", "payroll"],
-        ["printing", "web-design", "lunch-catering"],
-    ),
-    (
-        "frank@demo.mccs",
-        "Frank's Garage",
-        "Wakefield",
-        TA,
-        ["transport"],
-        ["vehicle-repair", "mot-testing"],
-        ["bookkeeping", "cleaning-services"],
-    ),
-    (
-        "gita@demo.mccs",
-        "Gita's Café",
-        "Leeds",
-        TA,
-        ["cafes"],
-        ["coffee", "lunch-catering", "cakes"],
-        ["organic-vegetables", "eggs", "milk", "printing"],
-    ),
-    (
-        "hugo@demo.mccs",
-        "Hugo Print Studio",
-        "Harrogate",
-        TA,
-        ["professional-services"],
-        ["printing", "3d-printing", "graphic-design"],
-        ["computer-repair", "coffee"],
-    ),
-    (
-        "isla@demo.mccs",
-        "Isla's Cleaning Co",
-        "Leeds",
-        TA,
-        ["cleaning-services"],
-        ["office-cleaning", "window-cleaning", "cleaning-services"],
-        ["vehicle-repair", "accounting"],
-    ),
-    (
-        "jon@demo.mccs",
-        "Jon the Plumber",
-        "York",
-        TA,
-        ["trades"],
-        ["plumbing", "heating-repair"],
-        ["van-rental", "bookkeeping"],
-    ),
-    (
-        "kemi@demo.mccs",
-        "Kemi Yoga Studio",
-        "Leeds",
-        TA,
-        ["well-being"],
-        ["yoga-classes", "massage", "well-being"],
-        ["graphic-design", "window-cleaning"],
-    ),
-    (
-        "liam@demo.mccs",
-        "Liam's Dairy",
-        "Skipton",
-        TA,
-        ["agriculture"],
-        ["milk", "cheese", "butter"],
-        ["vehicle-repair", "deliveries"],
-    ),
-    (
-        "maya@demo.mccs",
-        "Maya Translation",
-        "Leeds",
-        TP,
-        ["professional-services"],
-        ["translation", "proofreading"],
-        ["it-support", "coffee"],
-    ),
-    (
-        "nils@demo.mccs",
-        "Nils Bike Workshop",
-        "Leeds",
-        TP,
-        ["transport"],
-        ["bike-repair", "bicycles"],
-        ["printing", "cakes"],
-    ),
-    (
-        "olga@demo.mccs",
-        "Olga's Tailoring",
-        "Halifax",
-        TP,
-        ["retail"],
-        ["tailoring", "clothing-repair"],
-        ["window-cleaning", "web-design"],
-    ),
-    (
-        "pete@demo.mccs",
-        "Pete's Pizzeria",
-        "Leeds",
-        AC,
-        ["restaurants"],
-        ["pizza", "take-away", "catering"],
-        ["flour", "cheese", "tomatoes", "deliveries"],
-    ),
-    (
-        "quinn@demo.mccs",
-        "Quinn Carpentry",
-        "Ilkley",
-        AC,
-        ["trades"],
-        ["carpentry", "furniture-repair"],
-        ["timber", "van-rental"],
-    ),
-    (
-        "rosa@demo.mccs",
-        "Rosa's Flowers",
-        "Leeds",
-        AC,
-        ["retail"],
-        ["flowers", "wedding-flowers"],
-        ["deliveries", "graphic-design"],
-    ),
-    (
-        "sam@demo.mccs",
-        "Sam's Brewery",
-        "Otley",
-        AC,
-        ["food-and-drink"],
-        ["micro-brewed-beer", "cider"],
-        ["printing", "hops", "deliveries"],
-    ),
-    (
-        "tara@demo.mccs",
-        "Tara Dog Walking",
-        "Leeds",
-        AC,
-        ["pets"],
-        ["dog-sitting", "dog-walking"],
-        ["web-design", "vehicle-repair"],
-    ),
-    (
-        "umar@demo.mccs",
-        "Umar's Electricals",
-        "Bradford",
-        TR,
-        ["trades"],
-        ["electrical-repair", "lighting"],
-        ["bookkeeping", "coffee"],
-    ),
-    (
-        "vera@demo.mccs",
-        "Vera Piano Tuning",
-        "York",
-        TA,
-        ["music"],
-        ["piano-tuning", "music-lessons"],
-        ["van-rental", "removals"],
-    ),
-    (
-        "will@demo.mccs",
-        "Will's Wholefoods",
-        "Leeds",
-        TA,
-        ["retail", "food-and-drink"],
-        ["organic-vegetables", "flour", "dried-fruit"],
-        ["deliveries", "shop-fitting", "accounting"],
-    ),
-    (
-        "xena@demo.mccs",
-        "Xena Web Studio",
-        "Leeds",
-        TA,
-        ["professional-services"],
-        ["web-design", "seo", "photography"],
-        ["coffee", "yoga-classes", "accounting"],
-    ),
-    (
-        "yusuf@demo.mccs",
-        "Yusuf's Tea Room",
-        "Harrogate",
-        TA,
-        ["cafes"],
-        ["teas", "cakes", "afternoon-tea"],
-        ["milk", "flowers", "window-cleaning"],
-    ),
-    (
-        "zoe@demo.mccs",
-        "Zoe Art Supplies",
-        "Leeds",
-        TA,
-        ["retail"],
-        ["art-supplies", "picture-framing"],
-        ["carpentry", "printing"],
-    ),
-    (
-        "amir@demo.mccs",
-        "Amir Removals",
-        "Wakefield",
-        TA,
-        ["transport"],
-        ["removals", "storage", "van-rental"],
-        ["vehicle-repair", "office-cleaning"],
-    ),
-    (
-        "beth@demo.mccs",
-        "Beth's Garden Care",
-        "Ilkley",
-        AC,
-        ["trades"],
-        ["gardening", "hedge-trimming"],
-        ["tools", "van-rental"],
-    ),
-    (
-        "chen@demo.mccs",
-        "Chen's Noodle Bar",
-        "Leeds",
-        TP,
-        ["restaurants"],
-        ["noodles", "dim-sum", "take-away"],
-        ["vegetables", "deliveries"],
-    ),
-    (
-        "dina@demo.mccs",
-        "Dina Hair Studio",
-        "York",
-        TA,
-        ["well-being"],
-        ["haircuts", "hair-colouring"],
-        ["towels", "accounting", "massage"],
-    ),
-    ("ed@demo.mccs", "Ed's Sound Hire", "Leeds", PE, ["music"], ["sound-hire", "dj"], ["van-rental"]),
-    (
-        "fay@demo.mccs",
-        "Fay's Fabrics",
-        "Halifax",
-        PE,
-        ["retail"],
-        ["fabric", "sewing-classes"],
-        ["tailoring"],
-    ),
-    ("gus@demo.mccs", "Gus Scrap Dealer", "Bradford", RE, [], ["scrap-metal"], ["van-rental"]),
+    DemoMember(**{**member, "status": EntityStatus(member["status"])}) for member in _data["members"]
 ]
-
-# (payer email, payee email, amount, description): made through transfer_propose + transfer_accept.
-DEMO_TRANSFERS = [
-    ("alice@demo.mccs", "bob@demo.mccs", "42.50", "Organic vegetables for the week"),
-    ("bob@demo.mccs", "dev@demo.mccs", "80.00", "Van rental, two days"),
-    ("gita@demo.mccs", "alice@demo.mccs", "36.00", "Cakes for the café"),
-    ("carol@demo.mccs", "erin@demo.mccs", "120.00", "Quarterly bookkeeping"),
-    ("erin@demo.mccs", "hugo@demo.mccs", "25.00", "Business cards"),
-    ("dev@demo.mccs", "frank@demo.mccs", "95.00", "Van service"),
-]
+DEMO_TRANSFERS = [DemoTransfer(**transfer) for transfer in _data["transfers"]]
 
 
 def _categories(names: list[str]) -> list[Category]:
@@ -383,12 +112,12 @@ def seed_demo(*, only_if_empty: bool = False) -> str:
                 "country": "England",
                 "offers": offers,
                 "wants": wants,
-                "receive_daily_match_notification_email": status == TA,
+                "receive_daily_match_notification_email": status == EntityStatus.TRADING_ACCEPTED,
             },
         )
         # Statuses are set directly rather than through entity_status_set, which would email each demo member.
         Entity.objects.filter(pk=result.entity.pk).update(
-            status=status, member_started_at=now() if status == TA else None
+            status=status, member_started_at=now() if status == EntityStatus.TRADING_ACCEPTED else None
         )
         result.entity.categories.set(_categories(categories))
         created += 1
