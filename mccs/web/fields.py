@@ -13,6 +13,22 @@ from mccs.core.errors import InvalidRequest
 from mccs.directory.fields import ENTITY_FIELD
 
 
+def suggesting_input(*, datalist: str, url: str, delay_ms: int, **attrs: str) -> forms.TextInput:
+    """A text input whose ``<datalist id=datalist>`` htmx fills from ``url`` as the person types (after a pause of
+    ``delay_ms``), so the browser suggests while the page works without script too."""
+    return forms.TextInput(
+        attrs={
+            **attrs,
+            "list": datalist,
+            "autocomplete": "off",
+            "hx-get": url,
+            "hx-trigger": f"input changed delay:{delay_ms}ms",
+            "hx-target": f"#{datalist}",
+            "hx-swap": "innerHTML",
+        }
+    )
+
+
 class AmountField(forms.CharField):
     """An amount typed the way the member writes numbers (``10.50``, ``10,50``, ``1.234,50``), cleaned to an
     :class:`Amount` by the one parser in ``mccs.core.amount``; anything ambiguous is refused, never guessed.

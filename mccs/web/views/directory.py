@@ -28,6 +28,7 @@ from mccs.directory.policies import can_be_contacted
 from mccs.federation import directory_contact
 from mccs.ledger.selectors import account_for_entity
 from mccs.matching.ranking import Rank
+from mccs.web.fields import suggesting_input
 from mccs.web.redirects import is_safe_redirect
 from mccs.web.request_types import AuthenticatedHttpRequest, HtmxHttpRequest
 
@@ -49,16 +50,8 @@ class SearchForm(forms.Form):
         help_text=gettext_lazy(
             "What you are looking for, e.g. vegetables or bike repair. Separate several with commas."
         ),
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "autocomplete": "off",
-                "list": "tag-suggestions",
-                "hx-get": "/directory/suggestions",
-                "hx-trigger": "input changed delay:300ms",
-                "hx-target": "#tag-suggestions",
-                "hx-swap": "innerHTML",
-            }
+        widget=suggesting_input(
+            datalist="tag-suggestions", url="/directory/suggestions", delay_ms=300, type="search"
         ),
     )
     wants = forms.CharField(

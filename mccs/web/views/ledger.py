@@ -28,7 +28,7 @@ from mccs.ledger import selectors
 from mccs.ledger.errors import CounterpartyAmbiguous, IdempotencyKeyReused
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Transfer, TransferState
-from mccs.web.fields import AmountField
+from mccs.web.fields import AmountField, suggesting_input
 from mccs.web.pending import pending_lines
 from mccs.web.redirects import safe_next
 from mccs.web.request_types import AuthenticatedHttpRequest
@@ -53,17 +53,8 @@ class TransferForm(forms.Form):
             "Type the member's name, or their 16-digit account number. A member of another node of the "
             "network: their account path, such as trunk/riverside/1234567890123452."
         ),
-        # The browser suggests members as you type (htmx fills the datalist from /transfers/payees).
-        widget=forms.TextInput(
-            attrs={
-                "list": "payee-options",
-                "autocomplete": "off",
-                "hx-get": "/transfers/payees",
-                "hx-trigger": "input changed delay:250ms",
-                "hx-target": "#payee-options",
-                "hx-swap": "innerHTML",
-            }
-        ),
+        # The browser suggests members as you type.
+        widget=suggesting_input(datalist="payee-options", url="/transfers/payees", delay_ms=250),
     )
     amount = AmountField(label=gettext_lazy("Amount"))
     description = forms.CharField(
