@@ -477,42 +477,47 @@ def _limits_check(
         in_ -= exclude.amount if exclude.payee_id == payee.pk else 0
     projected = payer.balance - out - amount
     if projected < -payer.max_negative_balance:
-        raise CCError(
+        raise _limit_violation(
             _(
                 "Paying %(amount)s would take account %(account)s below its limit of -%(limit)s (counting "
                 "transfers still pending)."
-            )
-            % {
-                "amount": money_text(amount),
-                "account": _label(payer),
-                "limit": money_text(payer.max_negative_balance),
-            },
-            cc_class="MinLimitViolation",
-            fields={
-                "limit": -Amount(payer.max_negative_balance).to_decimal(),
-                "projected": Amount(projected).to_decimal(),
-                "accId": _label(payer),
-            },
+            ),
+            "MinLimitViolation",
+            payer,
+            amount=amount,
+            limit=-payer.max_negative_balance,
+            projected=projected,
         )
     projected = payee.balance + in_ + amount
     if projected > payee.max_positive_balance:
-        raise CCError(
+        raise _limit_violation(
             _(
                 "Receiving %(amount)s would take account %(account)s above its limit of %(limit)s (counting "
                 "transfers still pending)."
-            )
-            % {
-                "amount": money_text(amount),
-                "account": _label(payee),
-                "limit": money_text(payee.max_positive_balance),
-            },
-            cc_class="MaxLimitViolation",
-            fields={
-                "limit": Amount(payee.max_positive_balance).to_decimal(),
-                "projected": Amount(projected).to_decimal(),
-                "accId": _label(payee),
-            },
+            ),
+            "MaxLimitViolation",
+            payee,
+            amount=amount,
+            limit=payee.max_positive_balance,
+            projected=projected,
         )
+
+
+def _limit_violation(
+    message: str, cc_class: str, account: Account, *, amount: int, limit: int, projected: int
+):
+    """The refusal of a transfer that would take ``account`` past its (signed) ``limit``: the member's sentence
+    (``%(limit)s`` is the limit's magnitude) and the reference's fields."""
+    label = _label(account)
+    return CCError(
+        message % {"amount": money_text(amount), "account": label, "limit": money_text(abs(limit))},
+        cc_class=cc_class,
+        fields={
+            "limit": Amount(limit).to_decimal(),
+            "projected": Amount(projected).to_decimal(),
+            "accId": label,
+        },
+    )
 
 
 def _label(account: Account) -> str:
