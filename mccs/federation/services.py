@@ -64,7 +64,7 @@ from mccs.ledger.idempotency import (
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.selectors import transfer_for_actor
-from mccs.ledger.services import account_by_number, limit_raise, proposal_clean
+from mccs.ledger.services import initiator_account, limit_raise, proposal_clean
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import User
 
@@ -1197,11 +1197,7 @@ def remote_transfer_propose(
             _("No node on the way to %(receiver)s: this node has no trunk.") % {"receiver": receiver},
             field="receiver",
         )
-    own = account_by_number(initiator, field="initiator")
-    if not policies.can_act_for_account(actor, own):
-        raise PermissionDenied(
-            _("You can only start transfers from the account of an entity you belong to."), field="initiator"
-        )
+    own = initiator_account(actor, initiator)
     if hasattr(own, "neighbour"):
         raise InvalidRequest(_("That account belongs to a neighbour node."), field="initiator")
     if own.entity.status != EntityStatus.TRADING_ACCEPTED:

@@ -89,6 +89,16 @@ def account_by_number(number: object, *, field: str) -> Account:
     return account
 
 
+def initiator_account(actor: User, number: object) -> Account:
+    """The account a transfer is started from (``initiator``), which the actor must act for."""
+    account = account_by_number(number, field="initiator")
+    if not policies.can_act_for_account(actor, account):
+        raise PermissionDenied(
+            _("You can only start transfers from the account of an entity you belong to."), field="initiator"
+        )
+    return account
+
+
 def _check_trading(*accounts: Account, fresh: bool = False) -> None:
     """Both entities may trade. ``fresh``: their statuses were just read (with the accounts), ask nothing more."""
     if not fresh:
@@ -294,11 +304,7 @@ def transfer_propose(
 
     ``initiator`` and ``receiver`` are account numbers; the actor must act for the initiator's entity."""
     text = proposal_clean(direction=direction, amount=amount, description=description)
-    own = account_by_number(initiator, field="initiator")
-    if not policies.can_act_for_account(actor, own):
-        raise PermissionDenied(
-            _("You can only start transfers from the account of an entity you belong to."), field="initiator"
-        )
+    own = initiator_account(actor, initiator)
     other = account_by_number(receiver, field="receiver")
     if own.pk == other.pk:
         raise InvalidRequest(_("You cannot make a transfer to your own account."), field="receiver")
