@@ -30,7 +30,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from mccs.audit.services import audit_record
 from mccs.core.clock import now
 from mccs.core.errors import NotFound, PermissionDenied
 from mccs.federation import agreement, client, services
@@ -136,25 +135,13 @@ def _finish(neighbour: Neighbour, report: Report, dry_run: bool, actor: User | N
     if dry_run:
         report.lines.insert(0, _("Dry run: nothing is changed."))
     else:
-        _link_audit(
+        services.link_audit(
             neighbour,
             actor=actor,
             action="federation.reconcile",
             changes={"report": (None, report.lines), "settled": (None, report.settled)},
         )
     return report
-
-
-def _link_audit(neighbour: Neighbour, *, actor, action: str, changes: dict) -> None:
-    """An audit entry about a link, recorded against the entity that holds the neighbour's account."""
-    audit_record(
-        actor=actor,
-        action=action,
-        object_type="neighbour",
-        object_id=neighbour.name,
-        entity_id=neighbour.account.entity_id,
-        changes=changes,
-    )
 
 
 def _on_link(neighbour: Neighbour) -> Q:
@@ -401,7 +388,7 @@ def link_hash_set(neighbour: Neighbour, value: str, *, actor: User | None) -> bo
         with transaction.atomic(durable=True):
             before = Neighbour.objects.filter(pk=neighbour.pk).values_list("last_hash", flat=True).first()
             Neighbour.objects.filter(pk=neighbour.pk).update(last_hash=value)
-            _link_audit(
+            services.link_audit(
                 neighbour, actor=actor, action="federation.link_align", changes={"lastHash": (before, value)}
             )
         neighbour.last_hash = value

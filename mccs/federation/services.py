@@ -238,15 +238,25 @@ def _neighbour_create(
         neighbour = Neighbour.objects.create(
             name=name, url=url, direction=direction, rate=rate, account=account
         )
-        audit_record(
+        link_audit(
+            neighbour,
             actor=actor,
             action="federation.neighbour_add",
-            object_type="neighbour",
-            object_id=name,
-            entity_id=entity.pk,
             changes={"direction": (None, direction), "url": (None, url), "rate": (None, str(rate))},
         )
     return neighbour
+
+
+def link_audit(neighbour: Neighbour, *, actor: User | None, action: str, changes: dict) -> None:
+    """An audit entry about a link, recorded against the entity that holds the neighbour's account."""
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="neighbour",
+        object_id=neighbour.name,
+        entity_id=neighbour.account.entity_id,
+        changes=changes,
+    )
 
 
 def _limits_apply(account: Account, *, negative: int, positive: int) -> None:
@@ -319,18 +329,16 @@ def neighbour_limits_set(
             negative=_limit_cents(max_negative, "maxNegativeBalance", account.max_negative_balance),
             positive=_limit_cents(max_positive, "maxPositiveBalance", account.max_positive_balance),
         )
-        audit_record(
+        neighbour.account = account
+        link_audit(
+            neighbour,
             actor=actor,
             action="federation.neighbour_limits",
-            object_type="neighbour",
-            object_id=name,
-            entity_id=account.entity_id,
             changes={
                 "maxNegativeBalance": (str(Amount(before[0])), str(Amount(account.max_negative_balance))),
                 "maxPositiveBalance": (str(Amount(before[1])), str(Amount(account.max_positive_balance))),
             },
         )
-    neighbour.account = account
     return neighbour
 
 
