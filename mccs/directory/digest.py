@@ -15,6 +15,7 @@ members other nodes share. A remote member's offer or want is new in a window wh
 from __future__ import annotations
 
 import datetime
+import heapq
 import json
 import logging
 import uuid
@@ -39,7 +40,7 @@ from mccs.directory.search import (
     tag_names_matching,
     tag_vocabulary,
 )
-from mccs.matching.ranking import MAX_TERMS, WORST_ORDER, FuzzyVocabulary, TagMatch, search_terms
+from mccs.matching.ranking import MAX_TERMS, FuzzyVocabulary, TagMatch, search_terms
 from mccs.notifications.services import emails_deferred_queue
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,8 @@ class _Run:
     # Entities are keyed by their id as text (hashing and comparing UUID objects millions of times was a fifth of a
     # run). entity id -> [(kind, tag name, added_at timestamp)] in EntityTag id order (``entity.entity_tags``)
     by_entity: dict = field(default_factory=dict)
-    # (kind, tag name) -> [(added_at timestamp, entity id)]; ``recent`` only rows added after ``recent_after``
+    # (kind, tag name) -> [(sort name, entity id, added_at timestamp)], sorted by sort name and id once loaded;
+    # ``recent`` holds only the rows added after ``recent_after``
     by_tag: dict = field(default_factory=lambda: defaultdict(list))
     recent: dict = field(default_factory=lambda: defaultdict(list))
     recent_after: float = 0.0
@@ -135,11 +137,12 @@ def _load_rows(run: _Run, rows) -> None:
         if entity_id is None:
             entity_id = ids[raw_id] = raw_id if len(raw_id) == 36 else str(uuid.UUID(raw_id))
         at = _epoch(added_at)
+        sort_name = run.sort_names.setdefault(entity_id, sort_name)  # one string per entity, not per row
         run.by_entity.setdefault(entity_id, []).append((kind, name, at))
-        run.by_tag[(kind, name)].append((at, entity_id))
+        row = (sort_name, entity_id, at)
+        run.by_tag[(kind, name)].append(row)
         if at > run.recent_after:
-            run.recent[(kind, name)].append((at, entity_id))
-        run.sort_names[entity_id] = sort_name
+            run.recent[(kind, name)].append(row)
         run.names[entity_id] = entity_name
         if node:
             run.nodes[entity_id] = node[0]
@@ -179,6 +182,8 @@ def _run_load(run: _Run, entity_ids: list | None) -> None:
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(20_000):
                 _load_rows(run, batch)
+    for rows in (*run.by_tag.values(), *run.recent.values()):
+        rows.sort()  # by sort name, then id: the order in which ``_find`` reads them
 
 
 def _ranked(run: _Run, names: list[str]) -> dict[str, TagMatch]:
@@ -201,17 +206,26 @@ def _find(run: _Run, entity_id, kind: str, names: list[str], since: float | None
     ranks = _ranked(run, names)
     if not ranks:
         return []
-    best: dict = {}
-    source = run.by_tag if since is None else run.recent
+    by_order: dict[int, list[str]] = defaultdict(list)
     for name, match in ranks.items():
-        for at, other in source.get((kind, name), ()):
-            if other == entity_id or at > run.end or (since is not None and at <= since):
+        by_order[match.order].append(name)
+    # The best-ranked tags first; within one rank, their rows merged in (sort name, id) order. An entity is listed
+    # at the first row of it that is in the window, which is its best rank; the first MAX_LISTED are the answer,
+    # so a broad match reads a few rows of each of its tags instead of all of them.
+    source = run.by_tag if since is None else run.recent
+    found: list = []
+    taken: set = {entity_id}
+    end = run.end
+    for order in sorted(by_order):
+        streams = [source.get((kind, name), ()) for name in by_order[order]]
+        for _, other, at in heapq.merge(*streams) if len(streams) > 1 else streams[0]:
+            if other in taken or at > end or (since is not None and at <= since):
                 continue
-            if match.order < best.get(other, WORST_ORDER):
-                best[other] = match.order
-    sort_names = run.sort_names
-    ordered = sorted(best, key=lambda other: (best[other], sort_names[other], other))
-    return ordered[:MAX_LISTED]
+            taken.add(other)
+            found.append(other)
+            if len(found) == MAX_LISTED:
+                return found
+    return found
 
 
 def _union_ids(*groups) -> list:

@@ -125,6 +125,18 @@ def test_the_set_wise_run_finds_what_the_per_entity_search_finds(db):
     assert _from_run(moment, everything=False) == expected
 
 
+def test_the_set_wise_run_lists_the_same_first_few_when_there_are_more(db, monkeypatch):
+    """A run stops reading a broad match once it has MAX_LISTED entities: the first few must be the same ones, in
+    the same order, as the per-entity search's."""
+    monkeypatch.setattr(digest, "MAX_LISTED", 3)
+    moment = digest.now()
+    _world(seed=29, n=60, moment=moment)
+    expected = _reference(moment)
+    assert sum(len(w) == 3 or len(o) == 3 for w, o in expected.values()) >= 10, "lists must be cut short"
+    assert _from_run(moment, everything=True) == expected
+    assert _from_run(moment, everything=False) == expected
+
+
 def test_a_whole_run_queues_one_digest_per_entity_with_matches_and_never_repeats(db, monkeypatch):
     moment = digest.now()
     _world(seed=7, n=40, moment=moment)
