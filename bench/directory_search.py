@@ -82,7 +82,8 @@ def _sql_parts(vendor: str, first: int, last: int) -> tuple[str, str, str]:
             "g",
             "printf('%032x', {})",  # Django keeps UUIDs as 32 hex digits on SQLite
         )
-    return "", f"generate_series({first}, {last}) AS g(i)", "lpad(to_hex({}), 32, '0')::uuid"
+    # bigint: the spreading products (i * 7919, …) overflow a 32-bit integer beyond 271,000 entities
+    return "", f"generate_series({first}::bigint, {last}::bigint) AS g(i)", "lpad(to_hex({}), 32, '0')::uuid"
 
 
 def _copy_triggers(vendor: str, *, on: bool) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, models
-from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -519,7 +519,9 @@ def entities_in_order(ids: Iterable[uuid.UUID], *, with_accounts: bool = False) 
     """The entities with these ids, in this order, with their tags and categories (and accounts) loaded."""
     ids = list(ids)
     base = Entity.objects.select_related("account") if with_accounts else Entity.objects.all()
-    found = {e.pk: e for e in base.filter(pk__in=ids).prefetch_related("entity_tags__tag", "categories")}
+    # Each entity's tags with their names in one query (a join), not two.
+    tags = Prefetch("entity_tags", queryset=EntityTag.objects.select_related("tag"))
+    found = {e.pk: e for e in base.filter(pk__in=ids).prefetch_related(tags, "categories")}
     return [found[pk] for pk in ids if pk in found]
 
 
