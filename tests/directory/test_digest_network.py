@@ -4,46 +4,19 @@ remote member that appeared, or gained a matching tag, in the window is news lik
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from mccs.directory import digest, network
 from mccs.directory.models import Entity
 from mccs.notifications.models import OutboxEmail
 from mccs.notifications.services import email_render
+from tests.directory.conftest import remote_entry as entry
 
 pytestmark = pytest.mark.django_db
 
 
-def entry(name: str, *, offers=(), wants=(), node="t/b2", **extra) -> dict:
-    """A shared entry as a neighbour's feed carries it."""
-    return {
-        "id": str(extra.pop("id", uuid.uuid4())),
-        "node": node,
-        "accountPath": f"{node}/7001",
-        "name": name,
-        "status": "tradingAccepted",
-        "offers": list(offers),
-        "wants": list(wants),
-        **extra,
-    }
-
-
 def digests() -> list[OutboxEmail]:
     return list(OutboxEmail.objects.filter(dedupe_key__startswith="match-digest:").order_by("id"))
-
-
-@pytest.fixture
-def alice(make_member):
-    return make_member(
-        "alice@example.org",
-        status="tradingAccepted",
-        name="Alice Bakery",
-        offers=["bread"],
-        wants=["honey"],
-        receive_daily_match_notification_email=True,
-    )
 
 
 def test_a_remote_member_is_listed_with_its_node_and_its_page_and_never_an_email(alice, make_member, client):

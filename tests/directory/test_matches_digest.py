@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.conf import settings as django_settings
 from django.core import mail
 
@@ -15,19 +14,6 @@ from mccs.directory.services import entity_update
 from mccs.notifications.models import OutboxEmail
 from mccs.notifications.services import email_render
 from tests.conftest import deliver_outbox
-
-
-@pytest.fixture
-def alice(make_member):
-    m = make_member(
-        "alice@example.org",
-        status="tradingAccepted",
-        name="Alice Bakery",
-        offers=["bread"],
-        wants=["honey"],
-        receive_daily_match_notification_email=True,
-    )
-    return m
 
 
 def body_of(email: OutboxEmail) -> str:

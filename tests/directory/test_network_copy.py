@@ -11,23 +11,9 @@ from mccs.directory import network
 from mccs.directory.models import EntityStatus, RemoteEntity, RemoteEntityTag, Tag
 from mccs.directory.search import EntitySearch, tag_search
 from tests.directory.conftest import names
+from tests.directory.conftest import remote_entry as entry
 
 pytestmark = pytest.mark.django_db
-
-
-def entry(name: str, *, offers=(), wants=(), node="t/b2", number="1234", **extra) -> dict:
-    return {
-        "id": str(extra.pop("id", uuid.uuid4())),
-        "node": node,
-        "accountPath": f"{node}/{number}",
-        "name": name,
-        "status": "tradingAccepted",
-        "city": "Lyon",
-        "offers": list(offers),
-        "wants": list(wants),
-        "categories": ["Food"],
-        **extra,
-    }
 
 
 def test_apply_keeps_public_fields_only_and_normalises_tags():

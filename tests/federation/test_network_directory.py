@@ -48,15 +48,21 @@ def found(node: Node, query: str, name: str) -> dict | None:
     return next((e for e in search(node, query) if e["name"] == name), None)
 
 
+def member_offering(node: Node, name: str, *offers: str):
+    """A trading member of ``node`` with these offers."""
+    member = node.member(name)
+    status, body = member.api("PATCH", f"/user/entities/{member.entity_id}", {"offers": list(offers)})
+    assert status == 200, body
+    return member
+
+
 def offers_of(result: dict | None) -> list[str] | None:
     return result["offers"] if result else None
 
 
 def test_search_finds_listed_members_of_other_nodes(module_nodes):
     t, b1, b2 = module_nodes["t"], module_nodes["b1"], module_nodes["b2"]
-    bob = b2.member("bob")
-    status, body = bob.api("PATCH", f"/user/entities/{bob.entity_id}", {"offers": ["flour-milling"]})
-    assert status == 200, body
+    bob = member_offering(b2, "bob", "flour-milling")
     # A member nobody has accepted yet is not listed: not on its node, not elsewhere.
     status, body = http(
         "POST",
@@ -173,9 +179,7 @@ def value_of(page: str, name: str) -> str:
 
 def test_pay_and_write_to_a_member_of_another_node_from_its_page(module_nodes, smtp):
     b1, b2 = module_nodes["b1"], module_nodes["b2"]
-    dave = b2.member("dave")
-    status, body = dave.api("PATCH", f"/user/entities/{dave.entity_id}", {"offers": ["beekeeping"]})
-    assert status == 200, body
+    dave = member_offering(b2, "dave", "beekeeping")
     erin = b1.member("erin")
     remote = wait_until(lambda: found(b1, "offers=beekeeping", "Dave of b2"), timeout=30)
 
@@ -246,9 +250,7 @@ def test_pay_and_write_to_a_member_of_another_node_from_its_page(module_nodes, s
 
 def test_the_daily_digest_lists_members_of_other_nodes(module_nodes, smtp):
     b1, b2 = module_nodes["b1"], module_nodes["b2"]
-    frank = b2.member("frank")
-    status, body = frank.api("PATCH", f"/user/entities/{frank.entity_id}", {"offers": ["candle-making"]})
-    assert status == 200, body
+    member_offering(b2, "frank", "candle-making")
     gina = b1.member("gina")
     status, body = gina.api(
         "PATCH",
