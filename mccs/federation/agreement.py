@@ -83,8 +83,9 @@ class NoExtension(Exception):
 
 def extension_call(neighbour: Neighbour, path: str, body: dict) -> client.Answer:
     """``POST`` to one of the MCCS extensions of the protocol (``path``), authenticated as they all are: our last
-    hash in ``CC-Auth`` and the earlier hashes of our chain for the link in the body's ``hashes``. Raises
-    ``client.Unreachable``."""
+    hash in ``CC-Auth`` (read again now: a transfer may have moved it since ``neighbour`` was loaded) and the earlier
+    hashes of our chain for the link in the body's ``hashes``. Raises ``client.Unreachable``."""
+    neighbour.refresh_from_db(fields=["last_hash"])
     return client.call(
         neighbour.url,
         "POST",
@@ -99,7 +100,6 @@ def extension_call(neighbour: Neighbour, path: str, body: dict) -> client.Answer
 def fetch_view(neighbour: Neighbour) -> dict:
     """The neighbour's last hash and ``uuid → (state, version)``. Raises ``client.Unreachable``, ``NoExtension``,
     or ``services.CCError`` (e.g. ``HashMismatchFailure`` when it knows none of our hashes)."""
-    neighbour.refresh_from_db(fields=["last_hash"])
     answer = extension_call(neighbour, VIEW_PATH, {})
     data = answer.body.get("data") if isinstance(answer.body, dict) else None
     if answer.ok and isinstance(data, dict) and isinstance(data.get("transactions"), list):

@@ -247,7 +247,6 @@ class NoDirectory(Exception):
 
 
 def _fetch(neighbour: Neighbour, since: int) -> dict:
-    neighbour.refresh_from_db(fields=["last_hash"])
     answer = agreement.extension_call(neighbour, FEED_PATH, {"since": since})
     data = answer.body.get("data") if isinstance(answer.body, dict) else None
     if answer.ok and isinstance(data, dict) and isinstance(data.get("sharing"), bool):
