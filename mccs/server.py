@@ -107,11 +107,9 @@ def _listening(arbiter) -> None:
     """gunicorn's when_ready hook (the socket is bound, no web worker forked yet): load what directory search needs
     here, once, so every web worker starts with it and shares its pages (the dictionaries, the model's weights)
     instead of loading its own copy at its first search. Connections that arrive meanwhile wait in the backlog."""
-    from django.conf import settings
+    from mccs.directory.warm_up import search_warm_up, warm_up_wanted
 
-    from mccs.directory.warm_up import search_warm_up
-
-    if getattr(settings, "MCCS_WARM_UP", True):
+    if warm_up_wanted():
         search_warm_up()  # closes its database connection: none may cross the fork
 
 

@@ -55,8 +55,12 @@ def _run() -> None:
     search_warm_up()
 
 
+def warm_up_wanted() -> bool:
+    return bool(getattr(settings, "MCCS_WARM_UP", True))
+
+
 def search_warm_up_in_background() -> threading.Thread | None:
-    if not getattr(settings, "MCCS_WARM_UP", True):
+    if not warm_up_wanted():
         return None
     thread = threading.Thread(target=_run, name="mccs-search-warm-up", daemon=True)
     thread.start()
