@@ -34,6 +34,12 @@ class InvalidRequest(ApplicationError):
     code = "invalid"
 
 
+class TooManyItems(InvalidRequest):
+    """A client's list is longer than the node reads: offers, wants, a synonym group, an entity's categories."""
+
+    code = "too_many_items"
+
+
 class NotAuthenticated(ApplicationError):
     """No valid credentials (HTTP 401)."""
 

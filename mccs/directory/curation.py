@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from mccs.audit.services import audit_record, audit_record_many
-from mccs.core.errors import InvalidRequest, NotFound
+from mccs.core.errors import InvalidRequest, NotFound, TooManyItems
 from mccs.core.ids import uuid_or_none
 from mccs.directory.locks import curated_lock
 from mccs.directory.models import Category, Entity, EntityTag, Tag
@@ -69,10 +69,9 @@ def categories_resolve(names: object) -> list[Category]:
         raise InvalidRequest(_("categories must be a list of category names."), field="categories")
     names = list(names)
     if len(names) > MAX_ENTITY_CATEGORIES:
-        raise InvalidRequest(
+        raise TooManyItems(
             _("An entity can have at most %(most)s categories; %(given)s were given.")
             % {"most": MAX_ENTITY_CATEGORIES, "given": len(names)},
-            code="too_many_items",
             field="categories",
         )
     wanted: list[str] = []

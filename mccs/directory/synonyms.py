@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
-from mccs.core.errors import InvalidRequest, NotFound
+from mccs.core.errors import InvalidRequest, NotFound, TooManyItems
 from mccs.core.ids import uuid_or_none
 from mccs.directory.models import Synonym, SynonymGroup
 from mccs.matching.normalise import MAX_TAG_LENGTH, normalise_tag
@@ -95,9 +95,8 @@ def synonym_words_clean(raw: object) -> list[str]:
                 field="words",
             )
         if len(words) == MAX_GROUP_WORDS:
-            raise InvalidRequest(
+            raise TooManyItems(
                 _("A synonym group can have at most %(most)s words.") % {"most": MAX_GROUP_WORDS},
-                code="too_many_items",
                 field="words",
             )
         words.append(word)

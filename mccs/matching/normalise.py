@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
-from mccs.core.errors import InvalidRequest
+from mccs.core.errors import InvalidRequest, TooManyItems
 
 MAX_TAG_LENGTH = 50
 MAX_TAGS = 10
@@ -46,10 +46,9 @@ def normalise_tags(values: object, *, field: str) -> list[str]:
                 field=field,
             )
         if len(result) == MAX_TAGS:  # refuse at the first one too many: a huge list costs nothing more
-            raise InvalidRequest(
+            raise TooManyItems(
                 _("At most %(most)s %(field)s are allowed; more were given.")
                 % {"most": MAX_TAGS, "field": field},
-                code="too_many_items",
                 field=field,
             )
         result.append(tag)
