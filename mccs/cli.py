@@ -8,6 +8,21 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+
+Command = Callable[[argparse.Namespace], int]
+
+COMMANDS: dict[str, tuple[Command, str]] = {}  # name -> (function, help line), in the order they are defined
+
+
+def command(help_text: str) -> Callable[[Command], Command]:
+    """Make ``cmd_<name>`` the subcommand ``<name>`` (underscores become hyphens), with its help line."""
+
+    def register(func: Command) -> Command:
+        COMMANDS[func.__name__.removeprefix("cmd_").replace("_", "-")] = (func, help_text)
+        return func
+
+    return register
 
 
 def _setup_django() -> None:
@@ -47,6 +62,7 @@ def _metrics_directory() -> None:
     atexit.register(remove_directory)
 
 
+@command("serve the web UI and the API (applies migrations, runs the background worker once)")
 def cmd_serve(ns: argparse.Namespace) -> int:
     if ns.workers > 1:
         _metrics_directory()
@@ -122,6 +138,7 @@ def _serve_one_process(ns: argparse.Namespace, application) -> int:
     return 0
 
 
+@command("run the background worker (email outbox, daily digest) on its own")
 def cmd_worker(ns: argparse.Namespace) -> int:
     _setup_django()
     from mccs.notifications.worker import Worker
@@ -143,12 +160,14 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     return 0
 
 
+@command("apply database migrations")
 def cmd_migrate(ns: argparse.Namespace) -> int:
     _setup_django()
     _manage("migrate", "--no-input")
     return 0
 
 
+@command("create an administrator, or reset that administrator's password")
 def cmd_createadmin(ns: argparse.Namespace) -> int:
     _setup_django()
     from mccs.core.errors import ApplicationError
@@ -163,6 +182,7 @@ def cmd_createadmin(ns: argparse.Namespace) -> int:
     return 0
 
 
+@command("load data, e.g. --demo for a small demo network")
 def cmd_seed(ns: argparse.Namespace) -> int:
     _setup_django()
     if not ns.demo:
@@ -174,6 +194,7 @@ def cmd_seed(ns: argparse.Namespace) -> int:
     return 0
 
 
+@command("check every ledger invariant; exits non-zero naming each violation")
 def cmd_ledger_audit(ns: argparse.Namespace) -> int:
     _setup_django()
     from mccs.ledger.audit import ledger_violations
@@ -189,6 +210,7 @@ def cmd_ledger_audit(ns: argparse.Namespace) -> int:
     return 0
 
 
+@command("send the daily match emails now")
 def cmd_send_daily_digest(ns: argparse.Namespace) -> int:
     _setup_django()
     from mccs.directory.digest import digests_send
@@ -198,6 +220,7 @@ def cmd_send_daily_digest(ns: argparse.Namespace) -> int:
     return 0
 
 
+@command("place this node in a Credit Commons tree: init, add-branch, join, share, status, reconcile")
 def cmd_federation(ns: argparse.Namespace) -> int:
     _setup_django()
 
@@ -263,6 +286,7 @@ def cmd_federation(ns: argparse.Namespace) -> int:
     return _refuse("federation", "say what to do: init, add-branch, join, share, status or reconcile")
 
 
+@command("write the whole database to one file, while the node keeps serving")
 def cmd_backup(ns: argparse.Namespace) -> int:
     _setup_django()
     from mccs.backup import BackupError, database_backup
@@ -275,6 +299,7 @@ def cmd_backup(ns: argparse.Namespace) -> int:
     return 0
 
 
+@command("replace the whole database with a backup (servers stopped), then migrate")
 def cmd_restore(ns: argparse.Namespace) -> int:
     _setup_django()
     from mccs.backup import BackupError, database_restore
@@ -308,6 +333,7 @@ def openapi_document() -> str:
     )
 
 
+@command("write the API's OpenAPI document (default: docs/openapi.json)")
 def cmd_export_openapi(ns: argparse.Namespace) -> int:
     _setup_django()
     document = openapi_document()
@@ -318,27 +344,6 @@ def cmd_export_openapi(ns: argparse.Namespace) -> int:
             fh.write(document)
         print(f"Wrote the OpenAPI document to {ns.output}")
     return 0
-
-
-COMMANDS = {
-    "serve": (
-        cmd_serve,
-        "serve the web UI and the API (applies migrations, runs the background worker once)",
-    ),
-    "worker": (cmd_worker, "run the background worker (email outbox, daily digest) on its own"),
-    "migrate": (cmd_migrate, "apply database migrations"),
-    "createadmin": (cmd_createadmin, "create an administrator, or reset that administrator's password"),
-    "seed": (cmd_seed, "load data, e.g. --demo for a small demo network"),
-    "ledger-audit": (cmd_ledger_audit, "check every ledger invariant; exits non-zero naming each violation"),
-    "send-daily-digest": (cmd_send_daily_digest, "send the daily match emails now"),
-    "federation": (
-        cmd_federation,
-        "place this node in a Credit Commons tree: init, add-branch, join, share, status, reconcile",
-    ),
-    "backup": (cmd_backup, "write the whole database to one file, while the node keeps serving"),
-    "restore": (cmd_restore, "replace the whole database with a backup (servers stopped), then migrate"),
-    "export-openapi": (cmd_export_openapi, "write the API's OpenAPI document (default: docs/openapi.json)"),
-}
 
 
 def build_parser() -> argparse.ArgumentParser:
