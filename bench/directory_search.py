@@ -310,7 +310,7 @@ def main() -> None:
     )
     parser.add_argument("--reuse", action="store_true", help="keep the database of the previous run (faster)")
     parser.add_argument(
-        "--name", default="", help="suffix of the benchmark database's name (letters only): one per person"
+        "--name", default="", help="suffix of the benchmark database's name (letters and digits): one per person"
     )
     parser.add_argument("--no-digest", action="store_true", help="time the searches only")
     parser.add_argument("--opt-in", type=float, default=0.02, help="share of entities receiving the digest")
@@ -321,8 +321,8 @@ def main() -> None:
     ns = parser.parse_args()
     rng = random.Random(42)
 
-    if not ns.name.isalpha() and ns.name:
-        parser.error("--name takes letters only")
+    if ns.name and not (ns.name.isascii() and ns.name.isalnum()):
+        parser.error("--name takes letters and digits only")
     setup_database(ns.db, ns.pg_url, ns.reuse, ns.name.lower())
     from django.db import connection
 

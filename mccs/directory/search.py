@@ -392,55 +392,37 @@ def _tag_params(ids: Iterable[uuid.UUID]) -> list:
 def top_rows_sql(model: type[models.Model], ranking: TopRanking, end: int) -> tuple[str, list]:
     """SQL of rows (eid, match_rank, lname) that hold the ``end`` best entities of ``model`` (EntityTag or
     RemoteEntityTag) for ``ranking``, unordered: each matched tag's first ``end`` entities by name (an index gives
-    them in order: ``entitytag_by_name``, ``remotetag_by_name``), each with its best rank over all its tags."""
+    them in order: ``entitytag_by_name``, ``remotetag_by_name``), each ranked by the best of the tags whose first
+    entities it is among.
+
+    That rank is the entity's true rank for every entity among the ``end`` best: it is among the first of the tag
+    that gives its rank. Another candidate may be ranked worse than it truly is (its better tag has ``end``
+    entities named before it), but such an entity is not among the ``end`` best and, ranked worse, cannot come
+    before one that is. So the page is the same as ranking every candidate over all its tags, without looking
+    each one's tags up (ADR 0160)."""
     table = connection.ops.quote_name(model._meta.db_table)
     where, base = _top_filter(model, ranking)
     tags = _tag_params(ranking.ranks)
-    postgres = connection.vendor == "postgresql"
-    if postgres:  # one subquery run per tag (LATERAL): planned once, whatever the number of tags
+    orders = [int(match.order) for match in ranking.ranks.values()]
+    if connection.vendor == "postgresql":  # one subquery run per tag (LATERAL): planned once, whatever the tags
         firsts = (
-            "SELECT f.entity_id, f.sort_name FROM unnest(%s::uuid[]) AS t(tag) CROSS JOIN LATERAL "  # noqa: S608
-            f"(SELECT entity_id, sort_name FROM {table} WHERE {where} AND tag_id = t.tag "
+            "SELECT f.entity_id, f.sort_name, t.rank FROM unnest(%s::uuid[], %s::int[]) AS t(tag, rank) "  # noqa: S608
+            f"CROSS JOIN LATERAL (SELECT entity_id, sort_name FROM {table} WHERE {where} AND tag_id = t.tag "
             "ORDER BY sort_name, entity_id LIMIT %s) f"
         )
-        params: list = [tags, *base, end]
+        params: list = [tags, orders, *base, end]
     else:
         firsts = " UNION ALL ".join(
-            f"SELECT * FROM (SELECT entity_id, sort_name FROM {table} WHERE {where} AND tag_id = %s "  # noqa: S608
-            f"ORDER BY sort_name, entity_id LIMIT %s) t{i}"
-            for i in range(len(tags))
+            f"SELECT entity_id, sort_name, {order} AS rank FROM (SELECT entity_id, sort_name FROM {table} "  # noqa: S608
+            f"WHERE {where} AND tag_id = %s ORDER BY sort_name, entity_id LIMIT %s) t{i}"
+            for i, order in enumerate(orders)
         )
         params = [p for tag in tags for p in (*base, tag, end)]
-    by_order: dict[int, list] = {}
-    for tag, match in zip(tags, ranking.ranks.values(), strict=True):
-        by_order.setdefault(match.order, []).append(tag)
-    orders = sorted(by_order)
-    if len(orders) == 1:  # every matched tag ranks alike: so does every entity
-        rank, rank_params = f"{int(orders[0])}", []
-    else:  # an entity's best rank over all its tags of the kind
-        whens = " ".join(
-            f"WHEN x.tag_id = ANY(%s) THEN {int(order)}"
-            if postgres
-            else f"WHEN x.tag_id IN ({', '.join(['%s'] * len(by_order[order]))}) THEN {int(order)}"
-            for order in orders
-        )
-        rank = (
-            f"(SELECT MIN(CASE {whens} ELSE {WORST_ORDER} END) FROM {table} x "  # noqa: S608
-            "WHERE x.entity_id = c.entity_id AND x.kind = %s)"
-        )
-        rank_params = [
-            *(
-                [by_order[order] for order in orders]
-                if postgres
-                else [t for o in orders for t in by_order[o]]
-            ),
-            ranking.kind,
-        ]
     sql = (
-        f"SELECT c.entity_id AS eid, {rank} AS match_rank, c.sort_name AS lname "  # noqa: S608
-        f"FROM (SELECT DISTINCT entity_id, sort_name FROM ({firsts}) u) c"
+        "SELECT c.entity_id AS eid, MIN(c.rank) AS match_rank, c.sort_name AS lname "  # noqa: S608
+        f"FROM ({firsts}) c GROUP BY c.entity_id, c.sort_name"
     )
-    return sql, [*rank_params, *params]
+    return sql, params
 
 
 def top_count_sql(model: type[models.Model], ranking: TopRanking) -> tuple[str, list]:

@@ -133,3 +133,20 @@ def test_a_search_with_other_filters_is_ranked_the_long_way(directory):
     since = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
     assert search.top_ranking(search.EntitySearch(offers="bread", tagged_since=since)) is None
     assert search.top_ranking(search.EntitySearch()) is None
+
+
+def test_an_entity_found_by_a_worse_tag_keeps_out_of_a_page_its_better_tag_keeps_it_out_of():
+    """ADR 0160: a candidate is ranked by the tags whose first names it is among. Zed has ``bread`` (exact) and
+    ``organic-bread`` (wildcard); it is the first of ``organic-bread`` (before Zz) but not among ``bread``'s first one (Able), so page 1 ranks it
+    as a wildcard match, too low — and it is not on page 1 either way; page 2 finds it exact."""
+    tags = {name: Tag.objects.create(name=name) for name in ("bread", "organic-bread")}
+    moment = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    found = {}
+    for name, offers in (("Able", ["bread"]), ("Zed", ["bread", "organic-bread"]), ("Zz", ["organic-bread"])):
+        entity = Entity.objects.create(name=name, email=f"{name}@example.org", status=EntityStatus.ACCEPTED)
+        found[name] = entity.pk
+        for tag in offers:
+            EntityTag.objects.create(entity=entity, tag=tags[tag], kind=EntityTag.Kind.OFFER, added_at=moment)
+    pages = [network.network_search_page(search.EntitySearch(offers="bread"), start=i, end=i + 1) for i in range(3)]
+    assert [[hit.id for hit in hits] for hits, _ in pages] == [[found["Able"]], [found["Zed"]], [found["Zz"]]]
+    assert {total for _, total in pages} == {3}
