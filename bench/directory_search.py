@@ -310,7 +310,9 @@ def main() -> None:
     )
     parser.add_argument("--reuse", action="store_true", help="keep the database of the previous run (faster)")
     parser.add_argument(
-        "--name", default="", help="suffix of the benchmark database's name (letters and digits): one per person"
+        "--name",
+        default="",
+        help="suffix of the benchmark database's name (letters and digits): one per person",
     )
     parser.add_argument("--no-digest", action="store_true", help="time the searches only")
     parser.add_argument("--opt-in", type=float, default=0.02, help="share of entities receiving the digest")

@@ -404,7 +404,9 @@ def top_rows_sql(model: type[models.Model], ranking: TopRanking, end: int) -> tu
     where, base = _top_filter(model, ranking)
     tags = _tag_params(ranking.ranks)
     orders = [int(match.order) for match in ranking.ranks.values()]
-    if connection.vendor == "postgresql":  # one subquery run per tag (LATERAL): planned once, whatever the tags
+    if (
+        connection.vendor == "postgresql"
+    ):  # one subquery run per tag (LATERAL): planned once, whatever the tags
         firsts = (
             "SELECT f.entity_id, f.sort_name, t.rank FROM unnest(%s::uuid[], %s::int[]) AS t(tag, rank) "  # noqa: S608
             f"CROSS JOIN LATERAL (SELECT entity_id, sort_name FROM {table} WHERE {where} AND tag_id = t.tag "

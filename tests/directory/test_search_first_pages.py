@@ -147,6 +147,8 @@ def test_an_entity_found_by_a_worse_tag_keeps_out_of_a_page_its_better_tag_keeps
         found[name] = entity.pk
         for tag in offers:
             EntityTag.objects.create(entity=entity, tag=tags[tag], kind=EntityTag.Kind.OFFER, added_at=moment)
-    pages = [network.network_search_page(search.EntitySearch(offers="bread"), start=i, end=i + 1) for i in range(3)]
+    pages = [
+        network.network_search_page(search.EntitySearch(offers="bread"), start=i, end=i + 1) for i in range(3)
+    ]
     assert [[hit.id for hit in hits] for hits, _ in pages] == [[found["Able"]], [found["Zed"]], [found["Zz"]]]
     assert {total for _, total in pages} == {3}
