@@ -75,7 +75,8 @@ def _series(vendor: str, first: int, last: int) -> tuple[str, str]:
             f"WITH RECURSIVE g(i) AS (SELECT {first} UNION ALL SELECT i + 1 FROM g WHERE i < {last}) ",
             "g",
         )
-    return "", f"generate_series({first}, {last}) AS g(i)"
+    # bigint: products such as i * 40503 overflow a 32-bit integer at 10,000,000 postings
+    return "", f"generate_series({first}::bigint, {last}::bigint) AS g(i)"
 
 
 def _uuid(vendor: str, expr: str) -> str:
