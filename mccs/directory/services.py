@@ -7,10 +7,11 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
+from mccs.core import rows
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest, PermissionDenied
 from mccs.core.text_guard import name_check
@@ -150,13 +151,21 @@ def entity_language(entity: Entity) -> str:
 
 
 def entities_mail(entities: list[Entity]) -> dict:
-    """``entity_mail`` for several entities in one query: {entity id: (recipients, language)}."""
-    through = Entity.users.through.objects.filter(
-        entity_id__in=[e.pk for e in entities], user__is_active=True
-    ).order_by("user__date_joined")
+    """``entity_mail`` for several entities in one query: {entity id: (recipients, language)}. In SQL of our own: a
+    transfer's acceptance asks it for both parties (ADR 0165)."""
+    through = Entity.users.through._meta.db_table
+    keys = {rows.prep(Entity, "id", entity.pk): entity.pk for entity in entities}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.entity_id, u.email, u.language FROM {through} m "
+            f"JOIN {User._meta.db_table} u ON u.id = m.user_id "
+            f"WHERE m.entity_id IN ({', '.join(['%s'] * len(keys))}) AND u.is_active ORDER BY u.date_joined",
+            list(keys),
+        )
+        found_rows = cursor.fetchall()
     users: dict = {}
-    for entity_id, email, code in through.values_list("entity_id", "user__email", "user__language"):
-        users.setdefault(entity_id, []).append((email, code))
+    for entity_id, email, code in found_rows:
+        users.setdefault(keys[entity_id], []).append((email, code))
     found = {}
     for entity in entities:
         mine = users.get(entity.pk, [])

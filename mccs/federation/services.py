@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mccs.audit.services import audit_record
+from mccs.core import rows
 from mccs.core.amount import Amount
 from mccs.core.amount import money as money_text
 from mccs.core.clock import now
@@ -1355,17 +1356,21 @@ def _cancel_here(ft: FederatedTransfer, reason: str) -> None:
 def is_neighbour_account(account: Account) -> bool:
     cache = account.__dict__.setdefault("_mccs_is_neighbour", None)
     if cache is None:
-        cache = Neighbour.objects.filter(account_id=account.pk).exists()
+        cache = rows.exists(f"SELECT 1 FROM {Neighbour._meta.db_table} WHERE account_id = %s", account.pk)
         account.__dict__["_mccs_is_neighbour"] = cache
     return cache
 
 
+# Both questions below are asked by every accept: in SQL of our own (ADR 0165).
 def is_federated(transfer_id: object) -> bool:
     try:
         key = uuid_lib.UUID(str(transfer_id))
     except ValueError:
         return False
-    return FederatedTransfer.objects.filter(pk=key, transfer__isnull=False).exists()
+    return rows.exists(
+        f"SELECT 1 FROM {FederatedTransfer._meta.db_table} WHERE uuid = %s AND transfer_id IS NOT NULL",
+        rows.prep(FederatedTransfer, "uuid", key),
+    )
 
 
 def remote_transfer_act(*, actor: User, transfer_id: object, action: str, reason: object = "") -> Transfer:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import connection
+
+from mccs.core import rows
+from mccs.directory.models import Entity
 from mccs.ledger.models import Account, Transfer
 from mccs.users.models import User
 from mccs.users.policies import is_administrator
@@ -16,14 +20,18 @@ def can_act_for_account(actor: User | None, account: Account) -> bool:
 
 def _party_account_ids(actor: User, transfer: Transfer) -> set:
     """The parties' accounts whose entity ``actor`` acts for — one query per actor and transfer object, which
-    needs neither account loaded (the accept path loads them once, under its lock)."""
+    needs neither account loaded (the accept path loads them once, under its lock). In SQL of our own, being on
+    the accept path (ADR 0165)."""
     cache = transfer.__dict__.setdefault("_mccs_party_account_ids", {})
     if actor.pk not in cache:
-        cache[actor.pk] = set(
-            Account.objects.filter(
-                pk__in=(transfer.payer_id, transfer.payee_id), entity__users=actor.pk
-            ).values_list("pk", flat=True)
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT a.id FROM {Account._meta.db_table} a "
+                f"JOIN {Entity.users.through._meta.db_table} m ON m.entity_id = a.entity_id "
+                "WHERE a.id IN (%s, %s) AND m.user_id = %s",
+                [transfer.payer_id, transfer.payee_id, rows.prep(User, "id", actor.pk)],
+            )
+            cache[actor.pk] = {account_id for (account_id,) in cursor.fetchall()}
     return cache[actor.pk]
 
 

@@ -7,11 +7,14 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, F, Model, OneToOneRel, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from mccs.core import rows
 from mccs.core.amount import Amount
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import parse_id
@@ -66,13 +69,39 @@ def transfer_get(*, transfer_id: object, with_parties: bool = True) -> Transfer:
     ``with_parties``: with both accounts, their entities and the initiator. Accepting does without them: it reads
     both accounts and entities once, fresh, under its lock."""
     pk = parse_id(str(transfer_id), message=TRANSFER_NOT_FOUND)
-    # "federated" is the federation app's one-to-one: a transfer that crosses to another node.
-    transfers = Transfer.objects.select_related("federated")
-    if with_parties:
-        transfers = transfers.select_related("payer__entity", "payee__entity", "initiator")
-    transfer = transfers.filter(pk=pk).first()
+    if not with_parties:
+        transfer = _transfer_alone(pk)
+    else:
+        # "federated" is the federation app's one-to-one: a transfer that crosses to another node.
+        transfers = Transfer.objects.select_related(
+            "federated", "payer__entity", "payee__entity", "initiator"
+        )
+        transfer = transfers.filter(pk=pk).first()
     if transfer is None:
         raise TransferNotFound(TRANSFER_NOT_FOUND)
+    return transfer
+
+
+def _transfer_alone(pk: object) -> Transfer | None:
+    """The transfer with its federated one-to-one (or None in its place), as ``select_related("federated")`` reads
+    them, in SQL of our own: this is the accept path's first read (ADR 0165)."""
+    relation = cast(OneToOneRel, Transfer._meta.get_field("federated"))
+    federated = cast(type[Model], relation.related_model)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(Transfer, 't')}, {rows.columns(federated, 'f')} "
+            f"FROM {Transfer._meta.db_table} t LEFT JOIN {federated._meta.db_table} f ON f.transfer_id = t.id "
+            "WHERE t.id = %s",
+            [rows.prep(Transfer, "id", pk)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    transfer = rows.instance(Transfer, row)
+    link = rows.joined(federated, row, rows.width(Transfer))
+    relation.set_cached_value(transfer, link)
+    if link is not None:
+        relation.field.set_cached_value(link, transfer)
     return transfer
 
 

@@ -9,16 +9,18 @@ Emails go to the outbox in the same transaction; the worker sends them after com
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
+from mccs.core import rows
 from mccs.core.amount import Amount, money
 from mccs.core.clock import now
 from mccs.core.errors import ApplicationError, InvalidRequest, NotFound, PermissionDenied
@@ -43,7 +45,7 @@ from mccs.ledger.idempotency import (
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.selectors import transfer_for_actor
-from mccs.notifications.services import email_deferred, emails_queue
+from mccs.notifications.services import emails_deferred_queue
 from mccs.users.models import User
 
 MAX_DESCRIPTION = 500
@@ -140,8 +142,8 @@ def limit_breach(*, payer: Account, payee: Account, amount: int) -> str | None:
 
 
 def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
-    """Queue one email per party, in one INSERT; the worker renders them (ADR 0090). The context is a copy of what
-    the email shows, so it tells what was true at this moment even if a name changes before it is sent."""
+    """Queue one email per party, in one statement; the worker renders them (ADR 0090). The context is a copy of
+    what the email shows, so it tells what was true at this moment even if a name changes before it is sent."""
     emails = []
     mail = entities_mail([account.entity for account in accounts])
     for account in accounts:
@@ -149,27 +151,21 @@ def _notify(transfer: Transfer, event: str, *, accounts: list[Account]) -> None:
         if not recipients:
             continue
         other = transfer.payee if account.pk == transfer.payer_id else transfer.payer
-        emails.append(
-            email_deferred(
-                to=recipients,
-                template=f"transfer_{event}",
-                context={
-                    "transfer": {"description": transfer.description},
-                    "entity": {"name": account.entity.name},
-                    "other": {"name": other.entity.name},
-                    "other_account": {"number": other.number},
-                    # written in the recipient's language when the email is rendered ("amount": older rows)
-                    "amount_cents": transfer.amount,
-                    "pays": account.pk == transfer.payer_id,
-                    "is_initiator": account.pk == transfer.initiator_id,
-                    "reason": transfer.cancellation_reason,
-                },
-                # The state changes once (compare-and-set), so these keys are new; the key still guards replays.
-                dedupe_key=f"transfer:{transfer.pk}:{event}:{account.pk}",
-                language=language,
-            )
-        )
-    emails_queue(emails)
+        context = {
+            "transfer": {"description": transfer.description},
+            "entity": {"name": account.entity.name},
+            "other": {"name": other.entity.name},
+            "other_account": {"number": other.number},
+            # written in the recipient's language when the email is rendered ("amount": older rows)
+            "amount_cents": transfer.amount,
+            "pays": account.pk == transfer.payer_id,
+            "is_initiator": account.pk == transfer.initiator_id,
+            "reason": transfer.cancellation_reason,
+        }
+        # The state changes once (compare-and-set), so these keys are new; the key still guards replays.
+        key = f"transfer:{transfer.pk}:{event}:{account.pk}"
+        emails.append((json.dumps(recipients), json.dumps(context), key, language))
+    emails_deferred_queue(f"transfer_{event}", emails)
 
 
 def _creation_changes(transfer: Transfer, payer: Account, payee: Account, amount: Amount) -> dict:
@@ -251,15 +247,22 @@ def _not_pending(transfer: Transfer, *, state: str | None = None) -> TransferNot
 
 
 def _set_state(transfer: Transfer, state: str, **fields) -> None:
-    """Compare-and-set: only a pending transfer changes, and only once."""
-    updated = Transfer.objects.filter(pk=transfer.pk, state=TransferState.PENDING).update(
-        state=state, **fields
-    )
+    """Compare-and-set: only a pending transfer changes, and only once. In SQL of our own (ADR 0165): every accept,
+    reject and cancel runs it."""
+    values = {"state": state, **fields}
+    sets = ", ".join(f"{Transfer._meta.get_field(name).column} = %s" for name in values)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Transfer._meta.db_table} SET {sets} WHERE id = %s AND state = %s",
+            [rows.prep(Transfer, name, value) for name, value in values.items()]
+            + [rows.prep(Transfer, "id", transfer.pk), TransferState.PENDING],
+        )
+        updated = cursor.rowcount
     if updated != 1:
         raise _not_pending(transfer)
     transfer.state = state
-    for key, value in fields.items():
-        setattr(transfer, key, value)
+    for name, value in fields.items():
+        setattr(transfer, name, value)
 
 
 # --- proposing ----------------------------------------------------------------------------------------------------

@@ -52,45 +52,16 @@ def email_subject_shown(email: OutboxEmail) -> str:
         return email.subject or email.template
 
 
-def email_deferred(
-    *,
-    to: str | Iterable[str],
-    template: str,
-    context: Mapping[str, object],
-    dedupe_key: str | None = None,
-    language: str = "",
-) -> OutboxEmail:
-    """An unsaved email that the worker renders when it sends it. ``context`` must be JSON: plain text, numbers,
-    lists and dicts — what the template shows, copied now, so the email says what was true when it was queued.
-    Save it (or many at once) with ``emails_queue``."""
-    return OutboxEmail(
-        to=[to] if isinstance(to, str) else list(to),
-        subject="",
-        body="",
-        template=template,
-        context=dict(context),
-        language=language,
-        reply_to=[],
-        dedupe_key=dedupe_key,
-        next_attempt_at=now(),
-    )
-
-
-def emails_queue(emails: list[OutboxEmail]) -> None:
-    """Queue several emails in one INSERT. An email whose ``dedupe_key`` was queued before is skipped
-    (``ON CONFLICT DO NOTHING``), without a savepoint per email."""
-    if emails:
-        OutboxEmail.objects.bulk_create(emails, ignore_conflicts=True, batch_size=500)
-
-
 def emails_deferred_queue(template: str, rows: Iterable[tuple[str, str, str, str]]) -> None:
-    """Queue many emails of one ``template``, rendered by the worker (ADR 0090), from rows of (recipients as JSON
-    text, context as JSON text, dedupe key, language), in one ``executemany`` on a plain cursor (pipelined on
-    PostgreSQL); an email whose dedupe key was queued before is skipped. For runs that queue tens of thousands at
-    once (the daily digest), which join each context from pieces they encoded once: ``emails_queue`` makes a model
-    instance and encodes a whole context per email, and Django's bulk insert on PostgreSQL sends each column as one
-    array, whose text form escapes every quote of every JSON context with a regular expression — that alone was
-    most of a 100,000-entity digest run."""
+    """Queue emails of one ``template``, rendered by the worker (ADR 0090), from rows of (recipients as JSON text,
+    context as JSON text, dedupe key, language), in one ``executemany`` on a plain cursor (pipelined on
+    PostgreSQL); an email whose dedupe key was queued before is skipped, without a savepoint per email. The context
+    must be JSON: plain text, numbers, lists and dicts — what the template shows, copied now, so the email says what
+    was true when it was queued. The one way to queue emails that the worker renders: for the daily digest, tens of
+    thousands at once, which joins each context from pieces it encoded once (Django's bulk insert on PostgreSQL
+    sends each column as one array, whose text form escapes every quote of every JSON context with a regular
+    expression — that alone was most of a 100,000-entity digest run); for a transfer's two emails, with none of
+    the ORM's cost of building an insert (ADR 0165)."""
     table = connection.ops.quote_name(OutboxEmail._meta.db_table)
     columns = ", ".join(
         connection.ops.quote_name(name)  # each field's column has its name

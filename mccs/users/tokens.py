@@ -7,7 +7,9 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 
+from mccs.core import rows
 from mccs.core.clock import now
 from mccs.users.models import AuthToken, PasswordResetToken, User
 
@@ -28,21 +30,22 @@ def token_issue(*, user: User, scope: str, ttl_seconds: int | None = None) -> st
 
 
 def token_user(*, raw: str, scope: str) -> User | None:
-    """The active user a live token of this scope belongs to, or None."""
+    """The active user a live token of this scope belongs to, or None.
+
+    Asked by every API request, so written in SQL (ADR 0165): the ORM took longer to build this query than the
+    database took to answer it."""
     if not raw or len(raw) > 200:
         return None
-    try:
-        token = AuthToken.objects.select_related("user").get(
-            key_hash=_hash(raw),
-            scope=scope,
-            expires_at__gt=now(),
-            user__is_active=True,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(User, 'u')} FROM {AuthToken._meta.db_table} t "
+            f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
             # A demoted administrator's admin token (or a promoted member's member token) stops at once.
-            user__is_staff=scope == AuthToken.Scope.ADMIN,
+            "WHERE t.key_hash = %s AND t.scope = %s AND t.expires_at > %s AND u.is_active AND u.is_staff = %s",
+            [_hash(raw), scope, rows.prep(AuthToken, "expires_at", now()), scope == AuthToken.Scope.ADMIN],
         )
-    except AuthToken.DoesNotExist:  # the hash is unique: there is one token or none
-        return None
-    return token.user
+        row = cursor.fetchone()  # the hash is unique: there is one token or none
+    return None if row is None else rows.instance(User, row)
 
 
 def token_revoke(*, raw: str) -> None:
