@@ -81,7 +81,7 @@ def entity_public_fields(entity: Entity, *, include_email: bool) -> dict:
         **{field.api_name: getattr(entity, field.name) for field in ENTITY_FIELDS},
         "email": entity.email if include_email else None,
         "status": entity.status,
-        "categories": [c.name for c in entity.categories.all()],
+        "categories": entity.category_names(),
     }
 
 

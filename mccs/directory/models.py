@@ -118,8 +118,19 @@ class Entity(models.Model):
     def can_trade(self) -> bool:
         return self.status == EntityStatus.TRADING_ACCEPTED
 
+    # Set by ``search.entities_in_order(..., names_only=True)`` for a page that is only shown: the tag names by
+    # kind and the category names, read as plain rows instead of model instances. Not a field.
+    preloaded_names: tuple[dict[str, list[str]], list[str]] | None = None
+
     def tag_names(self, kind: str) -> list[str]:
+        if self.preloaded_names is not None:
+            return list(self.preloaded_names[0].get(kind, ()))
         return [et.tag.name for et in self.entity_tags.all() if et.kind == kind]
+
+    def category_names(self) -> list[str]:
+        if self.preloaded_names is not None:
+            return list(self.preloaded_names[1])
+        return [c.name for c in self.categories.all()]
 
     @property
     def offers(self) -> list[str]:

@@ -393,13 +393,22 @@ def network_search_count(query: search.EntitySearch) -> int:
         return cursor.fetchone()[0]
 
 
-def hits_load(hits: list[Hit], *, with_accounts: bool = False) -> list[Entity | RemoteEntity]:
-    """The entities (local ``Entity`` or ``RemoteEntity``) of these hits, in order."""
+def hits_load(
+    hits: list[Hit], *, with_accounts: bool = False, names_only: bool = False
+) -> list[Entity | RemoteEntity]:
+    """The entities (local ``Entity`` or ``RemoteEntity``) of these hits, in order (``names_only``: as
+    ``search.entities_in_order``)."""
+    wanted = [h.id for h in hits if not h.remote]
     local = {
         e.pk: e
-        for e in search.entities_in_order([h.id for h in hits if not h.remote], with_accounts=with_accounts)
+        for e in (
+            search.entities_in_order(wanted, with_accounts=with_accounts, names_only=names_only)
+            if wanted
+            else []
+        )
     }
-    remote = {e.pk: e for e in RemoteEntity.objects.filter(pk__in=[h.id for h in hits if h.remote])}
+    remote_ids = [h.id for h in hits if h.remote]
+    remote = {e.pk: e for e in RemoteEntity.objects.filter(pk__in=remote_ids)} if remote_ids else {}
     found: list[Entity | RemoteEntity] = []
     for hit in hits:
         item = remote.get(hit.id) if hit.remote else local.get(hit.id)

@@ -484,28 +484,48 @@ def matched_terms(search: EntitySearch, entities: Iterable[Entity]) -> dict[uuid
     for entity in entities:
         found: list[tuple[int, int, str, MatchedTerm]] = []
         for position, (kind, matches) in enumerate(search.matched.items()):
-            for entity_tag in entity.entity_tags.all():
-                match = matches.get(entity_tag.tag.name) if entity_tag.kind == kind else None
+            for name in entity.tag_names(kind):
+                match = matches.get(name)
                 if match is not None:
                     found.append(
-                        (
-                            position,
-                            match.order,
-                            entity_tag.tag.name,
-                            MatchedTerm(kind, match.term, entity_tag.tag.name, match.rank),
-                        )
+                        (position, match.order, name, MatchedTerm(kind, match.term, name, match.rank))
                     )
         explained[entity.pk] = [item[-1] for item in sorted(found, key=lambda item: item[:3])]
     return explained
 
 
-def entities_in_order(ids: Iterable[uuid.UUID], *, with_accounts: bool = False) -> list[Entity]:
-    """The entities with these ids, in this order, with their tags and categories (and accounts) loaded."""
+def entities_in_order(
+    ids: Iterable[uuid.UUID], *, with_accounts: bool = False, names_only: bool = False
+) -> list[Entity]:
+    """The entities with these ids, in this order, with their tags and categories (and accounts) loaded.
+    ``names_only``: for a page that is only shown (the API's list), the names of their tags and categories are
+    read as plain rows (``Entity.preloaded_names``), in the same order, instead of model instances: a third of the
+    time for a page of ten."""
     ids = list(ids)
     base = Entity.objects.select_related("account") if with_accounts else Entity.objects.all()
-    # Each entity's tags with their names in one query (a join), not two.
-    tags = Prefetch("entity_tags", queryset=EntityTag.objects.select_related("tag"))
-    found = {e.pk: e for e in base.filter(pk__in=ids).prefetch_related(tags, "categories")}
+    if names_only:
+        found = {e.pk: e for e in base.filter(pk__in=ids)}
+        names: dict[uuid.UUID, tuple[dict[str, list[str]], list[str]]] = {pk: ({}, []) for pk in found}
+        tag_rows = (
+            EntityTag.objects.filter(entity_id__in=list(found))
+            .order_by("id")
+            .values_list("entity_id", "kind", "tag__name")
+        )
+        for entity_id, kind, name in tag_rows:
+            names[entity_id][0].setdefault(kind, []).append(name)
+        category_rows = (
+            Entity.categories.through.objects.filter(entity_id__in=list(found))
+            .order_by("category__name")
+            .values_list("entity_id", "category__name")
+        )
+        for entity_id, name in category_rows:
+            names[entity_id][1].append(name)
+        for pk, entity in found.items():
+            entity.preloaded_names = names[pk]
+    else:
+        # Each entity's tags with their names in one query (a join), not two.
+        tags = Prefetch("entity_tags", queryset=EntityTag.objects.select_related("tag"))
+        found = {e.pk: e for e in base.filter(pk__in=ids).prefetch_related(tags, "categories")}
     return [found[pk] for pk in ids if pk in found]
 
 

@@ -276,3 +276,34 @@ def test_entity_with_several_matching_tags_counts_once(api, make_member):
 def test_tagged_since_at_the_edge_of_time_is_a_400(api, db, value):
     response = api.get_json(f"/entities?offers=bread&tagged_since={value.replace('+', '%2B')}")
     assert response.status_code == 400, response.content
+
+
+def test_a_listed_page_reads_names_as_plain_rows_with_the_same_answer(api, make_member, category):
+    """The list loads its page's tag and category names as plain rows (``names_only``): the same offers, wants,
+    categories and matchedTerms, in the same order, as the model instances the entity page loads."""
+    from mccs.api.entities import entity_public_fields
+    from mccs.directory import search
+
+    first = make_member(
+        name="Mill", status="accepted", offers=["rye-bread", "bread", "cakes"], wants=["flour", "bread"]
+    )
+    second = make_member(name="Oven", status="accepted", offers=["breads"], wants=[])
+    for name in ("zinc", "bakeries", "alder"):
+        first.entity.categories.add(category(name))
+    ids = [second.entity.pk, first.entity.pk]
+    plain = search.entities_in_order(ids, with_accounts=True, names_only=True)
+    models = search.entities_in_order(ids, with_accounts=True)
+    assert [e.preloaded_names is not None for e in plain] == [True, True]
+    assert [entity_public_fields(e, include_email=False) for e in plain] == [
+        entity_public_fields(e, include_email=False) for e in models
+    ]
+    assert plain[1].category_names() == ["alder", "bakeries", "zinc"]
+    query = search.EntitySearch(offers="bread", wants="bread")
+    list(search.entity_search(query))
+    assert search.matched_terms(query, plain) == search.matched_terms(query, models)
+    data = api.get_json("/entities?offers=bread").json()["data"]
+    assert [(e["name"], e["offers"]) for e in data] == [
+        ("Mill", ["rye-bread", "bread", "cakes"]),
+        ("Oven", ["breads"]),
+    ]
+    assert data[0]["categories"] == ["alder", "bakeries", "zinc"]

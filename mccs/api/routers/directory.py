@@ -122,7 +122,7 @@ def entities_list(
     )
     hits, total = network.network_search_page(wanted, start=start, end=end)
     meta = page_meta(total, page_size)
-    entities = network.hits_load(hits, with_accounts=True)
+    entities = network.hits_load(hits, with_accounts=True, names_only=True)
     favorites = favourites.favorite_ids(querying, [h.id for h in hits if not h.remote])
     explained = network.matched_terms_any(wanted, entities)
     data = []
