@@ -15,11 +15,26 @@ Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Command, str]] = {}  # name -> (function, help line), in the order they are defined
 
 
-def command(help_text: str) -> Callable[[Command], Command]:
-    """Make ``cmd_<name>`` the subcommand ``<name>`` (underscores become hyphens), with its help line."""
+def command(help_text: str, *, django: bool = True) -> Callable[[Command], Command]:
+    """Make ``cmd_<name>`` the subcommand ``<name>`` (underscores become hyphens), with its help line. It runs with
+    Django set up, unless ``django`` is false (``serve`` prepares the metrics folder first, then sets it up); an
+    operation it refuses (ApplicationError, BackupError) ends it with the reason on stderr and status 2."""
 
     def register(func: Command) -> Command:
-        COMMANDS[func.__name__.removeprefix("cmd_").replace("_", "-")] = (func, help_text)
+        name = func.__name__.removeprefix("cmd_").replace("_", "-")
+
+        def run(ns: argparse.Namespace) -> int:
+            if django:
+                _setup_django()
+            from mccs.backup import BackupError
+            from mccs.core.errors import ApplicationError
+
+            try:
+                return func(ns)
+            except (ApplicationError, BackupError) as exc:
+                return _refuse(name, exc)
+
+        COMMANDS[name] = (run, help_text)
         return func
 
     return register
@@ -62,7 +77,7 @@ def _metrics_directory() -> None:
     atexit.register(remove_directory)
 
 
-@command("serve the web UI and the API (applies migrations, runs the background worker once)")
+@command("serve the web UI and the API (applies migrations, runs the background worker once)", django=False)
 def cmd_serve(ns: argparse.Namespace) -> int:
     if ns.workers > 1:
         _metrics_directory()
@@ -140,7 +155,6 @@ def _serve_one_process(ns: argparse.Namespace, application) -> int:
 
 @command("run the background worker (email outbox, daily digest) on its own")
 def cmd_worker(ns: argparse.Namespace) -> int:
-    _setup_django()
     from mccs.notifications.worker import Worker
 
     worker = Worker()
@@ -162,29 +176,22 @@ def cmd_worker(ns: argparse.Namespace) -> int:
 
 @command("apply database migrations")
 def cmd_migrate(ns: argparse.Namespace) -> int:
-    _setup_django()
     _manage("migrate", "--no-input")
     return 0
 
 
 @command("create an administrator, or reset that administrator's password")
 def cmd_createadmin(ns: argparse.Namespace) -> int:
-    _setup_django()
-    from mccs.core.errors import ApplicationError
     from mccs.users.services import admin_create_or_reset
 
     _manage("migrate", "--no-input", verbosity=0)
-    try:
-        user, created = admin_create_or_reset(email=ns.email, password=ns.password)
-    except ApplicationError as exc:
-        return _refuse("createadmin", exc.message)
+    user, created = admin_create_or_reset(email=ns.email, password=ns.password)
     print(f"{'Created administrator' if created else 'Reset the password of administrator'} {user.email}")
     return 0
 
 
 @command("load data, e.g. --demo for a small demo network")
 def cmd_seed(ns: argparse.Namespace) -> int:
-    _setup_django()
     if not ns.demo:
         return _refuse("seed", "say what to load, e.g. `mccs seed --demo`")
     from mccs.seed import seed_demo
@@ -196,7 +203,6 @@ def cmd_seed(ns: argparse.Namespace) -> int:
 
 @command("check every ledger invariant; exits non-zero naming each violation")
 def cmd_ledger_audit(ns: argparse.Namespace) -> int:
-    _setup_django()
     from mccs.ledger.audit import ledger_violations
 
     violations = 0
@@ -212,7 +218,6 @@ def cmd_ledger_audit(ns: argparse.Namespace) -> int:
 
 @command("send the daily match emails now")
 def cmd_send_daily_digest(ns: argparse.Namespace) -> int:
-    _setup_django()
     from mccs.directory.digest import digests_send
 
     count = digests_send(force=True)
@@ -222,8 +227,6 @@ def cmd_send_daily_digest(ns: argparse.Namespace) -> int:
 
 @command("place this node in a Credit Commons tree: init, add-branch, join, share, status, reconcile")
 def cmd_federation(ns: argparse.Namespace) -> int:
-    _setup_django()
-
     from mccs.core.errors import ApplicationError
     from mccs.federation import agreement, reconcile, services
     from mccs.federation.client import encode
@@ -288,21 +291,16 @@ def cmd_federation(ns: argparse.Namespace) -> int:
 
 @command("write the whole database to one file, while the node keeps serving")
 def cmd_backup(ns: argparse.Namespace) -> int:
-    _setup_django()
-    from mccs.backup import BackupError, database_backup
+    from mccs.backup import database_backup
 
-    try:
-        engine = database_backup(ns.file)
-    except BackupError as exc:
-        return _refuse("backup", exc)
+    engine = database_backup(ns.file)
     print(f"Backed up the {engine} database to {ns.file}")
     return 0
 
 
 @command("replace the whole database with a backup (servers stopped), then migrate")
 def cmd_restore(ns: argparse.Namespace) -> int:
-    _setup_django()
-    from mccs.backup import BackupError, database_restore
+    from mccs.backup import database_restore
 
     if not ns.yes:
         print(
@@ -311,10 +309,7 @@ def cmd_restore(ns: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        engine = database_restore(ns.file)
-    except BackupError as exc:
-        return _refuse("restore", exc)
+    engine = database_restore(ns.file)
     print(f"Restored the {engine} database from {ns.file} and applied pending migrations.")
     return 0
 
@@ -335,7 +330,6 @@ def openapi_document() -> str:
 
 @command("write the API's OpenAPI document (default: docs/openapi.json)")
 def cmd_export_openapi(ns: argparse.Namespace) -> int:
-    _setup_django()
     document = openapi_document()
     if ns.output == "-":
         sys.stdout.write(document)
