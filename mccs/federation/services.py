@@ -65,7 +65,7 @@ from mccs.ledger.idempotency import (
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.selectors import transfer_for_actor
-from mccs.ledger.services import initiator_account, limit_raise, proposal_clean
+from mccs.ledger.services import initiator_account, limit_raise, proposal_clean, transfer_record
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import User
 
@@ -1262,13 +1262,11 @@ def remote_transfer_propose(
     with transaction.atomic(durable=True):
         transfer = _transfer_ensure(ft)
         intent = _intent_open(ft, neighbour, CCState.PENDING, actor=actor)
-        audit_record(
-            actor=actor,
-            action="transfer.propose",
-            object_type="transfer",
-            object_id=transfer.pk,
-            entity_id=own.entity_id,
-            changes={
+        transfer_record(
+            actor,
+            "transfer.propose",
+            transfer,
+            {
                 "state": (None, transfer.state),
                 "counterparty": (None, top.normalise(path)),
                 "amount": (None, str(amount)),

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from mccs.audit.services import audit_record
 from mccs.core.clock import now
 from mccs.core.errors import InvalidRequest
 from mccs.directory.models import Entity
@@ -17,7 +16,7 @@ from mccs.directory.services import entity_apply_changes, entity_clean_changes
 from mccs.ledger.accounts import account_open
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import AuthToken, User
-from mccs.users.services import email_clean, password_check, user_update
+from mccs.users.services import email_clean, password_check, user_record, user_update
 from mccs.users.throttling import signup_throttle
 from mccs.users.tokens import token_issue
 
@@ -76,12 +75,10 @@ def _sign_up(
     entity.users.add(user)
     entity_apply_changes(entity=entity, changes=cleaned)
     account = account_open(entity=entity)
-    audit_record(
+    user_record(
+        user,
+        "user.signup",
         actor=user,
-        action="user.signup",
-        object_type="user",
-        object_id=user.pk,
-        user_id=user.pk,
         entity_id=entity.pk,
         changes={
             "email": (None, address),

@@ -179,23 +179,26 @@ def _creation_changes(transfer: Transfer, payer: Account, payee: Account, amount
     }
 
 
-def _audit(actor: User, action: str, transfer: Transfer, changes: dict) -> None:
-    """Recorded against the entity that acted: the receiver for accept/reject, otherwise the initiator. The other
-    party's account number is in ``changes`` so that a search finds both sides."""
+def transfer_record(actor: User | None, action: str, transfer: Transfer, changes: dict) -> None:
+    """The audit entry of something done to a transfer, recorded against the entity that acted: the receiver for
+    accept/reject, otherwise the initiator. The other party's account number is in ``changes`` so that a search
+    finds both sides (a federated transfer's caller names the other side by its path instead)."""
     responder = transfer.payee if transfer.initiator_id == transfer.payer_id else transfer.payer
     acting = (
         responder
         if action in {"transfer.accept", "transfer.accept_failed", "transfer.reject"}
         else transfer.initiator
     )
-    other = transfer.payer if acting.pk == transfer.payee_id else transfer.payee
+    if "payer" not in changes and "counterparty" not in changes:
+        other = transfer.payer if acting.pk == transfer.payee_id else transfer.payee
+        changes = {**changes, "counterparty": (None, other.number)}
     audit_record(
         actor=actor,
         action=action,
         object_type="transfer",
         object_id=transfer.pk,
         entity_id=acting.entity_id,
-        changes=changes if "payer" in changes else {**changes, "counterparty": (None, other.number)},
+        changes=changes,
     )
 
 
@@ -346,7 +349,9 @@ def transfer_propose(
             created_at=now(),
             initiated_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        _audit(actor, "transfer.propose", transfer, _creation_changes(transfer, payer, payee, amount))
+        transfer_record(
+            actor, "transfer.propose", transfer, _creation_changes(transfer, payer, payee, amount)
+        )
         _notify(transfer, "proposed", accounts=[other])
         return transfer, None
 
@@ -388,7 +393,7 @@ def transfer_accept(*, actor: User, transfer_id: object, idempotency: Idempotenc
             _set_state(
                 transfer, TransferState.CANCELLED, cancelled_at=at, cancellation_reason=reason[:MAX_REASON]
             )
-            _audit(
+            transfer_record(
                 actor,
                 "transfer.accept_failed",
                 transfer,
@@ -404,7 +409,7 @@ def transfer_accept(*, actor: User, transfer_id: object, idempotency: Idempotenc
             )
         _set_state(transfer, TransferState.COMPLETED, completed_at=at)
         _post(transfer, payer=payer, payee=payee)
-        _audit(
+        transfer_record(
             actor,
             "transfer.accept",
             transfer,
@@ -443,7 +448,7 @@ def _close(
 
     def work() -> tuple[Transfer, None]:
         _set_state(transfer, TransferState.CANCELLED, cancelled_at=now(), cancellation_reason=text)
-        _audit(
+        transfer_record(
             actor,
             f"transfer.{action}",
             transfer,
@@ -539,7 +544,7 @@ def transfer_admin_create(
         changes = _creation_changes(transfer, paying, receiving, amount)
         if override_limits:
             changes["limitOverride"] = (None, raised)
-        _audit(actor, "transfer.admin_create", transfer, changes)
+        transfer_record(actor, "transfer.admin_create", transfer, changes)
         _notify(transfer, "completed", accounts=[paying, receiving])
         return transfer, None
 

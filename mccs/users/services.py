@@ -135,10 +135,11 @@ def user_record(
     *,
     actor: User | None,
     actor_email: str | None = None,
+    entity_id: object = "",
     changes: Mapping[str, tuple[object, object]] | None = None,
 ) -> None:
     """The audit entry of something done to a user's account, by ``actor`` (None: the user or the node itself,
-    named by ``actor_email``)."""
+    named by ``actor_email``); ``entity_id`` files it under an entity as well."""
     audit_record(
         actor=actor,
         actor_email=actor_email,
@@ -146,6 +147,7 @@ def user_record(
         object_type="user",
         object_id=user.pk,
         user_id=user.pk,
+        entity_id=entity_id,
         changes=changes,
     )
 
