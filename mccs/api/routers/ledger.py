@@ -25,7 +25,7 @@ from mccs.ledger import selectors
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Account, Transfer, TransferState
 
-router = Router(tags=["Transfer Credits"])
+router = Router(tags=["Transfer Credits"], auth=member_auth)  # every operation needs a member's token
 
 STATUS_OUT: dict[str, str] = {  # keyed by Transfer.state (the stored text)
     TransferState.PENDING: "transferInitiated",
@@ -140,7 +140,6 @@ IDEMPOTENCY_DOC = (
 @router.post(
     "/transfers",
     response={200: DataOut[TransferInitiatedOut], **errors(*BODY, *TOKEN, 404, 409)},
-    auth=member_auth,
     by_alias=True,
     description="Propose a transfer: `out` pays the receiver, `in` asks the receiver to pay. "
     "`initiator` and `receiver` are account numbers; the initiator must be your entity's account. Both "
@@ -166,7 +165,6 @@ def transfer_create(request, payload: TransferIn):
 @router.patch(
     "/transfers/{transferID}",
     response={200: DataOut[TransferViewOut], **errors(*BODY, *TOKEN, 404, 409)},
-    auth=member_auth,
     exclude_none=True,
     description="The receiver can `accept` or `reject`; the initiator can `cancel`, while the transfer is "
     "pending. A transfer that no longer fits a balance limit when it is accepted is cancelled, with the "
@@ -201,7 +199,6 @@ def _own_account(request, querying_entity_id: str) -> Account:
 @router.get(
     "/transfers",
     response={200: PageOut[TransferViewOut], **errors(*PARAMS, *TOKEN, 403, 404)},
-    auth=member_auth,
     exclude_none=True,
     tags=["Review Transfer Activity"],
     description="Transfers of one of your entities, newest first. `status` is all (the default), "
@@ -224,7 +221,6 @@ def transfer_list(
 @router.get(
     "/balance",
     response={200: DataOut[BalanceOut], **errors(*PARAMS, *TOKEN, 403, 404)},
-    auth=member_auth,
     tags=["Review Transfer Activity"],
     description="The balance of one of your entities' account, with its limits.",
 )
