@@ -255,3 +255,9 @@ def test_django_admin_site_is_view_only(db, admin, member):
     assert response.status_code == 403
     assert Entity.objects.get(pk=member.entity.pk).status == "pending"
     assert client.get("/django-admin/directory/entity/add/").status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/admin/categories", "/admin/tags"])
+def test_the_add_forms_name_label_is_in_the_pages_language(staff, url):
+    page = staff.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<label for="id_name">Nom</label>' in page

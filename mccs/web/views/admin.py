@@ -344,7 +344,7 @@ def user_delete(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse
 
 
 class NameForm(Form):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
 
 
 CURATED: dict[str, type[curation.Curated]] = {"categories": Category, "tags": Tag}
