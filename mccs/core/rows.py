@@ -10,7 +10,7 @@ instances they return are the ORM's own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sized
 from functools import cache
 from typing import Any, TypeVar
 
@@ -68,11 +68,21 @@ def insert(model: type[Model], values: Mapping[str, object]) -> None:
         )
 
 
+def select(sql: str, params: list[Any]) -> list[tuple]:
+    """Every row ``sql`` finds."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def exists(sql: str, *params: object) -> bool:
     """Whether ``sql`` (a SELECT) finds a row."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT 1", list[Any](params))
-        return cursor.fetchone() is not None
+    return bool(select(f"{sql} LIMIT 1", list(params)))
+
+
+def placeholders(values: Sized) -> str:
+    """``%s, %s, …``: one parameter for each of ``values`` (in an ``IN (…)`` list)."""
+    return ", ".join(["%s"] * len(values))
 
 
 def joined(model: type[M], row: tuple | list, start: int) -> M | None:

@@ -7,7 +7,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from mccs.audit.services import audit_record
@@ -153,16 +153,15 @@ def entity_language(entity: Entity) -> str:
 def entities_mail(entities: list[Entity]) -> dict:
     """``entity_mail`` for several entities in one query: {entity id: (recipients, language)}. In SQL of our own: a
     transfer's acceptance asks it for both parties (ADR 0165)."""
-    through = Entity.users.through._meta.db_table
+    if not entities:
+        return {}
     keys = {rows.prep(Entity, "id", entity.pk): entity.pk for entity in entities}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT m.entity_id, u.email, u.language FROM {through} m "
-            f"JOIN {User._meta.db_table} u ON u.id = m.user_id "
-            f"WHERE m.entity_id IN ({', '.join(['%s'] * len(keys))}) AND u.is_active ORDER BY u.date_joined",
-            list(keys),
-        )
-        found_rows = cursor.fetchall()
+    found_rows = rows.select(
+        f"SELECT m.entity_id, u.email, u.language FROM {Entity.users.through._meta.db_table} m "
+        f"JOIN {User._meta.db_table} u ON u.id = m.user_id "
+        f"WHERE m.entity_id IN ({rows.placeholders(keys)}) AND u.is_active ORDER BY u.date_joined",
+        list(keys),
+    )
     users: dict = {}
     for entity_id, email, code in found_rows:
         users.setdefault(keys[entity_id], []).append((email, code))

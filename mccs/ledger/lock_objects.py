@@ -38,13 +38,11 @@ def accounts_lock(*account_ids: int, with_entities: bool = False) -> dict[int, A
         connection.features.has_select_for_update
     ):  # not SQLite, whose IMMEDIATE transaction already excludes writers
         lock = " FOR NO KEY UPDATE OF a" if with_entities else " FOR NO KEY UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {select} FROM {Account._meta.db_table} a{joins} "
-            f"WHERE a.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY a.id{lock}",
-            ids,
-        )
-        found = cursor.fetchall()
+    found = rows.select(
+        f"SELECT {select} FROM {Account._meta.db_table} a{joins} "
+        f"WHERE a.id IN ({rows.placeholders(ids)}) ORDER BY a.id{lock}",
+        ids,
+    )
     accounts = {}
     for row in found:
         account = rows.instance(Account, row)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
-
 from mccs.core import rows
 from mccs.directory.models import Entity
 from mccs.ledger.models import Account, Transfer
@@ -24,14 +22,13 @@ def _party_account_ids(actor: User, transfer: Transfer) -> set:
     the accept path (ADR 0165)."""
     cache = transfer.__dict__.setdefault("_mccs_party_account_ids", {})
     if actor.pk not in cache:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT a.id FROM {Account._meta.db_table} a "
-                f"JOIN {Entity.users.through._meta.db_table} m ON m.entity_id = a.entity_id "
-                "WHERE a.id IN (%s, %s) AND m.user_id = %s",
-                [transfer.payer_id, transfer.payee_id, rows.prep(User, "id", actor.pk)],
-            )
-            cache[actor.pk] = {account_id for (account_id,) in cursor.fetchall()}
+        found = rows.select(
+            f"SELECT a.id FROM {Account._meta.db_table} a "
+            f"JOIN {Entity.users.through._meta.db_table} m ON m.entity_id = a.entity_id "
+            "WHERE a.id IN (%s, %s) AND m.user_id = %s",
+            [transfer.payer_id, transfer.payee_id, rows.prep(User, "id", actor.pk)],
+        )
+        cache[actor.pk] = {account_id for (account_id,) in found}
     return cache[actor.pk]
 
 

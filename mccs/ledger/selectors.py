@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
 
-from django.db import connection
 from django.db.models import Count, F, Model, OneToOneRel, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -87,16 +86,15 @@ def _transfer_alone(pk: object) -> Transfer | None:
     them, in SQL of our own: this is the accept path's first read (ADR 0165)."""
     relation = cast(OneToOneRel, Transfer._meta.get_field("federated"))
     federated = cast(type[Model], relation.related_model)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {rows.columns(Transfer, 't')}, {rows.columns(federated, 'f')} "
-            f"FROM {Transfer._meta.db_table} t LEFT JOIN {federated._meta.db_table} f ON f.transfer_id = t.id "
-            "WHERE t.id = %s",
-            [rows.prep(Transfer, "id", pk)],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    found = rows.select(
+        f"SELECT {rows.columns(Transfer, 't')}, {rows.columns(federated, 'f')} "
+        f"FROM {Transfer._meta.db_table} t LEFT JOIN {federated._meta.db_table} f ON f.transfer_id = t.id "
+        "WHERE t.id = %s",
+        [rows.prep(Transfer, "id", pk)],
+    )
+    if not found:
         return None
+    row = found[0]
     transfer = rows.instance(Transfer, row)
     link = rows.joined(federated, row, rows.width(Transfer))
     relation.set_cached_value(transfer, link)

@@ -7,7 +7,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 
 from mccs.core import rows
 from mccs.core.clock import now
@@ -36,16 +35,14 @@ def token_user(*, raw: str, scope: str) -> User | None:
     database took to answer it."""
     if not raw or len(raw) > 200:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {rows.columns(User, 'u')} FROM {AuthToken._meta.db_table} t "
-            f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
-            # A demoted administrator's admin token (or a promoted member's member token) stops at once.
-            "WHERE t.key_hash = %s AND t.scope = %s AND t.expires_at > %s AND u.is_active AND u.is_staff = %s",
-            [_hash(raw), scope, rows.prep(AuthToken, "expires_at", now()), scope == AuthToken.Scope.ADMIN],
-        )
-        row = cursor.fetchone()  # the hash is unique: there is one token or none
-    return None if row is None else rows.instance(User, row)
+    found = rows.select(
+        f"SELECT {rows.columns(User, 'u')} FROM {AuthToken._meta.db_table} t "
+        f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
+        # A demoted administrator's admin token (or a promoted member's member token) stops at once.
+        "WHERE t.key_hash = %s AND t.scope = %s AND t.expires_at > %s AND u.is_active AND u.is_staff = %s",
+        [_hash(raw), scope, rows.prep(AuthToken, "expires_at", now()), scope == AuthToken.Scope.ADMIN],
+    )
+    return rows.instance(User, found[0]) if found else None  # the hash is unique: one token or none
 
 
 def token_revoke(*, raw: str) -> None:
