@@ -7,7 +7,8 @@ Each view validates a form and calls the same service as the admin API; domain e
 from __future__ import annotations
 
 import uuid
-from functools import wraps
+from collections.abc import Callable
+from functools import partial, wraps
 from typing import cast
 from urllib.parse import urlencode
 
@@ -116,20 +117,29 @@ def entity_decide(request: AuthenticatedHttpRequest, entity_id: str) -> HttpResp
     return redirect("web:admin_dashboard")
 
 
+class FilterForm(Form):
+    """A search or filter form of the admin pages: every field may be left empty (an empty field filters nothing)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
 # --- entities ---------------------------------------------------------------------------------------------------
 
 
-class EntitySearchForm(Form):
-    name = forms.CharField(required=False, label=gettext_lazy("Name"))
-    email = forms.CharField(required=False, label=gettext_lazy("Email"))
-    account_number = forms.CharField(required=False, label=gettext_lazy("Account number"))
+class EntitySearchForm(FilterForm):
+    name = forms.CharField(label=gettext_lazy("Name"))
+    email = forms.CharField(label=gettext_lazy("Email"))
+    account_number = forms.CharField(label=gettext_lazy("Account number"))
     status = forms.ChoiceField(
-        required=False, label=gettext_lazy("Status"), choices=[("", gettext_lazy("any")), *STATUS_CHOICES]
+        label=gettext_lazy("Status"), choices=[("", gettext_lazy("any")), *STATUS_CHOICES]
     )
-    offers = forms.CharField(required=False, label=gettext_lazy("Offers"))
-    wants = forms.CharField(required=False, label=gettext_lazy("Wants"))
-    category = forms.CharField(required=False, label=gettext_lazy("Category"))
-    city = forms.CharField(required=False, label=gettext_lazy("City"))
+    offers = forms.CharField(label=gettext_lazy("Offers"))
+    wants = forms.CharField(label=gettext_lazy("Wants"))
+    category = forms.CharField(label=gettext_lazy("Category"))
+    city = forms.CharField(label=gettext_lazy("City"))
 
 
 @staff_required
@@ -207,34 +217,38 @@ def entity_detail(request: AuthenticatedHttpRequest, entity_id: str) -> HttpResp
     entity = admin_entity_get(entity_id=entity_id)
     initial = _entity_initial(entity)
     form = EntityForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = {
-                **form.cleaned_data,
-                **{k: tags_from_text(form.cleaned_data[k]) for k in ("offers", "wants")},
-            }
-            changes = {k: v for k, v in data.items() if v != initial.get(k)}
-            try:
-                administration.admin_entity_update(actor=request.user, entity=entity, changes=changes)
-            except ApplicationError as exc:
-                form_error(form, exc, ENTITY_FORM_ERRORS)
-            else:
-                messages.success(request, _("%(name)s has been saved.") % {"name": entity})
-                return redirect("web:admin_entity", entity_id=entity.pk)
-        status = 400
-    return render(
-        request,
-        "web/admin/entity.html",
-        {
-            "entity": entity,
-            "form": form,
-            "balance": _balance(entity),
-            "history": audit_search(entity_id=str(entity.pk))[:20],
-            "pending": _pending_transfers(entity),
-        },
-        status=status,
-    )
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, **{k: tags_from_text(form.cleaned_data[k]) for k in ("offers", "wants")}}
+        save = partial(administration.admin_entity_update, actor=request.user, entity=entity)
+        if _changes_saved(form, initial=initial, data=data, save=save, fields=ENTITY_FORM_ERRORS):
+            messages.success(request, _("%(name)s has been saved.") % {"name": entity})
+            return redirect("web:admin_entity", entity_id=entity.pk)
+    context = {
+        "entity": entity,
+        "form": form,
+        "balance": _balance(entity),
+        "history": audit_search(entity_id=str(entity.pk))[:20],
+        "pending": _pending_transfers(entity),
+    }
+    return render(request, "web/admin/entity.html", context, status=400 if request.method == "POST" else 200)
+
+
+def _changes_saved(
+    form: Form,
+    *,
+    initial: dict,
+    data: dict,
+    save: Callable[..., object],
+    fields: dict[str, str] | None = None,
+) -> bool:
+    """An edit page's valid POST: the values that differ from ``initial`` go to ``save`` (a service that takes
+    ``changes``); a refusal lands on the form (``fields`` maps the service's field names to the form's)."""
+    try:
+        save(changes={k: v for k, v in data.items() if v != initial.get(k)})
+    except ApplicationError as exc:
+        form_error(form, exc, fields)
+        return False
+    return True
 
 
 def _pending_transfers(entity):
@@ -260,9 +274,9 @@ def entity_delete(request: AuthenticatedHttpRequest, entity_id: str) -> HttpResp
 # --- users ------------------------------------------------------------------------------------------------------
 
 
-class UserSearchForm(Form):
-    last_name = forms.CharField(required=False, label=gettext_lazy("Last name"))
-    email = forms.CharField(required=False, label=gettext_lazy("Email"))
+class UserSearchForm(FilterForm):
+    last_name = forms.CharField(label=gettext_lazy("Last name"))
+    email = forms.CharField(label=gettext_lazy("Email"))
 
 
 class UserForm(Form):
@@ -296,28 +310,13 @@ def user_detail(request: AuthenticatedHttpRequest, user_id: str) -> HttpResponse
     user = admin_user_get(user_id=user_id)
     initial = {name: getattr(user, name) for name in UserForm.base_fields}
     form = UserForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            changes = {k: v for k, v in form.cleaned_data.items() if v != initial[k]}
-            try:
-                administration.admin_user_update(actor=request.user, user=user, changes=changes)
-            except ApplicationError as exc:
-                form_error(form, exc)
-            else:
-                messages.success(request, _("%(email)s has been saved.") % {"email": user.email})
-                return redirect("web:admin_user", user_id=user.pk)
-        status = 400
-    return render(
-        request,
-        "web/admin/user.html",
-        {
-            "member": user,
-            "form": form,
-            "history": audit_search(user_id=str(user.pk))[:20],
-        },
-        status=status,
-    )
+    if request.method == "POST" and form.is_valid():
+        save = partial(administration.admin_user_update, actor=request.user, user=user)
+        if _changes_saved(form, initial=initial, data=form.cleaned_data, save=save):
+            messages.success(request, _("%(email)s has been saved.") % {"email": user.email})
+            return redirect("web:admin_user", user_id=user.pk)
+    context = {"member": user, "form": form, "history": audit_search(user_id=str(user.pk))[:20]}
+    return render(request, "web/admin/user.html", context, status=400 if request.method == "POST" else 200)
 
 
 @staff_required
@@ -481,17 +480,15 @@ def transfer_cancel(request: AuthenticatedHttpRequest, transfer_id: str) -> Http
 # --- the log ----------------------------------------------------------------------------------------------------
 
 
-class LogFilterForm(Form):
-    email = forms.CharField(required=False, label=gettext_lazy("Who (email)"))
-    user_id = forms.CharField(required=False, label=gettext_lazy("User id"))
-    entity_id = forms.CharField(required=False, label=gettext_lazy("Entity id"))
+class LogFilterForm(FilterForm):
+    email = forms.CharField(label=gettext_lazy("Who (email)"))
+    user_id = forms.CharField(label=gettext_lazy("User id"))
+    entity_id = forms.CharField(label=gettext_lazy("Entity id"))
     action = forms.CharField(
-        required=False,
         label=gettext_lazy("Action"),
         help_text=gettext_lazy("e.g. entity.update, account, login"),
     )
     category = forms.ChoiceField(
-        required=False,
         label=gettext_lazy("Category"),
         choices=[
             ("", gettext_lazy("anyone")),
@@ -500,12 +497,8 @@ class LogFilterForm(Form):
             ("system", gettext_lazy("system")),
         ],
     )
-    date_from = forms.DateField(
-        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 @staff_required
