@@ -10,6 +10,7 @@ from typing import Unpack
 
 from mccs.federation import services as federation
 from mccs.ledger import services as ledger
+from mccs.ledger.errors import CrossesNodes
 from mccs.ledger.idempotency import Idempotency
 from mccs.ledger.models import Transfer
 from mccs.ledger.services import TransferProposal
@@ -33,17 +34,17 @@ def transfer_act(
     reason: object = "",
     idempotency: Idempotency | None = None,
 ) -> Transfer:
-    """``accept`` or ``reject`` (the receiver), ``cancel`` (the initiator)."""
-    if federation.is_federated(transfer_id):
+    """``accept`` or ``reject`` (the receiver), ``cancel`` (the initiator).
+
+    The ledger is asked first: it reads the transfer with its federated link anyway and refuses one that crosses
+    to another node (``CrossesNodes``) before changing anything, so a local transfer needs no other read to tell
+    (ADR 0165)."""
+    try:
+        if action == "accept":
+            return ledger.transfer_accept(actor=actor, transfer_id=transfer_id, idempotency=idempotency)
+        close = ledger.transfer_reject if action == "reject" else ledger.transfer_cancel
+        return close(actor=actor, transfer_id=transfer_id, reason=reason, idempotency=idempotency)
+    except CrossesNodes:
         return federation.remote_transfer_act(
             actor=actor, transfer_id=transfer_id, action=action, reason=reason
         )
-    if action == "accept":
-        return ledger.transfer_accept(actor=actor, transfer_id=transfer_id, idempotency=idempotency)
-    if action == "reject":
-        return ledger.transfer_reject(
-            actor=actor, transfer_id=transfer_id, reason=reason, idempotency=idempotency
-        )
-    return ledger.transfer_cancel(
-        actor=actor, transfer_id=transfer_id, reason=reason, idempotency=idempotency
-    )

@@ -1359,16 +1359,16 @@ def is_neighbour_account(account: Account) -> bool:
     return cache
 
 
-# Both questions below are asked by every accept: in SQL of our own (ADR 0165).
-def is_federated(transfer_id: object) -> bool:
-    try:
-        key = uuid_lib.UUID(str(transfer_id))
-    except ValueError:
-        return False
-    return rows.exists(
-        f"SELECT 1 FROM {FederatedTransfer._meta.db_table} WHERE uuid = %s AND transfer_id IS NOT NULL",
-        rows.prep(FederatedTransfer, "uuid", key),
-    )
+def remote_party(transfer: Transfer, account: Account, other: Account) -> str | None:
+    """The Credit Commons path of ``account``'s counterparty ``other`` when ``other`` stands for a neighbour node
+    (the transfer crosses to another node), else None: the member's own name and number are shown.
+
+    A transfer read with its federated link (``select_related("federated")``, or the accept path's own read) that
+    has none is local: answered without a query, which every accept's answer would otherwise make (ADR 0165)."""
+    link = Transfer._meta.get_field("federated")
+    if link.is_cached(transfer) and link.get_cached_value(transfer) is None:  # type: ignore[attr-defined]
+        return None
+    return counterparty(transfer, account) if is_neighbour_account(other) else None
 
 
 def remote_transfer_act(*, actor: User, transfer_id: object, action: str, reason: object = "") -> Transfer:

@@ -29,6 +29,11 @@ class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 
 
+class CrossesNodes(InvalidRequest):
+    """The transfer crosses to another node: only the federation may change it (``mccs.federation.routing`` catches
+    this and answers through the Credit Commons instead; the code stays "invalid" for any other caller)."""
+
+
 class CounterpartyAmbiguous(InvalidRequest):
     """Several members match what was typed: ``matches`` are the accounts to choose from."""
 

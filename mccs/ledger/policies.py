@@ -16,11 +16,14 @@ def can_act_for_account(actor: User | None, account: Account) -> bool:
     return is_administrator(actor) or account.entity.users.filter(pk=actor.pk).exists()
 
 
+_PARTY_CACHE = "_mccs_party_account_ids"
+
+
 def _party_account_ids(actor: User, transfer: Transfer) -> set:
     """The parties' accounts whose entity ``actor`` acts for — one query per actor and transfer object, which
-    needs neither account loaded (the accept path loads them once, under its lock). In SQL of our own, being on
-    the accept path (ADR 0165)."""
-    cache = transfer.__dict__.setdefault("_mccs_party_account_ids", {})
+    needs neither account loaded (the accept path loads them once, under its lock), and none at all when the
+    transfer was read with ``party_columns`` (``parties_read``). In SQL of our own (ADR 0165)."""
+    cache = transfer.__dict__.setdefault(_PARTY_CACHE, {})
     if actor.pk not in cache:
         found = rows.select(
             f"SELECT a.id FROM {Account._meta.db_table} a "
@@ -30,6 +33,24 @@ def _party_account_ids(actor: User, transfer: Transfer) -> set:
         )
         cache[actor.pk] = {account_id for (account_id,) in found}
     return cache[actor.pk]
+
+
+def party_columns(transfer_alias: str) -> str:
+    """Two columns to read with a transfer (``transfer_alias``): whether a user, the two parameters, acts for its
+    payer's and for its payee's account. ``parties_read`` keeps the answer for the checks below."""
+    members = f"{Account._meta.db_table} pa JOIN {Entity.users.through._meta.db_table} pm ON pm.entity_id = pa.entity_id"
+    return ", ".join(
+        f"EXISTS (SELECT 1 FROM {members} WHERE pa.id = {transfer_alias}.{side}_id AND pm.user_id = %s)"
+        for side in ("payer", "payee")
+    )
+
+
+def parties_read(actor: User, transfer: Transfer, payer: object, payee: object) -> None:
+    """Keep what ``party_columns`` answered for ``actor`` on this transfer object."""
+    ids = {
+        account_id for account_id, acts in ((transfer.payer_id, payer), (transfer.payee_id, payee)) if acts
+    }
+    transfer.__dict__.setdefault(_PARTY_CACHE, {})[actor.pk] = ids
 
 
 def _acts_for_party(

@@ -62,14 +62,15 @@ def transfer_list(*, status: str = "all") -> QuerySet[Transfer]:
     return queryset.order_by("-created_at", "-id")
 
 
-def transfer_get(*, transfer_id: object, with_parties: bool = True) -> Transfer:
+def transfer_get(*, transfer_id: object, with_parties: bool = True, party_of: User | None = None) -> Transfer:
     """The one way to load a transfer by id (services, API and web): unknown ids are TransferNotFound.
 
     ``with_parties``: with both accounts, their entities and the initiator. Accepting does without them: it reads
-    both accounts and entities once, fresh, under its lock."""
+    both accounts and entities once, fresh, under its lock — and, with ``party_of``, which of the two accounts
+    that user acts for, in the same statement (``policies.party_columns``)."""
     pk = parse_id(str(transfer_id), message=TRANSFER_NOT_FOUND)
     if not with_parties:
-        transfer = _transfer_alone(pk)
+        transfer = _transfer_alone(pk, party_of)
     else:
         # "federated" is the federation app's one-to-one: a transfer that crosses to another node.
         transfers = Transfer.objects.select_related(
@@ -81,16 +82,19 @@ def transfer_get(*, transfer_id: object, with_parties: bool = True) -> Transfer:
     return transfer
 
 
-def _transfer_alone(pk: object) -> Transfer | None:
+def _transfer_alone(pk: object, party_of: User | None) -> Transfer | None:
     """The transfer with its federated one-to-one (or None in its place), as ``select_related("federated")`` reads
-    them, in SQL of our own: this is the accept path's first read (ADR 0165)."""
+    them, and which parties ``party_of`` acts for, in SQL of our own: this is the accept path's first read
+    (ADR 0165)."""
     relation = cast(OneToOneRel, Transfer._meta.get_field("federated"))
     federated = cast(type[Model], relation.related_model)
+    parties = f", {policies.party_columns('t')}" if party_of is not None else ""
+    user = [rows.prep(User, "id", party_of.pk)] * 2 if party_of is not None else []
     found = rows.select(
-        f"SELECT {rows.columns(Transfer, 't')}, {rows.columns(federated, 'f')} "
+        f"SELECT {rows.columns(Transfer, 't')}, {rows.columns(federated, 'f')}{parties} "
         f"FROM {Transfer._meta.db_table} t LEFT JOIN {federated._meta.db_table} f ON f.transfer_id = t.id "
         "WHERE t.id = %s",
-        [rows.prep(Transfer, "id", pk)],
+        [*user, rows.prep(Transfer, "id", pk)],
     )
     if not found:
         return None
@@ -100,12 +104,15 @@ def _transfer_alone(pk: object) -> Transfer | None:
     relation.set_cached_value(transfer, link)
     if link is not None:
         relation.field.set_cached_value(link, transfer)
+    if party_of is not None:
+        policies.parties_read(party_of, transfer, row[-2], row[-1])
     return transfer
 
 
 def transfer_for_actor(*, actor: User, transfer_id: object, with_parties: bool = True) -> Transfer:
     """A transfer the actor may see; one they may not see is not found, like one that does not exist."""
-    transfer = transfer_get(transfer_id=transfer_id, with_parties=with_parties)
+    party_of = actor if actor is not None and actor.is_authenticated else None
+    transfer = transfer_get(transfer_id=transfer_id, with_parties=with_parties, party_of=party_of)
     if not policies.can_see_transfer(actor, transfer):
         raise TransferNotFound(TRANSFER_NOT_FOUND)
     return transfer

@@ -29,6 +29,7 @@ from mccs.directory.services import entities_mail
 from mccs.ledger import policies
 from mccs.ledger.account_numbers import luhn_valid
 from mccs.ledger.errors import (
+    CrossesNodes,
     LimitExceeded,
     NotAParty,
     TradingNotAllowed,
@@ -230,7 +231,7 @@ def _refuse_federated(transfer: Transfer) -> None:
     """A transfer that crosses to another node (``federated``, the federation app's one-to-one) changes state only
     through the federation (``mccs.federation.routing``), never on this node alone."""
     if getattr(transfer, "federated", None) is not None:
-        raise InvalidRequest(
+        raise CrossesNodes(
             _(
                 "This transfer crosses to another node: it can only be answered as a federated transfer, "
                 "through the member API or the web pages of the node of its receiver or initiator."
@@ -349,6 +350,9 @@ def transfer_propose(
             created_at=now(),
             initiated_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
+        # Proposed here, between two accounts of this node: it has no federated link (that is the federation's
+        # own proposal), which the answer can then tell without asking the database (ADR 0165).
+        Transfer._meta.get_field("federated").set_cached_value(transfer, None)  # type: ignore[attr-defined]
         transfer_record(
             actor, "transfer.propose", transfer, _creation_changes(transfer, payer, payee, amount)
         )

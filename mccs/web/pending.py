@@ -38,9 +38,7 @@ def pending_lines(account: Account) -> list[PendingLine]:
     for transfer in pending_transfers_for_account(account):
         pays = transfer.payer_id == account.pk
         other = transfer.payee if pays else transfer.payer
-        remote = (
-            federation.counterparty(transfer, account) if federation.is_neighbour_account(other) else None
-        )
+        remote = federation.remote_party(transfer, account, other)
         lines.append(
             PendingLine(
                 transfer=transfer,

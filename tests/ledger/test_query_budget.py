@@ -20,14 +20,15 @@ from tests.conftest import deliver_outbox
 from tests.ledger.conftest import act, number
 
 # propose: token, initiator account, membership, receiver account, savepoint, fresh balances and statuses,
-# transfer, audit entry, the recipients' addresses and languages, outbox email, release, and the answer's two
-# federation-neighbour checks.
-PROPOSE_BUDGET = 13
-# accept: token, federated?, the transfer alone, which of its accounts the actor acts for, savepoint, lock both
-# accounts reading them and their entities (the only time they are loaded), compare-and-set (it also tells whether
-# the transfer was still pending), audit entry, both parties' addresses and languages in one query, both outbox
-# emails in one INSERT, release, the answer's federation-neighbour check.
-ACCEPT_BUDGET = 12
+# transfer, audit entry, the recipients' addresses and languages, outbox email, release. The answer needs no
+# federation-neighbour check: a transfer proposed through the ledger is known to be local (ADR 0165).
+PROPOSE_BUDGET = 11
+# accept: token, the transfer with its federated link and which of its accounts the actor acts for (one query: a
+# transfer that crosses nodes is refused there and routed to the federation), savepoint, lock both accounts
+# reading them and their entities (the only time they are loaded), compare-and-set (it also tells whether the
+# transfer was still pending), audit entry, both parties' addresses and languages in one query, both outbox emails
+# in one INSERT, release. The answer needs no federation-neighbour check: the transfer was read with its link.
+ACCEPT_BUDGET = 9
 
 
 def _dump(label, queries):

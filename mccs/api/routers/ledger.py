@@ -51,7 +51,7 @@ def transfer_view(transfer: Transfer, account: Account) -> dict:
     """The alpha's TransferView, seen from ``account``: ``transfer`` is "out" when this account pays."""
     pays = transfer.payer_id == account.pk
     other = transfer.payee if pays else transfer.payer
-    remote = federation.counterparty(transfer, account) if federation.is_neighbour_account(other) else None
+    remote = federation.remote_party(transfer, account, other)
     view = {
         "id": str(transfer.id),
         "transfer": "out" if pays else "in",
@@ -71,9 +71,7 @@ def transfer_view(transfer: Transfer, account: Account) -> dict:
 
 
 def _party_text(transfer: Transfer, party: Account, other: Account) -> str:
-    if federation.is_neighbour_account(party):
-        return federation.counterparty(transfer, other) or party.number
-    return party.number
+    return federation.remote_party(transfer, other, party) or party.number
 
 
 def transfer_initiated(transfer: Transfer) -> dict:
