@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
+from typing import Unpack
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -65,7 +66,13 @@ from mccs.ledger.idempotency import (
 from mccs.ledger.lock_objects import accounts_lock
 from mccs.ledger.models import Account, Transfer, TransferKind, TransferState
 from mccs.ledger.selectors import transfer_for_actor
-from mccs.ledger.services import initiator_account, limit_raise, proposal_clean, transfer_record
+from mccs.ledger.services import (
+    TransferProposal,
+    initiator_account,
+    limit_raise,
+    proposal_clean,
+    transfer_record,
+)
 from mccs.notifications.services import email_enqueue
 from mccs.users.models import User
 
@@ -1170,21 +1177,16 @@ def looks_like_path(text: object) -> bool:
     return all(NAME_RE.match(n) for n in nodes) and bool(SEGMENT_RE.match(last)) and federation_enabled()
 
 
-def remote_transfer_propose(
-    *,
-    actor: User,
-    initiator: str,
-    receiver: str,
-    direction: str,
-    amount: Amount,
-    description: object = "",
-    idempotency: Idempotency | None = None,
-) -> Transfer:
-    """A member pays (``credit``) or asks to be paid (``bill``) by an account on another node.
+def remote_transfer_propose(*, receiver: str, **proposal: Unpack[TransferProposal]) -> Transfer:
+    """A member pays (``credit``) or asks to be paid (``bill``) by an account on another node: ``receiver`` is its
+    Credit Commons path, the rest is the proposal ``mccs.ledger.services.transfer_propose`` takes for an account
+    here (``TransferProposal``; ``mccs.federation.routing.transfer_propose`` passes it on to one or the other).
 
     With ``idempotency`` the transaction's uuid comes from the member and the key, so a retry is the same Credit
     Commons transaction: the first answer again (or the transfer it made), never a second one (docs/federation.md)."""
-    text = proposal_clean(direction=direction, amount=amount, description=description)
+    actor, direction, amount = proposal["actor"], proposal["direction"], proposal["amount"]
+    idempotency = proposal.get("idempotency")
+    text = proposal_clean(direction=direction, amount=amount, description=proposal.get("description", ""))
     top = topology()
     if not top.name:
         raise InvalidRequest(_("This node is not part of a Credit Commons tree."), field="receiver")
@@ -1206,7 +1208,7 @@ def remote_transfer_propose(
             _("No node on the way to %(receiver)s: this node has no trunk.") % {"receiver": receiver},
             field="receiver",
         )
-    own = initiator_account(actor, initiator)
+    own = initiator_account(actor, proposal["initiator"])
     if hasattr(own, "neighbour"):
         raise InvalidRequest(_("That account belongs to a neighbour node."), field="initiator")
     if own.entity.status != EntityStatus.TRADING_ACCEPTED:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NotRequired, TypedDict
+from typing import NotRequired, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -274,8 +274,9 @@ def _set_state(transfer: Transfer, state: str, **fields) -> None:
 
 class TransferProposal(TypedDict):
     """What a member proposes, apart from the receiver (an account here, or a path to another node): the keywords
-    of ``transfer_propose`` and of ``mccs.federation.services.remote_transfer_propose``, which
-    ``mccs.federation.routing.transfer_propose`` passes on to one of them."""
+    of ``transfer_propose``, of ``mccs.federation.services.remote_transfer_propose`` and of
+    ``mccs.federation.routing.transfer_propose``, which passes them on to one of the two. Declared here once; a
+    missing ``description`` is empty and a missing ``idempotency`` None."""
 
     actor: User
     initiator: str
@@ -297,21 +298,13 @@ def proposal_clean(*, direction: str, amount: Amount, description: object) -> st
     return _clean_text(description, field="description", label="description", limit=MAX_DESCRIPTION)
 
 
-def transfer_propose(
-    *,
-    actor: User,
-    initiator: str,
-    receiver: str,
-    direction: str,
-    amount: Amount,
-    description: object = "",
-    idempotency: Idempotency | None = None,
-) -> Transfer:
+def transfer_propose(*, receiver: str, **proposal: Unpack[TransferProposal]) -> Transfer:
     """``direction`` "out": the initiator pays the receiver; "in": the initiator asks the receiver to pay.
 
     ``initiator`` and ``receiver`` are account numbers; the actor must act for the initiator's entity."""
-    text = proposal_clean(direction=direction, amount=amount, description=description)
-    own = initiator_account(actor, initiator)
+    actor, direction, amount = proposal["actor"], proposal["direction"], proposal["amount"]
+    text = proposal_clean(direction=direction, amount=amount, description=proposal.get("description", ""))
+    own = initiator_account(actor, proposal["initiator"])
     other = account_by_number(receiver, field="receiver")
     if own.pk == other.pk:
         raise InvalidRequest(_("You cannot make a transfer to your own account."), field="receiver")
@@ -359,7 +352,7 @@ def transfer_propose(
         _notify(transfer, "proposed", accounts=[other])
         return transfer, None
 
-    return _run(idempotency=idempotency, print_=print_, work=work)
+    return _run(idempotency=proposal.get("idempotency"), print_=print_, work=work)
 
 
 # --- responding ---------------------------------------------------------------------------------------------------
