@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mccs.audit.services import audit_record
 from mccs.core.errors import InvalidRequest, NotFound, PermissionDenied
 from mccs.directory.models import Entity
 from mccs.directory.policies import can_manage_entity
 from mccs.directory.search import ENTITY_NOT_FOUND, listed_entities, parse_entity_id
+from mccs.directory.services import entity_record
 from mccs.users.models import User
 
 
@@ -33,13 +33,12 @@ def favorite_set(*, actor: User, entity: Entity, favorite_id: object, is_favorit
             entity.favorites.add(target)
         else:
             entity.favorites.remove(target)
-        audit_record(
+        entity_record(
             actor=actor,
+            entity=target,
             action="favorite.set",
-            object_type="entity",
-            object_id=target.pk,
-            entity_id=entity.pk,
             changes={"isFavorite": (present, is_favorite)},
+            under=entity,
         )
     return True
 

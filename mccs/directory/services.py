@@ -184,15 +184,21 @@ def entity_mail(entity: Entity) -> tuple[list[str], str]:
 
 
 def entity_record(
-    *, actor: User, entity: Entity, action: str, changes: Mapping[str, tuple[object, object]]
+    *,
+    actor: User,
+    entity: Entity,
+    action: str,
+    changes: Mapping[str, tuple[object, object]],
+    under: Entity | None = None,
 ) -> None:
-    """The audit entry of a change to an entity (``entity.update``, ``entity.status_change``…)."""
+    """The audit entry of a change to an entity (``entity.update``, ``entity.status_change``…), filed under the
+    entity, or under ``under`` when another entity made it (``favorite.set``: the entity that marks a favourite)."""
     audit_record(
         actor=actor,
         action=action,
         object_type="entity",
         object_id=entity.pk,
-        entity_id=entity.pk,
+        entity_id=(under or entity).pk,
         changes=changes,
     )
 
