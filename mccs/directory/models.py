@@ -200,6 +200,14 @@ class ContactMessage(models.Model):
 # --- the network directory: this node's copy of what its neighbours share (mccs/directory/network.py, ADR 0120) ---
 
 
+def _published(field: str) -> models.CharField:
+    """A column of the network directory that copies ``Entity.<field>`` as another node published it: as long as
+    the field it copies, so what fits a member's entity fits its copy, and empty where the node left it out."""
+    copied = Entity._meta.get_field(field)
+    assert isinstance(copied, models.CharField)
+    return models.CharField(max_length=copied.max_length, blank=True)
+
+
 class RemoteEntity(models.Model):
     """A listed entity of another node, as a neighbour shared it. ``id`` is the entity's id on its own node;
     ``via`` names the neighbour it came through (a node is reached through exactly one neighbour in a tree);
@@ -210,11 +218,11 @@ class RemoteEntity(models.Model):
     via = models.CharField(max_length=50, db_index=True)
     node = models.CharField(max_length=255)
     account_path = models.CharField(max_length=320, blank=True)
-    name = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    country = models.CharField(max_length=100, blank=True)
+    name = _published("name")
+    status = _published("status")
+    city = _published("city")
+    region = _published("region")
+    country = _published("country")
     offers = models.JSONField(default=list)
     wants = models.JSONField(default=list)
     categories = models.JSONField(default=list)
