@@ -5,7 +5,9 @@ optional language model on, for its first sentence and for embedding the tag voc
 --workers 1` starts :func:`search_warm_up_in_background` once: a daemon thread at a low scheduling priority, so the
 requests that arrive meanwhile are served first and, if one searches, it waits for the same load rather than doing
 it twice (the loaders hold a lock). With ``--workers N`` gunicorn's arbiter calls :func:`search_warm_up` itself
-before it forks the web workers, so they share one copy (mccs/server.py). ``MCCS_WARM_UP=off`` turns it off:
+before it forks the web workers, so they share one copy (mccs/server.py). The model's arrays are read from files
+(ADR 0175): once the vocabulary is embedded, the warm-up unmaps the pages of them it read, which stay in the page
+cache for the process that embeds a term next. ``MCCS_WARM_UP=off`` turns it off:
 memory then grows only when a search needs it, in each process that searches.
 """
 
@@ -21,6 +23,7 @@ from django.db import connection
 
 from mccs.directory.search import tag_vocabulary
 from mccs.directory.synonyms import meaning_index
+from mccs.matching.synonyms import model_release_pages
 from mccs.matching.words import word
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,8 @@ def search_warm_up() -> None:
         word("house")
         vocabulary = tag_vocabulary()
         index = meaning_index(vocabulary)
+        if index is not None:
+            model_release_pages()  # read again, from the page cache, by the process that embeds a term next
         log.info(
             "search warm-up: dictionaries, %d tag names%s loaded in %.1f s",
             len(vocabulary.names),

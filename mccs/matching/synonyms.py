@@ -124,6 +124,15 @@ def model_encoder() -> Encoder | None:
     return _model.encoder
 
 
+def model_release_pages() -> None:
+    """Unmap the pages of the model's files this process has read (they stay in the page cache, shared, and are
+    mapped again when read): for a process that embeds no more, such as gunicorn's arbiter after the warm-up."""
+    if _model.encoder is not None:
+        from mccs.matching import encoder
+
+        encoder.release_pages()
+
+
 def model_installed() -> bool:
     return model_encoder() is not None
 

@@ -143,3 +143,24 @@ def test_the_synonyms_encoder_uses_the_cache_in_the_data_directory(tmp_path, set
     use = synonyms._file_backed_use()
     assert isinstance(use._model.table, encoder.TableRows)
     assert (tmp_path / "cache" / encoder.cache_name() / encoder.MANIFEST).exists()
+
+
+def mapped_rss_kb(path: Path) -> int:
+    """Resident kB of this process's mappings of ``path`` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5 and ":" in fields[3]:  # a mapping's header line
+            inside = len(fields) >= 6 and fields[5] == str(path)
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+def test_released_pages_are_unmapped_and_read_again(file_backed, packaged, cache_root):
+    weights = cache_root / encoder.cache_name() / "cnn_W.npy"
+    file_backed.encode(["plumber"])
+    assert mapped_rss_kb(weights) > 0
+    assert encoder.release_pages() > 0
+    assert mapped_rss_kb(weights) == 0  # still in the page cache, no longer in this process's resident set
+    np.testing.assert_array_equal(file_backed.encode(["plumber"]), packaged.encode(["plumber"]))
