@@ -187,6 +187,7 @@ class TableRows:
         self.dtype = dtype
         self._row_bytes = shape[1] * dtype.itemsize
         self._descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        weakref.finalize(self, os.close, self._descriptor)  # also at exit, before modules are torn down
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -207,11 +208,6 @@ class TableRows:
             chunks.append(chunk)
         found = np.frombuffer(b"".join(chunks), dtype=self.dtype).reshape(len(rows), self.shape[1])
         return found[inverse.reshape(-1)]
-
-    def __del__(self) -> None:
-        descriptor = getattr(self, "_descriptor", None)
-        if descriptor is not None:
-            os.close(descriptor)
 
 
 class Pieces(Sequence[str]):
