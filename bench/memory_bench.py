@@ -7,6 +7,7 @@ before and after the workload.
 
     .venv/bin/python bench/memory_bench.py --database postgres --accepts 600 --workers 2
     .venv/bin/python bench/memory_bench.py --database sqlite --rounds 5 --members 8 --workers 2
+    .venv/bin/python bench/memory_bench.py --database sqlite --rounds 3 --workers 2 --search mechanic --search plumber
 """
 
 from __future__ import annotations
@@ -96,8 +97,9 @@ class Browser:
             raise SystemExit(f"signing in as {email} answered {status}")
 
 
-def browse(port: int, rounds: int, members: int) -> dict[int, int]:
-    """The first ``members`` demo members sign in and visit the pages a member uses, ``rounds`` times over."""
+def browse(port: int, rounds: int, members: int, searches: list[str]) -> dict[int, int]:
+    """The first ``members`` demo members sign in and visit the pages a member uses, ``rounds`` times over, with a
+    directory search for each of ``searches`` too."""
     from mccs.directory.models import Entity
     from mccs.seed import DEMO_MEMBERS, DEMO_PASSWORD
 
@@ -116,6 +118,7 @@ def browse(port: int, rounds: int, members: int) -> dict[int, int]:
         *[f"/directory/entities/{pk}" for pk in entity_ids],
         "/api/v1/entities?page_size=10",
         "/api/v1/categories",
+        *[f"/directory?q={urllib.parse.quote(term)}" for term in searches],
     ]
     statuses: dict[int, int] = {}
     browsers = []
@@ -140,6 +143,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5, help="browsing rounds over every page (sqlite)")
     parser.add_argument("--members", type=int, default=8, help="demo members who browse (sqlite)")
+    parser.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        help="also search the directory for this term in every round (sqlite); a term that matches no tag by its "
+        "letters, such as 'mechanic', makes the worker embed it with the language model",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--server-threads", type=int, default=8)
     ns = parser.parse_args()
@@ -180,8 +190,10 @@ def main() -> None:
             _, statuses = ledger_bench.accept_all(port, prepared[0], ns.clients)
             results["workload"] = f"{ns.accepts} accepts through the API from {ns.clients} clients"
         else:
-            statuses = browse(port, ns.rounds, ns.members)
+            statuses = browse(port, ns.rounds, ns.members, ns.search)
             results["workload"] = f"{ns.rounds} rounds of browsing every page by {ns.members} demo members"
+            if ns.search:
+                results["workload"] += f", with searches for {', '.join(ns.search)}"
         results["seconds"] = round(time.perf_counter() - start, 1)
         results["statuses"] = statuses
         results["after"] = memory(proc.pid)
