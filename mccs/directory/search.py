@@ -129,7 +129,7 @@ def tag_ids_matching(
         return {}
     names_wanted = list(matches)
     found = {
-        _uuid(pk): name
+        uuid.UUID(str(pk)): name
         for pk, name in rows.select(
             f"SELECT id, name FROM {Tag._meta.db_table} WHERE name IN ({rows.placeholders(names_wanted)})",  # noqa: S608
             names_wanted,
@@ -535,18 +535,16 @@ def _entities_with_names(ids: list[uuid.UUID], *, with_accounts: bool) -> list[E
     among = rows.placeholders(keys)
     relation = cast(models.OneToOneRel, Entity._meta.get_field("account"))
     account = cast(type[models.Model], relation.related_model)
-    if with_accounts:
-        read = rows.select(
-            f"SELECT {rows.columns(Entity, 'e')}, {rows.columns(account, 'a')} "  # noqa: S608 — SQL of ours
-            f"FROM {Entity._meta.db_table} e LEFT JOIN {account._meta.db_table} a ON a.entity_id = e.id "
-            f"WHERE e.id IN ({among})",
-            keys,
-        )
-    else:
-        read = rows.select(
-            f"SELECT {rows.columns(Entity, 'e')} FROM {Entity._meta.db_table} e WHERE e.id IN ({among})",  # noqa: S608
-            keys,
-        )
+    columns, joins = (
+        (f", {rows.columns(account, 'a')}", f" LEFT JOIN {account._meta.db_table} a ON a.entity_id = e.id")
+        if with_accounts
+        else ("", "")
+    )
+    read = rows.select(
+        f"SELECT {rows.columns(Entity, 'e')}{columns} FROM {Entity._meta.db_table} e{joins} "  # noqa: S608 — SQL of ours
+        f"WHERE e.id IN ({among})",
+        keys,
+    )
     found: dict[uuid.UUID, Entity] = {}
     for row in read:
         entity = rows.instance(Entity, row)
@@ -563,7 +561,7 @@ def _entities_with_names(ids: list[uuid.UUID], *, with_accounts: bool) -> list[E
         f"JOIN {Tag._meta.db_table} t ON t.id = et.tag_id WHERE et.entity_id IN ({among}) ORDER BY et.id",
         keys,
     ):
-        found[_uuid(entity_id)].preloaded_names[0].setdefault(kind, []).append(name)  # type: ignore[index]
+        found[uuid.UUID(str(entity_id))].preloaded_names[0].setdefault(kind, []).append(name)  # type: ignore[index]
     through = Entity.categories.through._meta.db_table
     for entity_id, name in rows.select(
         f"SELECT ec.entity_id, c.name FROM {through} ec "  # noqa: S608 — SQL of ours
@@ -571,13 +569,8 @@ def _entities_with_names(ids: list[uuid.UUID], *, with_accounts: bool) -> list[E
         "ORDER BY c.name",
         keys,
     ):
-        found[_uuid(entity_id)].preloaded_names[1].append(name)  # type: ignore[index]
+        found[uuid.UUID(str(entity_id))].preloaded_names[1].append(name)  # type: ignore[index]
     return list(found.values())
-
-
-def _uuid(value: object) -> uuid.UUID:
-    """An id as read by a plain cursor (SQLite: 32 hex digits; PostgreSQL: a UUID already)."""
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def email_visible(querying: Entity | None, result: Entity) -> bool:

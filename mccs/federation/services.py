@@ -1365,12 +1365,16 @@ def remote_party(transfer: Transfer, account: Account, other: Account) -> str | 
     """The Credit Commons path of ``account``'s counterparty ``other`` when ``other`` stands for a neighbour node
     (the transfer crosses to another node), else None: the member's own name and number are shown.
 
-    A transfer read with its federated link (``select_related("federated")``, or the accept path's own read) that
-    has none is local: answered without a query, which every accept's answer would otherwise make (ADR 0165)."""
-    link = Transfer._meta.get_field("federated")
-    if link.is_cached(transfer) and link.get_cached_value(transfer) is None:  # type: ignore[attr-defined]
+    A transfer read with its federated link (``select_related("federated")``, or the accept path's own read) is
+    answered from that link: without a query when it has none (local), which every accept's answer would otherwise
+    make (ADR 0165), and without reading the link again when it has one."""
+    relation = Transfer._meta.get_field("federated")
+    if not relation.is_cached(transfer):
+        return counterparty(transfer, account) if is_neighbour_account(other) else None
+    link = relation.get_cached_value(transfer)  # type: ignore[attr-defined]
+    if link is None or not is_neighbour_account(other):
         return None
-    return counterparty(transfer, account) if is_neighbour_account(other) else None
+    return _counterparty_path(link, account.pk)
 
 
 def remote_transfer_act(*, actor: User, transfer_id: object, action: str, reason: object = "") -> Transfer:

@@ -25,23 +25,28 @@ def _party_account_ids(actor: User, transfer: Transfer) -> set:
     transfer was read with ``party_columns`` (``parties_read``). In SQL of our own (ADR 0165)."""
     cache = transfer.__dict__.setdefault(_PARTY_CACHE, {})
     if actor.pk not in cache:
+        user = rows.prep(User, "id", actor.pk)
+        payer, payee = _PARTY_SIDES
         found = rows.select(
-            f"SELECT a.id FROM {Account._meta.db_table} a "
-            f"JOIN {Entity.users.through._meta.db_table} m ON m.entity_id = a.entity_id "
-            "WHERE a.id IN (%s, %s) AND m.user_id = %s",
-            [transfer.payer_id, transfer.payee_id, rows.prep(User, "id", actor.pk)],
+            f"SELECT {party_columns('t')} FROM (SELECT %s AS {payer}, %s AS {payee}) t",
+            [user, user, transfer.payer_id, transfer.payee_id],  # in the order they stand
         )
-        cache[actor.pk] = {account_id for (account_id,) in found}
+        parties_read(actor, transfer, *found[0])
     return cache[actor.pk]
+
+
+# The transfer's columns naming its two accounts.
+_PARTY_SIDES = tuple(Transfer._meta.get_field(side).column for side in ("payer", "payee"))  # type: ignore[union-attr]
 
 
 def party_columns(transfer_alias: str) -> str:
     """Two columns to read with a transfer (``transfer_alias``): whether a user, the two parameters, acts for its
-    payer's and for its payee's account. ``parties_read`` keeps the answer for the checks below."""
+    payer's and for its payee's account — the one statement of that rule. ``parties_read`` keeps the answer for
+    the checks below."""
     members = f"{Account._meta.db_table} pa JOIN {Entity.users.through._meta.db_table} pm ON pm.entity_id = pa.entity_id"
     return ", ".join(
-        f"EXISTS (SELECT 1 FROM {members} WHERE pa.id = {transfer_alias}.{side}_id AND pm.user_id = %s)"
-        for side in ("payer", "payee")
+        f"EXISTS (SELECT 1 FROM {members} WHERE pa.id = {transfer_alias}.{side} AND pm.user_id = %s)"
+        for side in _PARTY_SIDES
     )
 
 
