@@ -159,3 +159,11 @@ def sign_in_as(page, network: Network, role: str) -> None:
 
 def slug(url: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
+
+
+def wait_until_dashboard_settled(page) -> None:
+    """Everything the dashboard starts in the background has finished: the matches panel has loaded and the
+    service worker has kept the member's pages. A test that then clears the cookies models a browser whose cookies
+    went away while the page sat idle; without this wait, an answer still on its way would set them again."""
+    page.wait_for_selector('[hx-get="/directory/matches/panel"]', state="detached")
+    page.wait_for_selector("html[data-pages-kept]", state="attached")

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from mccs.directory.models import EntityStatus
 from mccs.ledger.models import Transfer
+from tests.browser.pages import wait_until_dashboard_settled
 from tests.browser.test_ledger_browser import sign_in
 
 KEPT = "caches.open('mccs-pages').then(c => c.match('/transfers/new')).then(r => !!r)"
@@ -124,3 +125,23 @@ def test_offline_payments_are_queued_and_sent_exactly_once(page, make_member, tr
     page.goto("/dashboard")
     expect(page.locator("#ledger-panel")).to_contain_text("Ben's Bakery")
     other.close()
+
+
+KEEP_AGAIN = """() => navigator.serviceWorker.ready.then(registration => new Promise(resolve => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = event => resolve(event.data);
+  registration.active.postMessage({ type: "keep-pages", refresh: true }, [channel.port2]);
+}))"""
+
+
+def test_background_keeping_after_the_session_ended_sets_no_cookie(page, make_member, transactional_db):
+    """The service worker refreshes the kept pages in the background. When the session has ended, the server
+    answers with a redirect to sign in; following it would render the sign-in page out of sight and set a new CSRF
+    cookie, which could replace the one a sign-in form open in a tab was made with."""
+    ann = make_member("ann@example.org", name="Ann", status=EntityStatus.TRADING_ACCEPTED)
+    sign_in(page, ann.email)
+    wait_until_dashboard_settled(page)
+    page.context.clear_cookies()  # the session and the CSRF cookie are gone
+    assert page.evaluate(KEEP_AGAIN) == "kept"
+    assert [cookie["name"] for cookie in page.context.cookies()] == []
+    assert page.evaluate(KEPT)  # the copies kept while signed in are still there

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from mccs.directory.models import EntityStatus
 from mccs.ledger.models import Transfer
+from tests.browser.pages import wait_until_dashboard_settled
 from tests.conftest import PASSWORD
 from tests.ledger.conftest import propose
 
@@ -29,6 +30,7 @@ def test_lost_session_during_htmx_accept_goes_to_sign_in_and_back(page, make_mem
     page.goto("/login")
     sign_in(page, "ben@example.org")
     page.wait_for_url(re.compile(r"/dashboard$"))
+    wait_until_dashboard_settled(page)
     page.context.clear_cookies()  # the session and the CSRF cookie are gone
     page.locator("#ledger-panel").get_by_role("button", name="Accept").click()
     page.wait_for_url(re.compile(r"/login\?next=%2Fdashboard$"))
@@ -47,6 +49,7 @@ def test_lost_session_during_favourite_toggle_goes_to_sign_in(page, make_member)
     sign_in(page, "ann@example.org")
     page.wait_for_url(re.compile(r"/dashboard$"))
     page.goto(f"/directory/entities/{ben.entity.pk}")
+    page.wait_for_selector("html[data-pages-kept]", state="attached")  # the service worker's keeping is done
     page.context.clear_cookies()
     page.get_by_role("button", name="Add to favourites").click()
     page.wait_for_url(re.compile(rf"/login\?next=%2Fdirectory%2Fentities%2F{ben.entity.pk}$"))

@@ -30,7 +30,9 @@
     }).then(function (registration) {
       if (!registration.active) { return; }
       if (user && navigator.onLine) {
-        registration.active.postMessage({ type: "keep-pages" });
+        var channel = new MessageChannel();  // the worker answers when the pages are kept: the page says so
+        channel.port1.onmessage = function () { document.documentElement.setAttribute("data-pages-kept", ""); };
+        registration.active.postMessage({ type: "keep-pages" }, [channel.port2]);
       } else if (!user && navigator.onLine) {
         registration.active.postMessage({ type: "forget-pages" });  // signed out: no member pages stay behind
       }

@@ -91,19 +91,32 @@ function shellFile(request, url) {
 }
 
 // pwa.js asks for the member's pages to be kept even if they were never opened (the pay form must open offline).
+// One keeping runs at a time, so quick page changes do not fetch the same pages side by side. A redirect is not
+// followed: if the session ended meanwhile, following it would render the sign-in page out of sight, for nothing.
+// A sender that passes a MessagePort hears "kept" when its keeping is done (pwa.js then marks the page).
+var keeping = Promise.resolve();
+
+function keepPages(refresh) {
+  return caches.open(PAGES).then(function (cache) {
+    return Promise.all(OFFLINE_PAGES.map(function (path) {
+      return cache.match(path).then(function (kept) {
+        if (kept && !refresh) { return null; }
+        return fetch(path, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+          if (response.ok && response.type === "basic") { return cache.put(path, response); }
+          return null;
+        }).catch(function () { return null; });
+      });
+    }));
+  });
+}
+
 self.addEventListener("message", function (event) {
   if (event.data && event.data.type === "keep-pages") {
-    event.waitUntil(caches.open(PAGES).then(function (cache) {
-      return Promise.all(OFFLINE_PAGES.map(function (path) {
-        return cache.match(path).then(function (kept) {
-          if (kept && !event.data.refresh) { return null; }
-          return fetch(path, { credentials: "same-origin" }).then(function (response) {
-            if (response.ok && !response.redirected) { return cache.put(path, response); }
-            return null;
-          }).catch(function () { return null; });
-        });
-      }));
-    }));
+    var port = event.ports && event.ports[0];
+    keeping = keeping.then(function () { return keepPages(event.data.refresh); })
+      .catch(function () { return null; })  // no storage: the site still works online, and the next keeping runs
+      .then(function () { if (port) { port.postMessage("kept"); } });
+    event.waitUntil(keeping);
   } else if (event.data && event.data.type === "forget-pages") {
     event.waitUntil(caches.delete(PAGES));
   }
