@@ -79,6 +79,9 @@ def _metrics_directory() -> None:
 
 @command("serve the web UI and the API (applies migrations, runs the background worker once)", django=False)
 def cmd_serve(ns: argparse.Namespace) -> int:
+    from mccs.server import keep_large_blocks_mapped
+
+    keep_large_blocks_mapped()  # before any thread or fork: the workers inherit it (ADR 0180)
     if ns.workers > 1:
         _metrics_directory()
     _setup_django()

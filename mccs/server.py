@@ -9,8 +9,10 @@ worker is told to stop too. See docs/adr/0080-production-server.md.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import platform
 import subprocess
 import sys
 
@@ -20,6 +22,8 @@ from gunicorn.arbiter import Arbiter
 log = logging.getLogger("mccs.serve")
 
 GRACEFUL_TIMEOUT = 15
+M_MMAP_THRESHOLD = -3  # mallopt's parameter for the mmap threshold (glibc's malloc.h)
+MMAP_THRESHOLD = 128 * 1024  # glibc's own default, in bytes; kept fixed instead of rising (ADR 0180)
 
 
 class NodeArbiter(Arbiter):
@@ -84,6 +88,26 @@ class NodeServer(BaseApplication):
 
     def run(self) -> None:
         NodeArbiter(self).run()
+
+
+def keep_large_blocks_mapped() -> bool:
+    """Keep glibc's mmap threshold fixed at its default (128 KiB), for this process and those it forks (ADR 0180).
+
+    glibc allocates a block of at least the threshold with its own ``mmap`` and unmaps it when freed. But the
+    first time such a block is freed it raises the threshold to the block's size (up to 32 MiB), so later blocks
+    of that size come from the malloc arenas, which keep them when freed. Each sign-in hashes a password with
+    Argon2 in a 19 MiB block: after the first one, every web thread that checks a password (each has its own
+    arena) kept 19 MiB resident for the life of the process. With the threshold set, it is not raised again.
+    Does nothing when the operator set ``MALLOC_MMAP_THRESHOLD_`` (glibc reads it at start) or the C library is
+    not glibc. Returns whether the threshold was set."""
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
 def bind_address(host: str, port: int) -> str:
