@@ -24,7 +24,7 @@ from mccs.core import rows
 from mccs.core.errors import InvalidRequest, NotFound
 from mccs.core.ids import parse_id
 from mccs.directory.models import LISTED_STATUSES, Category, Entity, EntityStatus, EntityTag, Tag
-from mccs.directory.synonyms import with_synonyms
+from mccs.directory.synonyms import curated_key_sql, with_synonyms
 from mccs.matching.ranking import (
     WORST_ORDER,
     FuzzyVocabulary,
@@ -59,11 +59,18 @@ def vocabulary_invalidate() -> None:
     _cache.key = None
 
 
-def tag_vocabulary() -> FuzzyVocabulary:
+def _vocabulary_key_sql() -> str:
+    table = Tag._meta.db_table
+    return f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(created_at) FROM {table})"  # noqa: S608
+
+
+def tag_vocabulary(key: tuple | None = None) -> FuzzyVocabulary:
     """The distinct tag names. A new tag changes the count or the newest creation time, which one cheap
-    aggregate notices, so new tags are fuzzy-searchable at once; renames are picked up within a minute."""
+    aggregate notices, so new tags are fuzzy-searchable at once; renames are picked up within a minute. ``key``:
+    that aggregate, when the caller has read it in a statement of its own."""
     # In SQL of our own, as every search asks it (ADR 0165); the key is only compared, so the raw values do.
-    key = rows.select(f"SELECT COUNT(*), MAX(created_at) FROM {Tag._meta.db_table}", [])[0]  # noqa: S608
+    if key is None:
+        key = rows.select(f"SELECT {_vocabulary_key_sql()}", [])[0]  # noqa: S608
     if key != _cache.key or time.monotonic() - _cache.loaded_at > VOCABULARY_MAX_AGE:
         with _cache.lock:
             if key != _cache.key or time.monotonic() - _cache.loaded_at > VOCABULARY_MAX_AGE:
@@ -100,17 +107,29 @@ def tag_names_matching(
     terms = list(terms)
     if not terms:
         return {}
+    curated_key = None
     if vocabulary is not None:
         matches = vocabulary.match(terms, fragment=fragment)
     else:
-        vocabulary = tag_vocabulary()
+        vocabulary_key, curated_key, exact = _freshness_and_exact_names(terms)
+        vocabulary = tag_vocabulary(vocabulary_key)
         matches = vocabulary.match(terms, fragment=fragment)
-        for (name,) in rows.select(
-            f"SELECT name FROM {Tag._meta.db_table} WHERE name IN ({rows.placeholders(terms)})",  # noqa: S608
-            terms,
-        ):
+        for name in exact:
             matches[name] = tag_match(Rank.EXACT, name)
-    return matches if fragment else with_synonyms(matches, terms, vocabulary)
+    return matches if fragment else with_synonyms(matches, terms, vocabulary, curated_key=curated_key)
+
+
+def _freshness_and_exact_names(terms: list[str]) -> tuple[tuple, tuple, list[str]]:
+    """In one statement, as every search asks it: the vocabulary's freshness key, the curated synonyms' key and
+    which of ``terms`` are tag names now. The keys come in the row whose name is NULL (a tag always has a name)."""
+    found = rows.select(
+        f"SELECT NULL, {_vocabulary_key_sql()}, {curated_key_sql()} "  # noqa: S608
+        f"UNION ALL SELECT name, NULL, NULL, NULL, NULL FROM {Tag._meta.db_table} "
+        f"WHERE name IN ({rows.placeholders(terms)})",
+        terms,
+    )
+    keys = next(row for row in found if row[0] is None)
+    return (keys[1], keys[2]), (keys[3], keys[4]), [row[0] for row in found if row[0] is not None]
 
 
 def best_matches(matches: dict[str, TagMatch]) -> dict[str, TagMatch]:
@@ -546,6 +565,7 @@ def _entities_with_names(ids: list[uuid.UUID], *, with_accounts: bool) -> list[E
         keys,
     )
     found: dict[uuid.UUID, Entity] = {}
+    names_of: dict[uuid.UUID, tuple[dict[str, list[str]], list[str]]] = {}
     for row in read:
         entity = rows.instance(Entity, row)
         if with_accounts:
@@ -553,23 +573,23 @@ def _entities_with_names(ids: list[uuid.UUID], *, with_accounts: bool) -> list[E
             relation.set_cached_value(entity, linked)
             if linked is not None:
                 relation.field.set_cached_value(linked, entity)
-        entity.preloaded_names = ({}, [])
+        entity.preloaded_names = names_of[entity.pk] = ({}, [])
         found[entity.pk] = entity
-    entity_tags = EntityTag._meta.db_table
-    for entity_id, kind, name in rows.select(
-        f"SELECT et.entity_id, et.kind, t.name FROM {entity_tags} et "  # noqa: S608 — SQL of ours
-        f"JOIN {Tag._meta.db_table} t ON t.id = et.tag_id WHERE et.entity_id IN ({among}) ORDER BY et.id",
-        keys,
-    ):
-        found[uuid.UUID(str(entity_id))].preloaded_names[0].setdefault(kind, []).append(name)  # type: ignore[index]
+    # Tag names (part 0, in the order they were added) and category names (part 1, A–Z) in one statement.
     through = Entity.categories.through._meta.db_table
-    for entity_id, name in rows.select(
-        f"SELECT ec.entity_id, c.name FROM {through} ec "  # noqa: S608 — SQL of ours
+    for part, entity_id, kind, name, _order in rows.select(
+        f"SELECT 0, et.entity_id, et.kind, t.name, et.id FROM {EntityTag._meta.db_table} et "  # noqa: S608 — SQL of ours
+        f"JOIN {Tag._meta.db_table} t ON t.id = et.tag_id WHERE et.entity_id IN ({among}) "
+        f"UNION ALL SELECT 1, ec.entity_id, NULL, c.name, NULL FROM {through} ec "
         f"JOIN {Category._meta.db_table} c ON c.id = ec.category_id WHERE ec.entity_id IN ({among}) "
-        "ORDER BY c.name",
-        keys,
+        "ORDER BY 1, 5, 4",
+        keys + keys,
     ):
-        found[uuid.UUID(str(entity_id))].preloaded_names[1].append(name)  # type: ignore[index]
+        names = names_of[uuid.UUID(str(entity_id))]
+        if part == 0:
+            names[0].setdefault(kind, []).append(name)
+        else:
+            names[1].append(name)
     return list(found.values())
 
 

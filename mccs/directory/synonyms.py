@@ -198,10 +198,18 @@ def synonyms_invalidate() -> None:
     _cache.curated_key = None
 
 
-def curated_synonyms() -> dict[str, frozenset[str]]:
-    """{word: its curated synonyms}, read again when the groups change (one cheap aggregate per search)."""
+def curated_key_sql() -> str:
+    """Two scalar subqueries whose values change when the curated groups do (the freshness key)."""
+    table = SynonymGroup._meta.db_table
+    return f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(updated_at) FROM {table})"  # noqa: S608
+
+
+def curated_synonyms(key: tuple | None = None) -> dict[str, frozenset[str]]:
+    """{word: its curated synonyms}, read again when the groups change (one cheap aggregate per search, or the
+    ``key`` a caller read with ``curated_key_sql`` in a statement of its own)."""
     # In SQL of our own, as every search asks it (ADR 0165); the key is only compared, so the raw values do.
-    key = rows.select(f"SELECT COUNT(*), MAX(updated_at) FROM {SynonymGroup._meta.db_table}", [])[0]  # noqa: S608
+    if key is None:
+        key = rows.select(f"SELECT {curated_key_sql()}", [])[0]  # noqa: S608
     if key != _cache.curated_key or time.monotonic() - _cache.curated_at > CURATED_MAX_AGE:
         if not key[0]:
             index: dict[str, frozenset[str]] = {}
@@ -234,13 +242,18 @@ def meaning_index(vocabulary: FuzzyVocabulary) -> MeaningIndex | None:
 
 
 def with_synonyms(
-    matches: dict[str, TagMatch], terms: list[str], vocabulary: FuzzyVocabulary
+    matches: dict[str, TagMatch],
+    terms: list[str],
+    vocabulary: FuzzyVocabulary,
+    *,
+    curated_key: tuple | None = None,
 ) -> dict[str, TagMatch]:
     """The matches of ``terms`` by their letters, with the tags of the same meaning added as ``SYNONYM`` (a tag
     already matched better keeps its match): curated synonyms of every term, and the model's for the terms that
-    matched no tag."""
+    matched no tag. ``curated_key``: as ``curated_synonyms``."""
     unmatched = [term for term in terms if term not in {match.term for match in matches.values()}]
-    for name, term in synonym_names(terms, unmatched=unmatched, vocabulary=vocabulary).items():
+    found = synonym_names(terms, unmatched=unmatched, vocabulary=vocabulary, curated_key=curated_key)
+    for name, term in found.items():
         synonym = tag_match(Rank.SYNONYM, term)
         if name not in matches or synonym < matches[name]:
             matches[name] = synonym
@@ -248,12 +261,16 @@ def with_synonyms(
 
 
 def synonym_names(
-    terms: Iterable[str], *, unmatched: Iterable[str], vocabulary: FuzzyVocabulary
+    terms: Iterable[str],
+    *,
+    unmatched: Iterable[str],
+    vocabulary: FuzzyVocabulary,
+    curated_key: tuple | None = None,
 ) -> dict[str, str]:
     """{tag name: the term it means} for the tags related to the search terms by meaning: curated synonyms of
     every term, and the model's synonyms of the ``unmatched`` terms (those no tag matched by its letters)."""
     found: dict[str, str] = {}
-    curated = curated_synonyms()
+    curated = curated_synonyms(curated_key)
     for term in terms:
         for name in curated_related(term, curated, vocabulary):
             found.setdefault(name, term)

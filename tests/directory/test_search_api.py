@@ -307,3 +307,14 @@ def test_a_listed_page_reads_names_as_plain_rows_with_the_same_answer(api, make_
         ("Oven", ["breads"]),
     ]
     assert data[0]["categories"] == ["alder", "bakeries", "zinc"]
+
+
+def test_a_plain_tag_search_makes_few_statements(api, veg, django_assert_max_num_queries):
+    """Every search sends: the freshness keys with the exact tag names (one statement), the matched tags' ids, the
+    page with its total, the page's entities, and their tag and category names. Each round trip counts at 100,000
+    entities on a busy machine (docs/benchmarks.md)."""
+    api.get_json("/entities?offers=vegetables")  # the process's vocabulary is loaded once, outside the budget
+    with django_assert_max_num_queries(5) as captured:
+        found = names(api.get_json("/entities?offers=vegetables"))
+    assert found[:2] == ["Exact Veg", "Plural Veg"]
+    assert len(captured) == 5
