@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sized
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 AUTO_FIELDS = ("AutoField", "BigAutoField", "SmallAutoField")
@@ -78,6 +78,15 @@ def select(sql: str, params: list[Any]) -> list[tuple]:
 def exists(sql: str, *params: object) -> bool:
     """Whether ``sql`` (a SELECT) finds a row."""
     return bool(select(f"{sql} LIMIT 1", list(params)))
+
+
+def change_key_sql(model: type[Model], stamp: str) -> str:
+    """Two scalar subqueries, the rows of ``model`` and the newest ``stamp`` among them: a key that changes when
+    a row is added or deleted (and, for a stamp renewed on update, changed). A cache compares it to decide whether
+    to read again."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(cast(Field, model._meta.get_field(stamp)).column)
+    return f"(SELECT COUNT(*) FROM {table}), (SELECT MAX({column}) FROM {table})"  # noqa: S608
 
 
 def placeholders(values: Sized) -> str:

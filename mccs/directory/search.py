@@ -59,18 +59,13 @@ def vocabulary_invalidate() -> None:
     _cache.key = None
 
 
-def _vocabulary_key_sql() -> str:
-    table = Tag._meta.db_table
-    return f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(created_at) FROM {table})"  # noqa: S608
-
-
 def tag_vocabulary(key: tuple | None = None) -> FuzzyVocabulary:
     """The distinct tag names. A new tag changes the count or the newest creation time, which one cheap
     aggregate notices, so new tags are fuzzy-searchable at once; renames are picked up within a minute. ``key``:
     that aggregate, when the caller has read it in a statement of its own."""
     # In SQL of our own, as every search asks it (ADR 0165); the key is only compared, so the raw values do.
     if key is None:
-        key = rows.select(f"SELECT {_vocabulary_key_sql()}", [])[0]  # noqa: S608
+        key = rows.select(f"SELECT {rows.change_key_sql(Tag, 'created_at')}", [])[0]  # noqa: S608
     if key != _cache.key or time.monotonic() - _cache.loaded_at > VOCABULARY_MAX_AGE:
         with _cache.lock:
             if key != _cache.key or time.monotonic() - _cache.loaded_at > VOCABULARY_MAX_AGE:
@@ -123,7 +118,7 @@ def _freshness_and_exact_names(terms: list[str]) -> tuple[tuple, tuple, list[str
     """In one statement, as every search asks it: the vocabulary's freshness key, the curated synonyms' key and
     which of ``terms`` are tag names now. The keys come in the row whose name is NULL (a tag always has a name)."""
     found = rows.select(
-        f"SELECT NULL, {_vocabulary_key_sql()}, {curated_key_sql()} "  # noqa: S608
+        f"SELECT NULL, {rows.change_key_sql(Tag, 'created_at')}, {curated_key_sql()} "  # noqa: S608
         f"UNION ALL SELECT name, NULL, NULL, NULL, NULL FROM {Tag._meta.db_table} "
         f"WHERE name IN ({rows.placeholders(terms)})",
         terms,

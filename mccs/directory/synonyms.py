@@ -199,9 +199,8 @@ def synonyms_invalidate() -> None:
 
 
 def curated_key_sql() -> str:
-    """Two scalar subqueries whose values change when the curated groups do (the freshness key)."""
-    table = SynonymGroup._meta.db_table
-    return f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(updated_at) FROM {table})"  # noqa: S608
+    """The curated groups' freshness key (``rows.change_key_sql``), for a caller's statement of its own."""
+    return rows.change_key_sql(SynonymGroup, "updated_at")
 
 
 def curated_synonyms(key: tuple | None = None) -> dict[str, frozenset[str]]:

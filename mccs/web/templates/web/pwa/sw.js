@@ -102,7 +102,7 @@ function keepPages(refresh) {
       return cache.match(path).then(function (kept) {
         if (kept && !refresh) { return null; }
         return fetch(path, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
-          if (response.ok && response.type === "basic") { return cache.put(path, response); }
+          if (response.ok) { return cache.put(path, response); }  // a redirect is "opaqueredirect", not ok
           return null;
         }).catch(function () { return null; });
       });
