@@ -44,8 +44,24 @@ class PageOut(Schema, Generic[T]):
     meta: Meta
 
 
+class SearchMeta(Meta):
+    """A directory search's meta: ``numberOfResults`` is exact, or (``numberOfResultsExact`` false, for a broad
+    term in a large directory) a lower bound: there are more results than it says (ADR 0185)."""
+
+    numberOfResultsExact: bool
+
+
+class SearchPageOut(Schema, Generic[T]):
+    data: list[T]
+    meta: SearchMeta
+
+
 def page_meta(total: int, page_size: int) -> Meta:
     return Meta(numberOfResults=total, totalPages=math.ceil(total / page_size) if total else 0)
+
+
+def search_meta(total: int, page_size: int, *, exact: bool) -> SearchMeta:
+    return SearchMeta(**page_meta(total, page_size).model_dump(), numberOfResultsExact=exact)
 
 
 def errors(*statuses: int) -> dict[int, type[ErrorsOut]]:

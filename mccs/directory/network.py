@@ -325,18 +325,20 @@ def _ranking(query: search.EntitySearch) -> search.TopRanking | None:
     return search.top_ranking(query)
 
 
-def _top_page(ranking: search.TopRanking, start: int, end: int) -> tuple[list[Hit], int]:
+def _top_page(ranking: search.TopRanking, start: int, end: int) -> tuple[list[Hit], search.Total]:
     """A page of a plain tag search: the ``end`` best of each side (each from its matched tags' first entities by
-    name), merged by rank, name and id; each side counted apart (ADR 0140). One statement: the counts ride on
-    the page's rows (a row of counts alone when the page is past the end), so a search makes one round trip less."""
+    name), merged by rank, name and id; each side counted apart, exactly up to a bound (ADR 0140, ADR 0185). One
+    statement: the counts ride on the page's rows (a row of counts alone when the page is past the end), so a
+    search makes one round trip less."""
     if not ranking.ranks:
-        return [], 0
+        return [], search.Total(0)
     local, local_params = search.top_rows_sql(EntityTag, ranking, end)
     remote, remote_params = search.top_rows_sql(RemoteEntityTag, ranking, end)
     (local_count, local_count_params), (remote_count, remote_count_params) = _top_count_sql(ranking)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.eid, p.remote, c.total FROM (SELECT ({local_count}) + ({remote_count}) AS total) c "  # noqa: S608 — SQL of ours
+            "SELECT p.eid, p.remote, lc.found, lc.rows_read, rc.found, rc.rows_read "  # noqa: S608 — SQL of ours
+            f"FROM ({local_count}) lc CROSS JOIN ({remote_count}) rc "
             "LEFT JOIN (SELECT s.eid, s.remote, s.match_rank, s.lname FROM ("
             f"SELECT l.eid, l.match_rank, l.lname, 0 AS remote FROM ({local}) l "
             f"UNION ALL SELECT r.eid, r.match_rank, r.lname, 1 AS remote FROM ({remote}) r) s "
@@ -345,33 +347,52 @@ def _top_page(ranking: search.TopRanking, start: int, end: int) -> tuple[list[Hi
             [*local_count_params, *remote_count_params, *local_params, *remote_params, end - start, start],
         )
         found = cursor.fetchall()
-    hits = [Hit(uuid.UUID(str(pk)), bool(remote)) for pk, remote, _ in found if pk is not None]
-    return hits, found[0][2]
+    hits = [Hit(uuid.UUID(str(pk)), bool(remote)) for pk, remote, *_ in found if pk is not None]
+    return hits, _top_total(ranking, *found[0][2:])
 
 
 def _top_count_sql(ranking: search.TopRanking) -> tuple[tuple[str, list], tuple[str, list]]:
     return search.top_count_sql(EntityTag, ranking), search.top_count_sql(RemoteEntityTag, ranking)
 
 
-def _top_count(ranking: search.TopRanking) -> int:
+def _top_total(
+    ranking: search.TopRanking, local_found: int, local_read: int, remote_found: int, remote_read: int
+) -> search.Total:
+    """Both sides' totals from their bounded counts (``search.bounded_total``): their sum when both are exact,
+    else "more than EXACT_TOTAL_UP_TO" (one side alone has more)."""
+    local = search.bounded_total(local_found, local_read, lambda: search.top_exact_count(EntityTag, ranking))
+    remote = search.bounded_total(
+        remote_found, remote_read, lambda: search.top_exact_count(RemoteEntityTag, ranking)
+    )
+    total = local + remote
+    return total if total.exact else search.Total(search.EXACT_TOTAL_UP_TO, exact=False)
+
+
+def _top_count(ranking: search.TopRanking) -> search.Total:
     if not ranking.ranks:
-        return 0
+        return search.Total(0)
     (local, local_params), (remote, remote_params) = _top_count_sql(ranking)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({local}) + ({remote})", [*local_params, *remote_params])  # noqa: S608
-        return cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT lc.found, lc.rows_read, rc.found, rc.rows_read FROM ({local}) lc CROSS JOIN ({remote}) rc",  # noqa: S608
+            [*local_params, *remote_params],
+        )
+        return _top_total(ranking, *cursor.fetchone())
 
 
-def network_search_page(query: search.EntitySearch, *, start: int, end: int) -> tuple[list[Hit], int]:
+def network_search_page(
+    query: search.EntitySearch, *, start: int, end: int
+) -> tuple[list[Hit], search.Total]:
     """One page of the listed entities of this node and of the network matching ``query``, merged by the same
     match rank then name, and the total; as ``search.entity_search_page`` for local ones alone. A plain tag search
-    ranks only each side's best (``search.TopRanking``); any other sorts every match, counting as it goes."""
+    ranks only each side's best (``search.TopRanking``) and counts exactly up to a bound; any other sorts every
+    match, counting them all as it goes."""
     ranking = _ranking(query)
     if ranking is not None and ranking.fits(end):
         return _top_page(ranking, start, end)
     union = _union(query)
     if union is None:
-        return [], 0
+        return [], search.Total(0)
     sql, params = union
     with connection.cursor() as cursor:
         cursor.execute(
@@ -382,23 +403,23 @@ def network_search_page(query: search.EntitySearch, *, start: int, end: int) -> 
         found = cursor.fetchall()
         if not found:
             if not start:
-                return [], 0
+                return [], search.Total(0)
             cursor.execute(f"SELECT COUNT(*) FROM ({sql}) s", params)  # noqa: S608
-            return [], cursor.fetchone()[0]
-    return [Hit(uuid.UUID(str(pk)), bool(remote)) for pk, remote, _ in found], found[0][2]
+            return [], search.Total(cursor.fetchone()[0])
+    return [Hit(uuid.UUID(str(pk)), bool(remote)) for pk, remote, _ in found], search.Total(found[0][2])
 
 
-def network_search_count(query: search.EntitySearch) -> int:
+def network_search_count(query: search.EntitySearch) -> search.Total:
     ranking = _ranking(query)
     if ranking is not None:
         return _top_count(ranking)
     union = _union(query)
     if union is None:
-        return 0
+        return search.Total(0)
     sql, params = union
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM ({sql}) s", params)  # noqa: S608
-        return cursor.fetchone()[0]
+        return search.Total(cursor.fetchone()[0])
 
 
 def hits_load(
@@ -452,12 +473,17 @@ class NetworkResults:
 
     def __init__(self, query: search.EntitySearch) -> None:
         self.query = query
-        self._count: int | None = None
+        self._total: search.Total | None = None
+
+    @property
+    def total(self) -> search.Total:
+        """The count, and whether it is exact (a plain tag search counts exactly up to a bound, ADR 0185)."""
+        if self._total is None:
+            self._total = network_search_count(self.query)
+        return self._total
 
     def count(self) -> int:
-        if self._count is None:
-            self._count = network_search_count(self.query)
-        return self._count
+        return self.total.value
 
     def __len__(self) -> int:
         return self.count()

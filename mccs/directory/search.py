@@ -10,7 +10,7 @@ import datetime
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -453,24 +453,75 @@ def top_rows_sql(model: type[models.Model], ranking: TopRanking, end: int) -> tu
     return sql, params
 
 
-def top_count_sql(model: type[models.Model], ranking: TopRanking) -> tuple[str, list]:
-    """SQL counting the entities of ``model`` that ``ranking`` finds: their rows of one tag, or the distinct
-    entities of several, from the index alone."""
+# A broad term in a large directory matches tens of thousands of entities, and counting them exactly reads every
+# one (ADR 0185). So a plain tag search counts exactly up to EXACT_TOTAL_UP_TO; beyond, it says "more than".
+EXACT_TOTAL_UP_TO = 10_000
+TOTAL_ROWS_READ = (
+    2 * EXACT_TOTAL_UP_TO
+)  # matching rows read to count: room for entities with several matching tags
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many entities a search found: exactly ``value``, or (``exact`` false) more than ``value``."""
+
+    value: int
+    exact: bool = True
+
+    def __add__(self, other: Total) -> Total:
+        return Total(self.value + other.value, self.exact and other.exact)
+
+
+def bounded_total(found: int, read: int, exact_count: Callable[[], int]) -> Total:
+    """The total of one side of a plain tag search from its bounded count (``top_count_sql``): ``found`` distinct
+    entities among the ``read`` first matching rows. Fewer rows than TOTAL_ROWS_READ: that was every row, so the
+    count is exact. Otherwise there are more, and at least ``found`` entities: "more than EXACT_TOTAL_UP_TO" when
+    ``found`` is more, else (entities with many matching tags each, rare) ``exact_count()`` counts them all."""
+    if read < TOTAL_ROWS_READ:
+        return Total(found)
+    if found > EXACT_TOTAL_UP_TO:
+        return Total(EXACT_TOTAL_UP_TO, exact=False)
+    return Total(exact_count())
+
+
+def _count_from(model: type[models.Model], ranking: TopRanking, *, rows_read: int | None) -> tuple[str, list]:
+    """The matching rows of ``model`` for ``ranking`` (the first ``rows_read`` of them, or all), and their
+    parameters: ``entity_id`` of each, from the index alone."""
     table = connection.ops.quote_name(model._meta.db_table)
     where, params = _top_filter(model, ranking)
     tags = _tag_params(ranking.ranks)
-    if len(tags) == 1:  # one row per entity and tag (entity_tag_unique): nothing to make distinct
-        return f"SELECT COUNT(*) FROM {table} WHERE {where} AND tag_id = %s", [*params, *tags]  # noqa: S608
-    # Grouped in a subquery: SQLite sorts the ids (faster than its COUNT(DISTINCT)), PostgreSQL hashes them.
-    if connection.vendor == "postgresql":
+    if len(tags) == 1:
+        condition, tag_params = "tag_id = %s", tags
+    elif connection.vendor == "postgresql":
         condition, tag_params = "tag_id = ANY(%s)", [tags]
     else:
         condition, tag_params = f"tag_id IN ({', '.join(['%s'] * len(tags))})", tags
+    limit, limit_params = (" LIMIT %s", [rows_read]) if rows_read is not None else ("", [])
     return (
-        f"SELECT COUNT(*) FROM (SELECT entity_id FROM {table} WHERE {where} AND {condition} "  # noqa: S608
-        "GROUP BY entity_id) d",
-        [*params, *tag_params],
+        f"SELECT entity_id FROM {table} WHERE {where} AND {condition}{limit}",  # noqa: S608
+        [*params, *tag_params, *limit_params],
     )
+
+
+def top_count_sql(model: type[models.Model], ranking: TopRanking) -> tuple[str, list]:
+    """SQL of one row (found, read) for ``bounded_total``: the distinct entities among the first TOTAL_ROWS_READ
+    rows of ``model`` that ``ranking`` finds, and how many rows that was."""
+    rows_sql, params = _count_from(model, ranking, rows_read=TOTAL_ROWS_READ)
+    if len(ranking.ranks) == 1:  # one row per entity and tag (entity_tag_unique): nothing to make distinct
+        return f"SELECT COUNT(*) AS found, COUNT(*) AS rows_read FROM ({rows_sql}) r", params  # noqa: S608
+    # Grouped in a subquery: SQLite sorts the ids (faster than its COUNT(DISTINCT)), PostgreSQL hashes them.
+    return (
+        f"SELECT COUNT(*) AS found, COALESCE(SUM(d.n), 0) AS rows_read FROM (SELECT r.entity_id, COUNT(*) AS n FROM ({rows_sql}) r "  # noqa: S608
+        "GROUP BY r.entity_id) d",
+        params,
+    )
+
+
+def top_exact_count(model: type[models.Model], ranking: TopRanking) -> int:
+    """Every entity of ``model`` that ``ranking`` finds, counted: what ``bounded_total`` falls back on."""
+    rows_sql, params = _count_from(model, ranking, rows_read=None)
+    sql = f"SELECT COUNT(*) FROM (SELECT DISTINCT r.entity_id FROM ({rows_sql}) r) d"  # noqa: S608
+    return rows.select(sql, params)[0][0]
 
 
 def entity_search_page(search: EntitySearch, *, start: int, end: int) -> tuple[list[uuid.UUID], int]:

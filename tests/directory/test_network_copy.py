@@ -9,7 +9,7 @@ import pytest
 
 from mccs.directory import network
 from mccs.directory.models import EntityStatus, RemoteEntity, RemoteEntityTag, Tag
-from mccs.directory.search import EntitySearch, tag_search
+from mccs.directory.search import EntitySearch, Total, tag_search
 from tests.directory.conftest import names
 from tests.directory.conftest import remote_entry as entry
 
@@ -74,10 +74,10 @@ def test_search_merges_local_and_remote_by_rank_then_name(make_member):
     hits, total = network.network_search_page(EntitySearch(offers="flour"), start=0, end=10)
     found = network.hits_load(hits)
     assert [e.name for e in found] == ["Alpha Remote", "Zed Local", "Local Wild"]
-    assert total == 3
+    assert total == Total(3)
     assert [h.remote for h in hits] == [True, False, False]
     hits, total = network.network_search_page(EntitySearch(offers="flour"), start=2, end=10)
-    assert total == 3 and len(hits) == 1
+    assert total == Total(3) and len(hits) == 1
 
 
 def test_search_filters_apply_to_remote_entities():

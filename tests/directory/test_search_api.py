@@ -189,7 +189,7 @@ def test_pagination_and_meta(api, make_member):
         make_member(name=f"Shop {i}", status="accepted", offers=["soap"])
     r = api.get_json("/entities?offers=soap&page=2&page_size=3")
     assert names(r) == ["Shop 3", "Shop 4", "Shop 5"]
-    assert r.json()["meta"] == {"numberOfResults": 7, "totalPages": 3}
+    assert r.json()["meta"] == {"numberOfResults": 7, "totalPages": 3, "numberOfResultsExact": True}
     assert names(api.get_json("/entities?offers=soap&page=3&page_size=3")) == ["Shop 6"]
     assert names(api.get_json("/entities?offers=soap&page=4&page_size=3")) == []
     default = api.get_json("/entities").json()
@@ -269,7 +269,7 @@ def test_entity_with_several_matching_tags_counts_once(api, make_member):
     make_member(name="Veg Stall", status="accepted", offers=["vegtables"])
     r = api.get_json("/entities?offers=vegetables,organic")
     assert names(r) == ["Veg Shop", "Veg Stall"]
-    assert r.json()["meta"] == {"numberOfResults": 2, "totalPages": 1}
+    assert r.json()["meta"] == {"numberOfResults": 2, "totalPages": 1, "numberOfResultsExact": True}
 
 
 @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])

@@ -123,7 +123,7 @@ def test_ranks_differ_and_an_excluded_entity_stays_out(directory, monkeypatch):
         monkeypatch, lambda: search.EntitySearch(offers="bread", exclude=excluded), 0, 200
     )
     assert fast == slow
-    assert fast_count == slow[1] == len(fast[0])
+    assert fast_count == slow[1] == search.Total(len(fast[0]))
     assert excluded.pk not in {hit.id for hit in fast[0]}
 
 
@@ -151,4 +151,54 @@ def test_an_entity_found_by_a_worse_tag_keeps_out_of_a_page_its_better_tag_keeps
         network.network_search_page(search.EntitySearch(offers="bread"), start=i, end=i + 1) for i in range(3)
     ]
     assert [[hit.id for hit in hits] for hits, _ in pages] == [[found["Able"]], [found["Zed"]], [found["Zz"]]]
-    assert {total for _, total in pages} == {3}
+    assert {total for _, total in pages} == {search.Total(3)}
+
+
+@pytest.mark.parametrize("terms", [{"offers": "bread"}, {"wants": "honey"}, {"offers": "bread,honey,cakes"}])
+def test_totals_are_exact_up_to_the_bound_and_more_than_it_beyond(directory, monkeypatch, terms):
+    """ADR 0185: a plain tag search counts the distinct entities among its first TOTAL_ROWS_READ matching rows.
+    Every row read: exact. More rows and more entities than EXACT_TOTAL_UP_TO: "more than" it, which is true.
+    More rows but fewer entities (entities with several matching tags): every match is counted, exactly."""
+    with monkeypatch.context() as patched:
+        patched.setattr(search, "TOP_ROWS_MAX", 0)
+        true_total = network.network_search_page(search.EntitySearch(**terms), start=0, end=1)[1]
+    assert true_total.exact and true_total.value > 4
+    counted_all = []
+    exact_count = search.top_exact_count
+
+    def counting(model, ranking):
+        counted_all.append(model)
+        return exact_count(model, ranking)
+
+    monkeypatch.setattr(search, "top_exact_count", counting)
+    seen = set()
+    for bound in range(0, true_total.value + 2):
+        for rows_read in (bound, bound + 1, 2 * bound, 3 * bound + 2):
+            monkeypatch.setattr(search, "EXACT_TOTAL_UP_TO", bound)
+            monkeypatch.setattr(search, "TOTAL_ROWS_READ", rows_read)
+            counted_all.clear()
+            _, total = network.network_search_page(search.EntitySearch(**terms), start=0, end=10)
+            assert total == network.network_search_count(search.EntitySearch(**terms))
+            if total.exact:
+                assert total == true_total
+            else:
+                assert total.value == bound < true_total.value
+            seen.add("more than" if not total.exact else "counted all" if counted_all else "bounded, exact")
+    assert seen == {"more than", "counted all", "bounded, exact"}
+
+
+def test_the_api_and_the_directory_page_say_when_there_are_more(api, directory, monkeypatch, client):
+    monkeypatch.setattr(search, "EXACT_TOTAL_UP_TO", 2)
+    monkeypatch.setattr(search, "TOTAL_ROWS_READ", 4)
+    meta = api.get_json("/entities?offers=bread&page_size=1").json()["meta"]
+    assert meta == {"numberOfResults": 2, "totalPages": 2, "numberOfResultsExact": False}
+    page = client.get("/directory?offers=bread").content.decode()
+    assert "More than 2 members found" in page
+    meta = api.get_json("/entities?offers=nothing-like-it&page_size=1").json()["meta"]
+    assert meta == {"numberOfResults": 0, "totalPages": 0, "numberOfResultsExact": True}
+    monkeypatch.setattr(search, "EXACT_TOTAL_UP_TO", 10_000)
+    monkeypatch.setattr(search, "TOTAL_ROWS_READ", 20_000)
+    meta = api.get_json("/entities?offers=bread&page_size=1").json()["meta"]
+    assert meta["numberOfResultsExact"] is True and meta["numberOfResults"] > 2
+    page = client.get("/directory?offers=bread").content.decode()
+    assert f"{meta['numberOfResults']} members found" in page and "More than" not in page

@@ -12,7 +12,7 @@ from pydantic import StrictBool
 from mccs.api.auth import member_auth, optional_member_auth
 from mccs.api.entities import EntityOut, entity_public_fields, remote_entity_out
 from mccs.api.pagination import page_bounds, paginate
-from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, PageOut, errors, page_meta
+from mccs.api.schemas import BODY, PARAMS, TOKEN, DataOut, PageOut, SearchPageOut, errors, search_meta
 from mccs.core.errors import InvalidRequest, NotAuthenticated, NotFound
 from mccs.directory import favourites, network, search
 from mccs.directory.models import Entity, EntityTag, RemoteEntity
@@ -82,7 +82,7 @@ def _directory_out(entity: Entity, querying: Entity | None, favorites: set) -> d
 
 @router.get(
     "/entities",
-    response={200: PageOut[DirectoryEntityOut], **errors(*PARAMS, *TOKEN)},
+    response={200: SearchPageOut[DirectoryEntityOut], **errors(*PARAMS, *TOKEN)},
     auth=optional_member_auth,
     exclude_none=True,
 )
@@ -104,7 +104,8 @@ def entities_list(
     ``inflection``, ``wildcard``, ``synonym`` or ``fuzzy``) and ``matchedTerms`` (each of its tags that matched,
     with the term and how). With federation on, listed entities of other nodes that share their directory come
     too, ranked alike, each with ``node`` and ``accountPath`` (the Credit Commons path that pays it) and never an
-    email."""
+    email. ``meta.numberOfResultsExact`` is false when a broad search finds more than 10,000 entities: then there
+    are more than ``numberOfResults`` (10,000), and pages past ``totalPages`` still answer."""
     querying = _querying_entity(request, querying_entity_id)
     if favorites_only and querying is None:
         raise InvalidRequest(
@@ -121,7 +122,7 @@ def entities_list(
         favorites_of=querying if favorites_only else None,
     )
     hits, total = network.network_search_page(wanted, start=start, end=end)
-    meta = page_meta(total, page_size)
+    meta = search_meta(total.value, page_size, exact=total.exact)
     entities = network.hits_load(hits, with_accounts=True, names_only=True)
     favorites = favourites.favorite_ids(querying, [h.id for h in hits if not h.remote])
     explained = network.matched_terms_any(wanted, entities)

@@ -141,12 +141,13 @@ def directory_search(request: HtmxHttpRequest) -> HttpResponse:
         favorites_of=me if data.get("favorites_only") else None,
     )
     # Members of this node and of the network directory, ranked together (NetworkResults counts and slices).
-    paginator: Paginator = Paginator(cast(Sequence, network.NetworkResults(wanted)), PAGE_SIZE)
+    results = network.NetworkResults(wanted)
+    paginator: Paginator = Paginator(cast(Sequence, results), PAGE_SIZE)
     page = paginator.get_page(_page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
     cards = _cards(list(page.object_list), me, wanted)
-    context.update(page=page, cards=cards, query=query.urlencode())
+    context.update(page=page, cards=cards, query=query.urlencode(), exact=results.total.exact)
     template = "web/directory/_results.html" if request.htmx else "web/directory/search.html"
     return render(request, template, context)
 
