@@ -456,9 +456,8 @@ def top_rows_sql(model: type[models.Model], ranking: TopRanking, end: int) -> tu
 # A broad term in a large directory matches tens of thousands of entities, and counting them exactly reads every
 # one (ADR 0185). So a plain tag search counts exactly up to EXACT_TOTAL_UP_TO; beyond, it says "more than".
 EXACT_TOTAL_UP_TO = 10_000
-TOTAL_ROWS_READ = (
-    2 * EXACT_TOTAL_UP_TO
-)  # matching rows read to count: room for entities with several matching tags
+# The matching rows read to count them: room for entities with two matching tags each on average.
+TOTAL_ROWS_READ = 2 * EXACT_TOTAL_UP_TO
 
 
 @dataclass(frozen=True)
@@ -511,8 +510,8 @@ def top_count_sql(model: type[models.Model], ranking: TopRanking) -> tuple[str, 
         return f"SELECT COUNT(*) AS found, COUNT(*) AS rows_read FROM ({rows_sql}) r", params  # noqa: S608
     # Grouped in a subquery: SQLite sorts the ids (faster than its COUNT(DISTINCT)), PostgreSQL hashes them.
     return (
-        f"SELECT COUNT(*) AS found, COALESCE(SUM(d.n), 0) AS rows_read FROM (SELECT r.entity_id, COUNT(*) AS n FROM ({rows_sql}) r "  # noqa: S608
-        "GROUP BY r.entity_id) d",
+        "SELECT COUNT(*) AS found, COALESCE(SUM(d.n), 0) AS rows_read "  # noqa: S608 — SQL of ours
+        f"FROM (SELECT r.entity_id, COUNT(*) AS n FROM ({rows_sql}) r GROUP BY r.entity_id) d",
         params,
     )
 
