@@ -469,17 +469,26 @@ def matched_terms_any(
 
 
 class NetworkResults:
-    """A search's results for ``django.core.paginator.Paginator``: counted once, then read a page at a time."""
+    """A search's results for ``django.core.paginator.Paginator``: counted once, then read a page at a time.
+    ``first``: the slice (start, stop) the caller expects to show; counting then reads that page in the same
+    statement (``network_search_page``), and the paginator's slice of it is answered without asking again."""
 
-    def __init__(self, query: search.EntitySearch) -> None:
+    def __init__(self, query: search.EntitySearch, *, first: tuple[int, int] | None = None) -> None:
         self.query = query
+        self.first = first
         self._total: search.Total | None = None
+        self._first_hits: list[Hit] | None = None
 
     @property
     def total(self) -> search.Total:
         """The count, and whether it is exact (a plain tag search counts exactly up to a bound, ADR 0185)."""
         if self._total is None:
-            self._total = network_search_count(self.query)
+            if self.first is None:
+                self._total = network_search_count(self.query)
+            else:
+                self._first_hits, self._total = network_search_page(
+                    self.query, start=self.first[0], end=self.first[1]
+                )
         return self._total
 
     def count(self) -> int:
@@ -490,7 +499,11 @@ class NetworkResults:
 
     def __getitem__(self, index: slice) -> list[Entity | RemoteEntity]:
         start, stop = index.start or 0, index.stop if index.stop is not None else self.count()
-        hits, _ = network_search_page(self.query, start=start, end=stop)
+        first, read = self.first, self._first_hits
+        if first is not None and read is not None and start == first[0] <= stop <= first[1]:
+            hits = read[: stop - start]  # the page read with the count (the last page may be shorter)
+        else:
+            hits, _ = network_search_page(self.query, start=start, end=stop)
         return hits_load(hits)
 
 

@@ -150,3 +150,20 @@ def test_favorite_toggle_never_redirects_off_site(farm, make_member):
         {"is_favorite": "false", "next": "/directory?offers=veg"},
     )
     assert r["Location"] == "/directory?offers=veg"
+
+
+def test_search_pages_count_and_read_in_one_statement(client, make_member, django_assert_max_num_queries):
+    """The directory page counts its results and reads the page it shows in the same statement; the last page
+    (shorter than the others) and a page past the end (the last page is shown) list the right members."""
+    for i in range(23):
+        make_member(name=f"Baker {i:02}", status="accepted", offers=["bread"])
+    client.get("/directory", {"offers": "bread"})  # the process's vocabulary is loaded once
+    with django_assert_max_num_queries(50) as captured:
+        first = client.get("/directory", {"offers": "bread"}).content.decode()
+    counted = [q["sql"] for q in captured.captured_queries if "rows_read" in q["sql"]]
+    assert len(counted) == 1 and "23 members found" in first
+    assert "Baker 00" in first and "Baker 19" in first and "Baker 20" not in first
+    for page in ("2", "99"):
+        last = client.get("/directory", {"offers": "bread", "page": page}).content.decode()
+        assert "Page 2 of 2" in last and "Baker 19" not in last
+        assert all(f"Baker {i}" in last for i in (20, 21, 22))

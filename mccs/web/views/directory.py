@@ -141,9 +141,10 @@ def directory_search(request: HtmxHttpRequest) -> HttpResponse:
         favorites_of=me if data.get("favorites_only") else None,
     )
     # Members of this node and of the network directory, ranked together (NetworkResults counts and slices).
-    results = network.NetworkResults(wanted)
+    number = _page_number(request)
+    results = network.NetworkResults(wanted, first=((number - 1) * PAGE_SIZE, number * PAGE_SIZE))
     paginator: Paginator = Paginator(cast(Sequence, results), PAGE_SIZE)
-    page = paginator.get_page(_page_number(request))
+    page = paginator.get_page(number)
     query = request.GET.copy()
     query.pop("page", None)
     cards = _cards(list(page.object_list), me, wanted)
