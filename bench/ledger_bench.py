@@ -1,11 +1,14 @@
-"""Accepted transfers per second through the HTTP API, against the same SQL replayed with pgbench.
+"""Accepted (or proposed) transfers per second through the HTTP API, against the same SQL replayed with pgbench.
 
 Not a test: run it by hand (see bench/README.md). It creates its own database, starts a real `mccs serve` on
 loopback, prepares pending transfers, then accepts them from N client threads at a few concurrency levels, with a
 bounded number of requests per level. On PostgreSQL it then replays the accept's SQL with pgbench on the same data.
+With ``--operation propose`` the clients propose transfers instead (``POST /transfers``), and pgbench replays a
+proposal's SQL (bench/ledger_propose.pgbench).
 
     .venv/bin/python bench/ledger_bench.py --database postgres --accepts 300 --levels 1,4,8
     .venv/bin/python bench/ledger_bench.py --database sqlite --accepts 300 --levels 1,4,8
+    .venv/bin/python bench/ledger_bench.py --database postgres --operation propose --accepts 1500 --levels 8
 """
 
 from __future__ import annotations
@@ -57,9 +60,11 @@ def machine() -> dict:
 
 
 def prepare(
-    database: str, data_dir: str, pools: int, per_pool: int
+    database: str, data_dir: str, pools: int, per_pool: int, operation: str = "accept"
 ) -> tuple[dict, list[list[tuple[str, str]]]]:
-    """Members accepted for trading, and `pools` lists of pending transfers with the receiver's token."""
+    """Members accepted for trading, and `pools` lists of work: pending transfers with the receiver's token to
+    accept, or (``operation`` "propose") the initiator's and receiver's account numbers with the initiator's
+    token."""
     env = bench_env(database, data_dir)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -86,11 +91,14 @@ def prepare(
         members.append((result.user, result.entity.account.number, result.token))
     out = []
     for pool in range(pools):
-        items = []
+        items: list = []
         for n in range(per_pool):
             a, b = members[(pool * 7 + n) % MEMBERS], members[(pool * 7 + n * 3 + 1) % MEMBERS]
             if a is b:
                 b = members[(members.index(a) + 1) % MEMBERS]
+            if operation == "propose":
+                items.append((a[1], b[1], a[2]))
+                continue
             transfer = transfer_propose(
                 actor=a[0],
                 initiator=a[1],
@@ -155,7 +163,25 @@ def serve(env: dict, port: int, threads: int, workers: int) -> subprocess.Popen:
     raise SystemExit("mccs serve did not become healthy")
 
 
-def accept_all(port: int, items: list[tuple[str, str]], clients: int) -> tuple[float, dict]:
+def _request(item: tuple) -> tuple[str, str, dict, str]:
+    """(method, path, body, token) of one item of work: an accept (transfer id, receiver's token) or a proposal
+    (initiator's and receiver's account numbers, initiator's token)."""
+    if len(item) == 2:
+        transfer_id, token = item
+        return "PATCH", f"/api/v1/transfers/{transfer_id}", {"action": "accept"}, token
+    initiator, receiver, token = item
+    body = {
+        "transfer": "out",
+        "initiator": initiator,
+        "receiver": receiver,
+        "amount": 0.01,
+        "description": "bench",
+    }
+    return "POST", "/api/v1/transfers", body, token
+
+
+def accept_all(port: int, items: list[tuple], clients: int) -> tuple[float, dict]:
+    """Every item sent from ``clients`` threads, each on a keep-alive connection: the rate of 200 answers."""
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     shares = [items[i::clients] for i in range(clients)]
@@ -164,11 +190,12 @@ def accept_all(port: int, items: list[tuple[str, str]], clients: int) -> tuple[f
     def run(share):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         barrier.wait()
-        for transfer_id, token in share:
+        for item in share:
+            method, path, body, token = _request(item)
             conn.request(
-                "PATCH",
-                f"/api/v1/transfers/{transfer_id}",
-                body=json.dumps({"action": "accept"}),
+                method,
+                path,
+                body=json.dumps(body),
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
             )
             response = conn.getresponse()
@@ -203,8 +230,8 @@ def create_database() -> None:
     )
 
 
-def pgbench(clients: int, transactions: int) -> float:
-    script = Path(__file__).with_name("ledger_accept.pgbench")
+def pgbench(clients: int, transactions: int, operation: str = "accept") -> float:
+    script = Path(__file__).with_name(f"ledger_{operation}.pgbench")
     result = subprocess.run(
         [
             "pgbench",
@@ -239,17 +266,24 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="server processes (mccs serve --workers)"
     )
+    parser.add_argument(
+        "--operation",
+        choices=["accept", "propose"],
+        default="accept",
+        help="what the clients do: accept pending transfers, or propose new ones",
+    )
     ns = parser.parse_args()
+    rate_key = "api_accepts_per_s" if ns.operation == "accept" else "api_proposals_per_s"
     levels = [int(x) for x in ns.levels.split(",")]
     data_dir = tempfile.mkdtemp(prefix="mccs-bench-")
     if ns.database == "postgres":
         create_database()
     pools = len(levels) * (2 if ns.database == "postgres" else 1)
     print(
-        f"preparing {MEMBERS} members and {pools} x {ns.accepts} pending transfers on {ns.database}…",
+        f"preparing {MEMBERS} members and {pools} x {ns.accepts} transfers to {ns.operation} on {ns.database}…",
         flush=True,
     )
-    env, prepared = prepare(ns.database, data_dir, pools, ns.accepts)
+    env, prepared = prepare(ns.database, data_dir, pools, ns.accepts, ns.operation)
     from django.db import connection
 
     connection.close()
@@ -258,6 +292,7 @@ def main() -> None:
     results = {
         "machine": machine(),
         "database": ns.database,
+        "operation": ns.operation,
         "server_workers": ns.workers,
         "server_threads": ns.server_threads,
         "levels": [],
@@ -265,7 +300,7 @@ def main() -> None:
     try:
         for index, clients in enumerate(levels):
             rate, statuses = accept_all(port, prepared[index], clients)
-            row = {"clients": clients, "api_accepts_per_s": round(rate, 1), "statuses": statuses}
+            row = {"clients": clients, rate_key: round(rate, 1), "statuses": statuses}
             results["levels"].append(row)
             print(json.dumps(row), flush=True)
     finally:
@@ -273,9 +308,9 @@ def main() -> None:
         proc.wait(timeout=30)
     if ns.database == "postgres":
         for row in results["levels"]:
-            raw = pgbench(row["clients"], ns.accepts // row["clients"])
+            raw = pgbench(row["clients"], ns.accepts // row["clients"], ns.operation)
             row["pgbench_tps"] = round(raw, 1)
-            row["api_share_of_raw"] = round(row["api_accepts_per_s"] / raw, 3)
+            row["api_share_of_raw"] = round(row[rate_key] / raw, 3)
             print(json.dumps(row), flush=True)
         from mccs.ledger.audit import ledger_audit
 
@@ -283,7 +318,7 @@ def main() -> None:
         results["ledger_audit"] = violations or "clean"
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    path = out / f"ledger-{ns.database}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path = out / f"ledger-{ns.operation}-{ns.database}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
     print(f"written to {path}")
