@@ -89,6 +89,14 @@ def change_key_sql(model: type[Model], stamp: str) -> str:
     return f"(SELECT COUNT(*) FROM {table}), (SELECT MAX({column}) FROM {table})"  # noqa: S608
 
 
+def insert_instance(obj: Model) -> None:
+    """INSERT ``obj`` (its primary key set by its default, such as a UUID) with ``insert``, and mark it saved, as
+    ``objects.create()`` leaves it."""
+    insert(type(obj), {field.name: getattr(obj, field.attname) for field in obj._meta.concrete_fields})
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
 def placeholders(values: Sized) -> str:
     """``%s, %s, …``: one parameter for each of ``values`` (in an ``IN (…)`` list)."""
     return ", ".join(["%s"] * len(values))

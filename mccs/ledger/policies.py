@@ -9,11 +9,14 @@ from mccs.users.models import User
 from mccs.users.policies import is_administrator
 
 
-def can_act_for_account(actor: User | None, account: Account) -> bool:
-    """The users of an entity act for its account; an administrator may act on behalf of any entity."""
+def can_act_for_account(actor: User | None, account: Account, *, member: bool | None = None) -> bool:
+    """The users of an entity act for its account; an administrator may act on behalf of any entity. ``member``:
+    whether ``actor`` is one of the entity's users, when the caller read it with the account."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
-    return is_administrator(actor) or account.entity.users.filter(pk=actor.pk).exists()
+    if is_administrator(actor):
+        return True
+    return member if member is not None else account.entity.users.filter(pk=actor.pk).exists()
 
 
 _PARTY_CACHE = "_mccs_party_account_ids"

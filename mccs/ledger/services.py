@@ -79,16 +79,26 @@ def _clean_text(value: object, *, field: str, label: str, limit: int) -> str:
     return text
 
 
+def _invalid_number(number: object, *, field: str) -> InvalidRequest | None:
+    if isinstance(number, str) and luhn_valid(number.strip()):
+        return None
+    return InvalidRequest(
+        _("%(number)s is not a valid account number: it must be 16 digits with a correct check digit.")
+        % {"number": number},
+        field=field,
+    )
+
+
+def _no_account(number: object, *, field: str) -> NotFound:
+    return NotFound(_("No account has the number %(number)s.") % {"number": number}, field=field)
+
+
 def account_by_number(number: object, *, field: str) -> Account:
-    if not isinstance(number, str) or not luhn_valid(number.strip()):
-        raise InvalidRequest(
-            _("%(number)s is not a valid account number: it must be 16 digits with a correct check digit.")
-            % {"number": number},
-            field=field,
-        )
-    account = Account.objects.select_related("entity").filter(number=number.strip()).first()
+    if error := _invalid_number(number, field=field):
+        raise error
+    account = Account.objects.select_related("entity").filter(number=str(number).strip()).first()
     if account is None:
-        raise NotFound(_("No account has the number %(number)s.") % {"number": number}, field=field)
+        raise _no_account(number, field=field)
     return account
 
 
@@ -100,6 +110,42 @@ def initiator_account(actor: User, number: object) -> Account:
             _("You can only start transfers from the account of an entity you belong to."), field="initiator"
         )
     return account
+
+
+def _proposal_accounts(actor: User, initiator: object, receiver: object) -> tuple[Account, Account]:
+    """The initiator's and the receiver's accounts of a proposal, each with its entity (balances, limits and
+    statuses as they are now), in one statement of our own that also reads whether ``actor`` is a member of the
+    initiator's entity (ADR 0165: every proposal reads them). Refused in the order ``initiator_account`` then
+    ``account_by_number`` refuse: the initiator's number, its account, the actor's right to it, then the
+    receiver's number, its account."""
+    if error := _invalid_number(initiator, field="initiator"):
+        raise error
+    own_number, other_number = str(initiator).strip(), receiver.strip() if isinstance(receiver, str) else ""
+    numbers = [own_number] if _invalid_number(receiver, field="receiver") else [own_number, other_number]
+    members = Entity.users.through._meta.db_table
+    found = {}
+    for row in rows.select(
+        f"SELECT {rows.columns(Account, 'a')}, {rows.columns(Entity, 'e')}, "  # noqa: S608 — SQL of ours
+        f"EXISTS (SELECT 1 FROM {members} m WHERE m.entity_id = e.id AND m.user_id = %s) "
+        f"FROM {Account._meta.db_table} a JOIN {Entity._meta.db_table} e ON e.id = a.entity_id "
+        f"WHERE a.number IN ({rows.placeholders(numbers)})",
+        [rows.prep(User, "id", actor.pk), *numbers],
+    ):
+        account, entity = rows.instance(Account, row), rows.instance(Entity, row, rows.width(Account))
+        Account._meta.get_field("entity").set_cached_value(account, entity)
+        found[account.number] = (account, row[-1])
+    if own_number not in found:
+        raise _no_account(initiator, field="initiator")
+    own, member = found[own_number]
+    if not policies.can_act_for_account(actor, own, member=member):
+        raise PermissionDenied(
+            _("You can only start transfers from the account of an entity you belong to."), field="initiator"
+        )
+    if error := _invalid_number(receiver, field="receiver"):
+        raise error
+    if other_number not in found:
+        raise _no_account(receiver, field="receiver")
+    return own, found[other_number][0]
 
 
 def _check_trading(*accounts: Account, fresh: bool = False) -> None:
@@ -304,35 +350,26 @@ def transfer_propose(*, receiver: str, **proposal: Unpack[TransferProposal]) -> 
     ``initiator`` and ``receiver`` are account numbers; the actor must act for the initiator's entity."""
     actor, direction, amount = proposal["actor"], proposal["direction"], proposal["amount"]
     text = proposal_clean(direction=direction, amount=amount, description=proposal.get("description", ""))
-    own = initiator_account(actor, proposal["initiator"])
-    other = account_by_number(receiver, field="receiver")
-    if own.pk == other.pk:
-        raise InvalidRequest(_("You cannot make a transfer to your own account."), field="receiver")
     print_ = fingerprint(
         "transfer.propose",
-        initiator=own.number,
-        receiver=other.number,
+        initiator=str(proposal["initiator"]).strip(),
+        receiver=str(receiver).strip(),
         direction=direction,
         amount=amount.cents,
         description=text,
     )
 
     def work() -> tuple[Transfer, None]:
-        # One round trip for what is checked: both balances and limits, and both entities' statuses, fresh.
-        fresh = Account.objects.filter(pk__in=[own.pk, other.pk]).values(
-            "pk", "balance", "max_negative_balance", "max_positive_balance", "entity__status"
-        )
-        for row in fresh:
-            account = own if row["pk"] == own.pk else other
-            account.balance = row["balance"]
-            account.max_negative_balance = row["max_negative_balance"]
-            account.max_positive_balance = row["max_positive_balance"]
-            account.entity.status = row["entity__status"]
+        # One round trip for both accounts, the actor's right to the initiator's, and what is checked: both
+        # balances and limits and both entities' statuses, read inside the transaction.
+        own, other = _proposal_accounts(actor, proposal["initiator"], receiver)
+        if own.pk == other.pk:
+            raise InvalidRequest(_("You cannot make a transfer to your own account."), field="receiver")
         _check_trading(own, other, fresh=True)
         payer, payee = (own, other) if direction == "out" else (other, own)
         if breach := limit_breach(payer=payer, payee=payee, amount=amount.cents):
             raise LimitExceeded(breach, field="amount")
-        transfer = Transfer.objects.create(
+        transfer = Transfer(
             kind=TransferKind.TRANSFER,
             payer=payer,
             payee=payee,
@@ -343,6 +380,7 @@ def transfer_propose(*, receiver: str, **proposal: Unpack[TransferProposal]) -> 
             created_at=now(),
             initiated_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
+        rows.insert_instance(transfer)  # every proposal writes one: in SQL of our own (ADR 0165)
         # Proposed here, between two accounts of this node: it has no federated link (that is the federation's
         # own proposal), which the answer can then tell without asking the database (ADR 0165).
         Transfer._meta.get_field("federated").set_cached_value(transfer, None)  # type: ignore[attr-defined]

@@ -19,10 +19,11 @@ from mccs.notifications.models import OutboxEmail
 from tests.conftest import deliver_outbox
 from tests.ledger.conftest import act, number
 
-# propose: token, initiator account, membership, receiver account, savepoint, fresh balances and statuses,
-# transfer, audit entry, the recipients' addresses and languages, outbox email, release. The answer needs no
-# federation-neighbour check: a transfer proposed through the ledger is known to be local (ADR 0165).
-PROPOSE_BUDGET = 11
+# propose: token, savepoint, both accounts with their entities (balances, limits and statuses as they are now) and
+# whether the actor belongs to the initiator's (one query, inside the transaction), transfer, audit entry, the
+# recipients' addresses and languages, outbox email, release. The answer needs no federation-neighbour check: a
+# transfer proposed through the ledger is known to be local (ADR 0165).
+PROPOSE_BUDGET = 8
 # accept: token, the transfer with its federated link and which of its accounts the actor acts for (one query: a
 # transfer that crosses nodes is refused there and routed to the federation), savepoint, lock both accounts
 # reading them and their entities (the only time they are loaded), compare-and-set (it also tells whether the
