@@ -364,8 +364,9 @@ def _top_total(
     remote = search.bounded_total(
         remote_found, remote_read, lambda: search.top_exact_count(RemoteEntityTag, ranking)
     )
-    total = local + remote
-    return total if total.exact else search.Total(search.EXACT_TOTAL_UP_TO, exact=False)
+    if not (local.exact and remote.exact):
+        return search.Total(search.EXACT_TOTAL_UP_TO, exact=False)
+    return search.Total(local.value + remote.value)
 
 
 def _top_count(ranking: search.TopRanking) -> search.Total:

@@ -467,9 +467,6 @@ class Total:
     value: int
     exact: bool = True
 
-    def __add__(self, other: Total) -> Total:
-        return Total(self.value + other.value, self.exact and other.exact)
-
 
 def bounded_total(found: int, read: int, exact_count: Callable[[], int]) -> Total:
     """The total of one side of a plain tag search from its bounded count (``top_count_sql``): ``found`` distinct

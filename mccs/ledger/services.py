@@ -106,10 +106,14 @@ def initiator_account(actor: User, number: object) -> Account:
     """The account a transfer is started from (``initiator``), which the actor must act for."""
     account = account_by_number(number, field="initiator")
     if not policies.can_act_for_account(actor, account):
-        raise PermissionDenied(
-            _("You can only start transfers from the account of an entity you belong to."), field="initiator"
-        )
+        raise _not_yours()
     return account
+
+
+def _not_yours() -> PermissionDenied:
+    return PermissionDenied(
+        _("You can only start transfers from the account of an entity you belong to."), field="initiator"
+    )
 
 
 def _proposal_accounts(actor: User, initiator: object, receiver: object) -> tuple[Account, Account]:
@@ -120,8 +124,9 @@ def _proposal_accounts(actor: User, initiator: object, receiver: object) -> tupl
     receiver's number, its account."""
     if error := _invalid_number(initiator, field="initiator"):
         raise error
-    own_number, other_number = str(initiator).strip(), receiver.strip() if isinstance(receiver, str) else ""
-    numbers = [own_number] if _invalid_number(receiver, field="receiver") else [own_number, other_number]
+    own_number, other_number = str(initiator).strip(), str(receiver).strip()
+    bad_receiver = _invalid_number(receiver, field="receiver")
+    numbers = [own_number] if bad_receiver else [own_number, other_number]
     members = Entity.users.through._meta.db_table
     found = {}
     for row in rows.select(
@@ -138,11 +143,9 @@ def _proposal_accounts(actor: User, initiator: object, receiver: object) -> tupl
         raise _no_account(initiator, field="initiator")
     own, member = found[own_number]
     if not policies.can_act_for_account(actor, own, member=member):
-        raise PermissionDenied(
-            _("You can only start transfers from the account of an entity you belong to."), field="initiator"
-        )
-    if error := _invalid_number(receiver, field="receiver"):
-        raise error
+        raise _not_yours()
+    if bad_receiver:
+        raise bad_receiver
     if other_number not in found:
         raise _no_account(receiver, field="receiver")
     return own, found[other_number][0]
